@@ -1,0 +1,82 @@
+/**
+ * `tether agent`: one agent turn in a fresh process, through the same gateway core
+ * and session store as `tether rpc`.
+ *
+ * With `--json` it prints exactly the `send` result payload (`payloads`, `meta`) on
+ * stdout, or a `{"type":"error",…}` object on failure; without it, the reply text
+ * streams to stdout as it arrives. Errors always go to stderr as well, and the exit
+ * code says what happened: 0 done, 1 failed, 2 bad usage, 130 interrupted.
+ */
+import { ProtocolError, isProtocolError } from './protocol/errors.js';
+import { validateRequest } from './protocol/parse-request.js';
+import type { ErrorResponse, SendPayload } from './protocol/schemas.js';
+import { Gateway } from './core/gateway.js';
+import type { GatewayConfig } from './core/config.js';
+
+/** The flags of `tether agent`, already split out of argv. */
+export interface AgentArgs {
+  message: string | undefined;
+  session: string | undefined;
+  thinking: string | undefined;
+  deliver: boolean;
+  to: string | undefined;
+  model: string | undefined;
+  json: boolean;
+}
+
+/** Exit codes of `tether agent`. */
+export const AgentExit = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** Runs one send and prints the outcome; resolves with the exit code. */
+export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): Promise<number> {
+  if (args.message === undefined || args.message === '') {
+    return fail(args.json, new ProtocolError('invalid_request', 'tether agent needs --message TEXT (see tether agent --help)'), AgentExit.usage);
+  }
+  // Validate through the wire schema, so the CLI and `send` accept exactly the same input.
+  const parsed = validateRequest({
+    type: 'send',
+    text: args.message,
+    ...(args.session !== undefined ? { session: args.session } : {}),
+    ...(args.thinking !== undefined ? { thinking: args.thinking } : {}),
+    ...(args.deliver ? { deliver: true } : {}),
+    ...(args.to !== undefined ? { to: args.to } : {}),
+    ...(args.model !== undefined ? { model: args.model } : {}),
+  });
+  if (!parsed.ok) return fail(args.json, parsed.error, AgentExit.usage);
+  if (parsed.request.type !== 'send') throw new Error('unreachable: validated a send as another type');
+
+  const gateway = new Gateway({ config, heartbeats: false, sendSource: 'cli' });
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    gateway.handle({ type: 'abort', session: parsed.request.type === 'send' ? (parsed.request.session ?? 'main') : 'main' }).catch(() => {});
+  };
+  process.once('SIGINT', onSigint);
+  if (!args.json) {
+    gateway.onDidEmit((event) => {
+      if (event.event === 'reply.delta') process.stdout.write((event.payload as { text: string }).text);
+    });
+  }
+  try {
+    const payload: SendPayload = await gateway.send(parsed.request);
+    if (args.json) process.stdout.write(JSON.stringify(payload) + '\n');
+    else process.stdout.write(payload.payloads[0]?.text === '' ? '' : '\n');
+    if (payload.meta.deliveryError) process.stderr.write(`tether agent: reply not delivered: ${payload.meta.deliveryError}\n`);
+    return interrupted ? AgentExit.interrupted : AgentExit.ok;
+  } catch (error) {
+    if (!isProtocolError(error)) throw error; // a bug: let the CLI report it with its stack
+    return fail(args.json, error, AgentExit.failed);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await gateway.shutdown(0);
+  }
+}
+
+function fail(json: boolean, error: ProtocolError, exitCode: number): number {
+  process.stderr.write(`tether agent: ${error.message}\n`);
+  if (json) {
+    const response: ErrorResponse = { type: 'error', ok: false, code: error.code, error: error.message };
+    process.stdout.write(JSON.stringify(response) + '\n');
+  }
+  return exitCode;
+}

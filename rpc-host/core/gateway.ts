@@ -1,0 +1,454 @@
+/**
+ * The gateway core: every request type, over the session store, run queues,
+ * providers, heartbeats and delivery.
+ *
+ * It knows nothing of stdio, framing or `process` I/O: the RPC connection feeds it
+ * validated requests and writes out what it returns and emits, and the one-shot
+ * CLI calls `send` directly. `handle` dispatches with an exhaustive switch, so a
+ * request type added to the schemas without a handler fails to compile.
+ */
+import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { ProtocolError, isProtocolError } from '../protocol/errors.js';
+import {
+  DEFAULT_SESSION,
+  PROTOCOL_VERSION,
+  REQUEST_TYPES,
+  type EventName,
+  type EventPayloadOf,
+  type HeartbeatOutcome,
+  type MessageSource,
+  type RequestId,
+  type RequestOf,
+  type RequestType,
+  type ResultPayloadOf,
+  type SendPayload,
+} from '../protocol/schemas.js';
+import { Outbox } from '../delivery/outbox.js';
+import { createEchoProvider } from '../providers/echo.js';
+import { ProviderFailure, type Provider } from '../providers/provider.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { TETHER_VERSION } from '../version.js';
+import { ConfigError, type GatewayConfig } from './config.js';
+import { HeartbeatTimer } from './heartbeats.js';
+import { RunQueue, type Run } from './run-queue.js';
+import { SessionStore } from './session-store.js';
+
+/** An event as the gateway emits it; the connection turns it into a wire line. */
+export interface GatewayEvent<N extends EventName = EventName> {
+  event: N;
+  payload: EventPayloadOf<N>;
+  /** The id of the request that caused it, if any. */
+  requestId?: RequestId;
+}
+
+/** Per-request context from the connection. */
+export interface RequestContext {
+  requestId?: RequestId;
+  /** Lets `hello` choose which events this connection receives. */
+  selectEvents?(events: readonly EventName[]): void;
+}
+
+/** How a gateway is put together. */
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Run the heartbeat timer (the RPC host does; the one-shot CLI does not). */
+  heartbeats?: boolean;
+  /** What sends through this gateway are recorded as. */
+  sendSource?: Extract<MessageSource, 'rpc' | 'cli'>;
+  /** Extra or replacement providers, by id (tests). */
+  providers?: Provider[];
+  log?: Logger;
+}
+
+type Listener = (event: GatewayEvent) => void;
+
+/** Time allowed for aborted runs to settle at shutdown, after the grace period. */
+const ABORT_SETTLE_MS = 1000;
+
+/** The gateway: one per process. */
+export class Gateway {
+  readonly store: SessionStore;
+  private readonly config: GatewayConfig;
+  private readonly queue: RunQueue;
+  private readonly providers = new Map<string, Provider>();
+  private readonly defaultProvider: Provider;
+  private readonly heartbeatTimer: HeartbeatTimer;
+  private readonly outbox: Outbox;
+  private readonly listeners = new Set<Listener>();
+  private readonly startedAt = Date.now();
+  private readonly sendSource: 'rpc' | 'cli';
+  private readonly log: Logger;
+  private lagMonitor: IntervalHistogram | undefined;
+  private closing = false;
+
+  constructor(options: GatewayOptions) {
+    this.config = options.config;
+    this.log = options.log ?? silentLogger;
+    this.sendSource = options.sendSource ?? 'rpc';
+    this.store = new SessionStore(this.config.dataDir);
+    this.queue = new RunQueue(this.config.maxQueuedPerSession);
+    this.outbox = new Outbox(this.config.delivery.outbox);
+    for (const provider of [createEchoProvider(this.config.echo), ...(options.providers ?? [])]) {
+      this.providers.set(provider.id, provider);
+    }
+    const configured = this.providers.get(this.config.provider);
+    if (!configured) {
+      throw new ConfigError(
+        `config ${this.config.configPath}: "provider": unknown provider "${this.config.provider}"; use one of: ${[...this.providers.keys()].join(', ')}`,
+      );
+    }
+    this.defaultProvider = configured;
+    this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
+    if (options.heartbeats !== false) {
+      this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
+      this.lagMonitor = monitorEventLoopDelay({ resolution: 20 });
+      this.lagMonitor.enable();
+      this.store.list(); // learn the sessions on disk, so `status` counts them
+    }
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  onDidEmit(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Answers one validated request. Throws `ProtocolError` for expected failures. */
+  async handle<T extends RequestType>(request: RequestOf<T>, context: RequestContext = {}): Promise<ResultPayloadOf<T>> {
+    return (await this.dispatch(request as RequestOf<RequestType>, context)) as ResultPayloadOf<T>;
+  }
+
+  private async dispatch(request: RequestOf<RequestType>, context: RequestContext): Promise<ResultPayloadOf<RequestType>> {
+    switch (request.type) {
+      case 'status':
+        return this.status(request.verbose === true);
+      case 'send':
+        return this.send(request, context.requestId);
+      case 'set-heartbeats':
+        this.heartbeatTimer.setEnabled(request.enabled);
+        this.log.info(`heartbeats turned ${request.enabled ? 'on' : 'off'}`);
+        return { enabled: request.enabled };
+      case 'abort':
+        return this.abort(request);
+      case 'compact':
+        return this.compact(request.session);
+      case 'sessions':
+        return { sessions: this.store.list() };
+      case 'history':
+        return this.history(request);
+      case 'hello':
+        return this.hello(request, context);
+      default:
+        return assertNever(request);
+    }
+  }
+
+  /** Health and load figures. */
+  status(verbose: boolean): ResultPayloadOf<'status'> {
+    const payload: ResultPayloadOf<'status'> = {
+      ok: true,
+      protocol: PROTOCOL_VERSION,
+      version: TETHER_VERSION,
+      pid: process.pid,
+      uptimeMs: Date.now() - this.startedAt,
+      provider: this.defaultProvider.id,
+      providerLabel: this.defaultProvider.label,
+      heartbeats: this.heartbeatTimer.state(),
+      sessions: this.store.size,
+      queue: this.queue.totals(),
+    };
+    if (!verbose) return payload;
+    const memory = process.memoryUsage();
+    const lag = this.lagMonitor;
+    return {
+      ...payload,
+      sessionQueues: this.queue.details(),
+      memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
+      eventLoopLagMs: lag
+        ? { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 }
+        : { p50: 0, p99: 0, max: 0 },
+      dataDir: this.config.dataDir,
+    };
+  }
+
+  /** Runs one agent turn; resolves with the reply (partial and marked when aborted). */
+  async send(request: Omit<RequestOf<'send'>, 'type' | 'id'>, requestId?: RequestId): Promise<SendPayload> {
+    if (this.closing) throw new ProtocolError('busy', 'the gateway is shutting down; send again once it has restarted');
+    const session = request.session ?? DEFAULT_SESSION;
+    const { provider, model } = this.resolveModel(request.model);
+    if (request.deliver === true && request.to === undefined) {
+      throw new ProtocolError('invalid_request', 'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567")');
+    }
+    const run = this.newRun(session, this.sendSource);
+    return this.queue.enqueue(run, async () => {
+      const startedAt = Date.now();
+      const thinking = request.thinking;
+      const userSummary = this.store.appendMessage(session, {
+        type: 'message',
+        role: 'user',
+        text: request.text,
+        ts: startedAt,
+        runId: run.runId,
+        source: this.sendSource,
+        ...(thinking ? { thinking } : {}),
+      });
+      this.emit('session.updated', sessionUpdatedPayload(userSummary), requestId);
+
+      let streamed = '';
+      let seq = 0;
+      let text: string;
+      let usage: SendPayload['meta']['usage'];
+      try {
+        const reply = await provider.run({
+          session,
+          prompt: request.text,
+          loadContext: () => this.store.context(session, run.runId),
+          model,
+          thinking,
+          source: this.sendSource,
+          signal: run.controller.signal,
+          onDelta: (delta) => {
+            if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
+            streamed += delta;
+            this.emit('reply.delta', { session, runId: run.runId, seq: seq++, text: delta }, requestId);
+          },
+        });
+        text = run.controller.signal.aborted ? streamed : reply.text;
+        usage = reply.usage;
+      } catch (error) {
+        if (!run.controller.signal.aborted) {
+          const message = error instanceof ProviderFailure ? error.message : `provider "${provider.id}" failed: ${(error as Error).message}`;
+          if (!(error instanceof ProviderFailure)) this.log.error(`${message}\n${(error as Error).stack ?? ''}`);
+          throw new ProtocolError('provider_error', message);
+        }
+        text = streamed; // aborted mid-way: keep what came
+      }
+      const aborted = run.controller.signal.aborted;
+
+      const assistantSummary = this.store.appendMessage(session, {
+        type: 'message',
+        role: 'assistant',
+        text,
+        ts: Date.now(),
+        runId: run.runId,
+        source: this.sendSource,
+        provider: provider.id,
+        model,
+        ...(aborted ? { aborted: true } : {}),
+      });
+
+      const meta: SendPayload['meta'] = {
+        session,
+        runId: run.runId,
+        provider: provider.id,
+        model,
+        durationMs: Date.now() - startedAt,
+      };
+      if (thinking) meta.thinking = thinking;
+      if (aborted) meta.aborted = true;
+      if (usage) meta.usage = usage;
+      if (request.deliver === true && request.to !== undefined) Object.assign(meta, this.deliver(session, request.to, text, run.runId, aborted));
+
+      this.emit(
+        'reply',
+        {
+          session,
+          runId: run.runId,
+          text,
+          source: this.sendSource,
+          provider: provider.id,
+          model,
+          ...(aborted ? { aborted: true } : {}),
+          ...(meta.delivered !== undefined ? { delivered: meta.delivered } : {}),
+        },
+        requestId,
+      );
+      this.emit('session.updated', sessionUpdatedPayload(assistantSummary), requestId);
+      return { payloads: [{ text }], meta };
+    });
+  }
+
+  /** Finishes or aborts the work in flight, then flushes the store. */
+  async shutdown(graceMs: number = this.config.shutdownGraceMs): Promise<void> {
+    this.closing = true;
+    this.heartbeatTimer.stop();
+    this.lagMonitor?.disable();
+    const finished = await settleWithin(this.queue.whenIdle(), graceMs);
+    if (!finished) {
+      const aborted = this.queue.abortAll(`the gateway is shutting down (grace period of ${graceMs} ms ran out)`);
+      this.log.warn(`shutdown: aborted ${aborted.length} run(s) still going after ${graceMs} ms`);
+      await settleWithin(this.queue.whenIdle(), ABORT_SETTLE_MS);
+    }
+    this.store.flush();
+  }
+
+  private abort(request: RequestOf<'abort'>): ResultPayloadOf<'abort'> {
+    const runIds =
+      request.runId !== undefined
+        ? this.queue.abortRun(request.runId, 'aborted by an abort request')
+        : this.queue.abortSession(request.session ?? DEFAULT_SESSION, 'aborted by an abort request');
+    if (runIds.length > 0) this.log.info(`aborted ${runIds.join(', ')}`);
+    return { aborted: runIds.length, runIds };
+  }
+
+  private async compact(session: string): Promise<ResultPayloadOf<'compact'>> {
+    this.requireSession(session);
+    const run = this.newRun(session, this.sendSource);
+    return this.queue.enqueue(run, async () => {
+      const context = this.store.context(session);
+      const summary = await this.defaultProvider.summarize(context.messages, context.summary, run.controller.signal);
+      this.store.appendCompaction(session, context.total, summary);
+      return {
+        session,
+        messagesBefore: context.messages.length,
+        messagesAfter: 0,
+        transcriptMessages: context.total,
+        summary,
+      };
+    });
+  }
+
+  private history(request: RequestOf<'history'>): ResultPayloadOf<'history'> {
+    this.requireSession(request.session);
+    const page = this.store.history(request.session, {
+      ...(request.limit !== undefined ? { limit: request.limit } : {}),
+      ...(request.before !== undefined ? { before: request.before } : {}),
+    });
+    return { session: request.session, ...page };
+  }
+
+  private hello(request: RequestOf<'hello'>, context: RequestContext): ResultPayloadOf<'hello'> {
+    if (request.events) context.selectEvents?.(request.events);
+    return {
+      protocol: Math.min(request.protocol, PROTOCOL_VERSION),
+      version: TETHER_VERSION,
+      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging'],
+    };
+  }
+
+  /** One heartbeat: skipped while the session is busy, suppressed when the agent says HEARTBEAT_OK. */
+  private async runHeartbeat(): Promise<HeartbeatOutcome> {
+    const session = this.config.heartbeats.session;
+    const at = Date.now();
+    if (this.queue.isBusy(session)) {
+      this.emit('heartbeat', { outcome: 'skipped', at, session, reason: `session "${session}" is busy` });
+      return 'skipped';
+    }
+    const run = this.newRun(session, 'heartbeat');
+    const prompt = this.config.heartbeats.prompt;
+    try {
+      const text = await this.queue.enqueue(run, async () => {
+        const reply = await this.defaultProvider.run({
+          session,
+          prompt,
+          loadContext: () => this.store.context(session, run.runId),
+          model: this.defaultProvider.defaultModel,
+          thinking: undefined,
+          source: 'heartbeat',
+          signal: run.controller.signal,
+          onDelta: () => {}, // heartbeats are not streamed: most are suppressed
+        });
+        return run.controller.signal.aborted ? undefined : reply.text;
+      });
+      if (text === undefined) {
+        this.emit('heartbeat', { outcome: 'skipped', at, session, runId: run.runId, reason: 'aborted' });
+        return 'skipped';
+      }
+      const trimmed = text.trim();
+      if (trimmed === '' || trimmed === 'HEARTBEAT_OK') {
+        this.emit('heartbeat', { outcome: 'ok', at, session, runId: run.runId });
+        return 'ok';
+      }
+      this.recordHeartbeatReply(session, run.runId, prompt, text);
+      this.emit('heartbeat', { outcome: 'sent', at, session, runId: run.runId, text });
+      return 'sent';
+    } catch (error) {
+      const message = isProtocolError(error) || error instanceof ProviderFailure ? error.message : String(error);
+      this.log.warn(`heartbeat failed: ${message}`);
+      this.emit('heartbeat', { outcome: 'failed', at, session, runId: run.runId, error: message });
+      return 'failed';
+    }
+  }
+
+  private recordHeartbeatReply(session: string, runId: string, prompt: string, text: string): void {
+    const provider = this.defaultProvider;
+    this.store.appendMessage(session, { type: 'message', role: 'user', text: prompt, ts: Date.now(), runId, source: 'heartbeat' });
+    const summary = this.store.appendMessage(session, {
+      type: 'message',
+      role: 'assistant',
+      text,
+      ts: Date.now(),
+      runId,
+      source: 'heartbeat',
+      provider: provider.id,
+      model: provider.defaultModel,
+    });
+    this.emit('reply', { session, runId, text, source: 'heartbeat', provider: provider.id, model: provider.defaultModel });
+    this.emit('session.updated', sessionUpdatedPayload(summary));
+  }
+
+  private deliver(session: string, to: string, text: string, runId: string, aborted: boolean): Pick<SendPayload['meta'], 'delivered' | 'deliveryError'> {
+    if (aborted) return { delivered: false, deliveryError: 'not delivered: the run was aborted' };
+    try {
+      this.outbox.deliver({ session, to, text, runId });
+      return { delivered: true };
+    } catch (error) {
+      this.log.warn(`delivery to ${to} failed: ${(error as Error).message}`);
+      return { delivered: false, deliveryError: `outbox ${this.outbox.path}: ${(error as Error).message}` };
+    }
+  }
+
+  private resolveModel(model: string | undefined): { provider: Provider; model: string } {
+    if (model === undefined) return { provider: this.defaultProvider, model: this.defaultProvider.defaultModel };
+    const slash = model.indexOf('/');
+    const providerId = slash === -1 ? model : model.slice(0, slash);
+    const provider = this.providers.get(providerId);
+    if (!provider) {
+      throw new ProtocolError(
+        'invalid_request',
+        `invalid send request: unknown model "${model}"; use "provider" or "provider/model" with one of: ${[...this.providers.keys()].join(', ')}`,
+      );
+    }
+    return { provider, model: slash === -1 ? provider.defaultModel : model.slice(slash + 1) || provider.defaultModel };
+  }
+
+  private requireSession(session: string): void {
+    if (this.store.exists(session)) return;
+    throw new ProtocolError('not_found', `no session "${session}"; list the sessions with {"type":"sessions"}`);
+  }
+
+  private newRun(session: string, source: MessageSource): Run {
+    return {
+      runId: `r-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      session,
+      source,
+      controller: new AbortController(),
+      startedAt: undefined,
+    };
+  }
+
+  private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId): void {
+    const message: GatewayEvent = requestId === undefined ? { event, payload } : { event, payload, requestId };
+    for (const listener of this.listeners) listener(message);
+  }
+}
+
+function sessionUpdatedPayload(summary: { key: string; updatedAt: number; messageCount: number; preview: string }): EventPayloadOf<'session.updated'> {
+  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
+}
+
+function settleWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled request type: ${JSON.stringify(value)}`);
+}

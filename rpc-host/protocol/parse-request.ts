@@ -1,0 +1,70 @@
+/**
+ * Turns one framed line into a typed request, or into a wire error that says
+ * exactly what is wrong with it.
+ *
+ * The checks go from the outside in (UTF-8, JSON, object, `type`, fields) so the
+ * message names the first real problem, and the request's `id` is recovered as
+ * early as possible so that even a rejected request gets its id echoed back.
+ */
+import { ProtocolError, describeIssues } from './errors.js';
+import { REQUEST_SCHEMAS, RequestIdSchema, type Request, type RequestId, type RequestType } from './schemas.js';
+
+/** A line that parsed, or the error to answer it with (and the id to echo, if any). */
+export type ParsedLine = { ok: true; request: Request } | { ok: false; error: ProtocolError; id?: RequestId };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses and validates one protocol line (without its LF). */
+export function parseRequestLine(line: Uint8Array, lineNumber?: number): ParsedLine {
+  const where = lineNumber === undefined ? 'line' : `line ${lineNumber}`;
+  let text: string;
+  try {
+    text = utf8.decode(line);
+  } catch {
+    return fail('parse_error', `${where} is not valid UTF-8: send JSON text encoded as UTF-8`);
+  }
+  if (text.trim() === '') {
+    return fail('parse_error', `${where} is blank: expected one JSON object per line`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return fail('parse_error', `${where} is not valid JSON (${(error as Error).message}): expected one JSON object per line`);
+  }
+  return validateRequest(value);
+}
+
+/** Validates an already-parsed JSON value as a request. */
+export function validateRequest(value: unknown): ParsedLine {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    return fail('invalid_request', `a request must be a JSON object, got ${got}`);
+  }
+  const record = value as Record<string, unknown>;
+  const idResult = record.id === undefined ? undefined : RequestIdSchema.safeParse(record.id);
+  const id = idResult?.success ? idResult.data : undefined;
+  if (idResult && !idResult.success) {
+    return fail('invalid_request', 'field "id" must be a string (at most 256 characters) or a finite number');
+  }
+  const type = record.type;
+  if (type === undefined) {
+    return fail('invalid_request', 'missing field "type": say what to do, e.g. {"type":"status"}', id);
+  }
+  if (typeof type !== 'string') {
+    return fail('invalid_request', `field "type" must be a string, got ${JSON.stringify(type)}`, id);
+  }
+  if (!Object.hasOwn(REQUEST_SCHEMAS, type)) {
+    return fail('unknown_type', `unsupported command: ${type}`, id);
+  }
+  const result = REQUEST_SCHEMAS[type as RequestType].safeParse(value);
+  if (!result.success) {
+    return fail('invalid_request', `invalid ${type} request: ${describeIssues(result.error.issues)}`, id);
+  }
+  return { ok: true, request: result.data };
+}
+
+function fail(code: ProtocolError['code'], message: string, id?: RequestId): ParsedLine {
+  const error = new ProtocolError(code, message);
+  return id === undefined ? { ok: false, error } : { ok: false, error, id };
+}

@@ -1,0 +1,395 @@
+/**
+ * Wire protocol of `tether rpc`, version 1: every request, response and event.
+ *
+ * These zod schemas are the single source of truth. Types are derived from them,
+ * every inbound line is parsed through them, and `docs/protocol.schema.json` is
+ * generated from them (see `json-schema.ts`). The seed contract
+ * (`{"type":"status"}`, `send`, `set-heartbeats`, `{"type":"error","error":…}`)
+ * is a subset: no `id`, no handshake.
+ *
+ * Unknown fields on requests are ignored (stripped), so newer clients can talk to
+ * older hosts; every known field is checked strictly.
+ */
+import { z } from 'zod';
+
+/** The protocol version this host speaks; `hello` negotiates down to it. */
+export const PROTOCOL_VERSION = 1;
+
+/** The session a request names when it names none. */
+export const DEFAULT_SESSION = 'main';
+
+// ---------------------------------------------------------------------------
+// Shared pieces
+
+/** Correlates a request with its response and the events it causes. */
+export const RequestIdSchema = z.union([z.string().max(256), z.number().finite()]);
+export type RequestId = z.infer<typeof RequestIdSchema>;
+
+/**
+ * A session key, e.g. `main` or `+15551234567`.
+ *
+ * Keys become file names (encoded), so control characters and path separators are
+ * refused outright rather than escaped into surprising names.
+ */
+export const SessionKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[^\u0000-\u001f\u007f/\\]+$/u, 'must not contain "/", "\\" or control characters');
+export type SessionKey = z.infer<typeof SessionKeySchema>;
+
+/** How hard the provider should think; passed to providers that support it. */
+export const ThinkingLevelSchema = z.enum(['off', 'minimal', 'low', 'medium', 'high']);
+export type ThinkingLevel = z.infer<typeof ThinkingLevelSchema>;
+
+/** Names of the events the host emits. */
+export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated']);
+export type EventName = z.infer<typeof EventNameSchema>;
+
+/** Timestamps on the wire are milliseconds since the Unix epoch. */
+const EpochMs = z.number().int().nonnegative();
+
+const withId = { id: RequestIdSchema.optional() };
+
+// ---------------------------------------------------------------------------
+// Requests (stdin)
+
+/** Health ping; `verbose` adds per-session queues, memory and event-loop lag. */
+export const StatusRequestSchema = z.object({
+  type: z.literal('status'),
+  ...withId,
+  verbose: z.boolean().optional(),
+});
+
+/** Runs one agent turn in a session and answers with the reply. */
+export const SendRequestSchema = z.object({
+  type: z.literal('send'),
+  ...withId,
+  text: z.string().min(1, 'must not be empty'),
+  session: SessionKeySchema.optional(),
+  thinking: ThinkingLevelSchema.optional(),
+  deliver: z.boolean().optional(),
+  to: z.string().min(1, 'must not be empty').max(512).optional(),
+  model: z.string().min(1, 'must not be empty').max(200).optional(),
+});
+
+/** Starts or stops the heartbeat timer at once, without a restart. */
+export const SetHeartbeatsRequestSchema = z.object({
+  type: z.literal('set-heartbeats'),
+  ...withId,
+  enabled: z.boolean(),
+});
+
+/** Aborts one run (`runId`) or every run of a session (default `main`). */
+export const AbortRequestSchema = z.object({
+  type: z.literal('abort'),
+  ...withId,
+  session: SessionKeySchema.optional(),
+  runId: z.string().min(1).max(128).optional(),
+});
+
+/** Replaces a session's provider context with a summary; the transcript stays on disk. */
+export const CompactRequestSchema = z.object({
+  type: z.literal('compact'),
+  ...withId,
+  session: SessionKeySchema,
+});
+
+/** Lists the known sessions, most recently updated first. */
+export const SessionsRequestSchema = z.object({
+  type: z.literal('sessions'),
+  ...withId,
+});
+
+/** Reads a page of a session's transcript, oldest first. */
+export const HistoryRequestSchema = z.object({
+  type: z.literal('history'),
+  ...withId,
+  session: SessionKeySchema,
+  limit: z.number().int().min(1).max(1000).optional(),
+  before: z.number().int().nonnegative().optional(),
+});
+
+/** Optional handshake: version negotiation, capabilities and event selection. */
+export const HelloRequestSchema = z.object({
+  type: z.literal('hello'),
+  ...withId,
+  protocol: z.number().int().min(1),
+  client: z
+    .object({ name: z.string().min(1).max(100), version: z.string().max(100).optional() })
+    .optional(),
+  events: z.array(EventNameSchema).optional(),
+});
+
+/** Every request the host understands, told apart by `type`. */
+export const RequestSchema = z.discriminatedUnion('type', [
+  StatusRequestSchema,
+  SendRequestSchema,
+  SetHeartbeatsRequestSchema,
+  AbortRequestSchema,
+  CompactRequestSchema,
+  SessionsRequestSchema,
+  HistoryRequestSchema,
+  HelloRequestSchema,
+]);
+export type Request = z.infer<typeof RequestSchema>;
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+
+/** The request schema for each `type`, for precise per-type validation errors. */
+export const REQUEST_SCHEMAS = {
+  status: StatusRequestSchema,
+  send: SendRequestSchema,
+  'set-heartbeats': SetHeartbeatsRequestSchema,
+  abort: AbortRequestSchema,
+  compact: CompactRequestSchema,
+  sessions: SessionsRequestSchema,
+  history: HistoryRequestSchema,
+  hello: HelloRequestSchema,
+} as const satisfies { [T in RequestType]: z.ZodType<RequestOf<T>> };
+
+export const REQUEST_TYPES = Object.keys(REQUEST_SCHEMAS) as RequestType[];
+
+// ---------------------------------------------------------------------------
+// Result payloads
+
+/** What a heartbeat came to: suppressed (`ok`), delivered (`sent`), not run, or failed. */
+export const HeartbeatOutcomeSchema = z.enum(['ok', 'sent', 'skipped', 'failed']);
+export type HeartbeatOutcome = z.infer<typeof HeartbeatOutcomeSchema>;
+
+export const HeartbeatStatusSchema = z.object({
+  enabled: z.boolean(),
+  intervalMs: z.number().int().positive(),
+  lastAt: EpochMs.nullable(),
+  lastOutcome: HeartbeatOutcomeSchema.nullable(),
+  nextAt: EpochMs.nullable(),
+});
+
+export const SessionQueueInfoSchema = z.object({
+  session: SessionKeySchema,
+  queued: z.number().int().nonnegative(),
+  running: z.object({ runId: z.string(), startedAt: EpochMs, source: z.string() }).nullable(),
+});
+
+export const StatusPayloadSchema = z.object({
+  ok: z.literal(true),
+  protocol: z.number().int(),
+  version: z.string(),
+  pid: z.number().int(),
+  uptimeMs: z.number().int().nonnegative(),
+  provider: z.string(),
+  providerLabel: z.string(),
+  heartbeats: HeartbeatStatusSchema,
+  sessions: z.number().int().nonnegative(),
+  queue: z.object({
+    depth: z.number().int().nonnegative(),
+    running: z.number().int().nonnegative(),
+  }),
+  // verbose only
+  sessionQueues: z.array(SessionQueueInfoSchema).optional(),
+  memory: z
+    .object({
+      rss: z.number().int(),
+      heapUsed: z.number().int(),
+      heapTotal: z.number().int(),
+      external: z.number().int(),
+    })
+    .optional(),
+  eventLoopLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
+  dataDir: z.string().optional(),
+});
+export type StatusPayload = z.infer<typeof StatusPayloadSchema>;
+
+export const UsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  totalTokens: z.number().int().nonnegative().optional(),
+});
+
+export const SendMetaSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  durationMs: z.number().int().nonnegative(),
+  thinking: ThinkingLevelSchema.optional(),
+  aborted: z.boolean().optional(),
+  delivered: z.boolean().optional(),
+  deliveryError: z.string().optional(),
+  usage: UsageSchema.optional(),
+});
+
+export const SendPayloadSchema = z.object({
+  payloads: z.array(z.object({ text: z.string() })),
+  meta: SendMetaSchema,
+});
+export type SendPayload = z.infer<typeof SendPayloadSchema>;
+export type SendMeta = z.infer<typeof SendMetaSchema>;
+
+export const SetHeartbeatsPayloadSchema = z.object({ enabled: z.boolean() });
+
+export const AbortPayloadSchema = z.object({
+  aborted: z.number().int().nonnegative(),
+  runIds: z.array(z.string()),
+});
+
+export const CompactPayloadSchema = z.object({
+  session: SessionKeySchema,
+  messagesBefore: z.number().int().nonnegative(),
+  messagesAfter: z.number().int().nonnegative(),
+  transcriptMessages: z.number().int().nonnegative(),
+  summary: z.string(),
+});
+
+export const SessionSummarySchema = z.object({
+  key: SessionKeySchema,
+  updatedAt: EpochMs,
+  messageCount: z.number().int().nonnegative(),
+  preview: z.string(),
+  thinking: ThinkingLevelSchema.nullable(),
+});
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const SessionsPayloadSchema = z.object({ sessions: z.array(SessionSummarySchema) });
+
+/** Where a message came from: a client's send, the heartbeat timer, or the one-shot CLI. */
+export const MessageSourceSchema = z.enum(['rpc', 'cli', 'heartbeat']);
+export type MessageSource = z.infer<typeof MessageSourceSchema>;
+
+export const HistoryMessageSchema = z.object({
+  index: z.number().int().nonnegative(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  ts: EpochMs,
+  runId: z.string(),
+  source: MessageSourceSchema.optional(),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  aborted: z.boolean().optional(),
+});
+export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
+
+export const HistoryPayloadSchema = z.object({
+  session: SessionKeySchema,
+  messages: z.array(HistoryMessageSchema),
+  total: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+});
+
+export const HelloPayloadSchema = z.object({
+  protocol: z.number().int(),
+  version: z.string(),
+  capabilities: z.array(z.string()),
+});
+
+/** The result payload schema for each request type. */
+export const RESULT_PAYLOAD_SCHEMAS = {
+  status: StatusPayloadSchema,
+  send: SendPayloadSchema,
+  'set-heartbeats': SetHeartbeatsPayloadSchema,
+  abort: AbortPayloadSchema,
+  compact: CompactPayloadSchema,
+  sessions: SessionsPayloadSchema,
+  history: HistoryPayloadSchema,
+  hello: HelloPayloadSchema,
+} as const satisfies { [T in RequestType]: z.ZodType };
+
+export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYLOAD_SCHEMAS)[T]>;
+
+// ---------------------------------------------------------------------------
+// Responses (stdout)
+
+/** Machine-readable error codes; `error` carries the human message. */
+export const ErrorCodeSchema = z.enum([
+  'parse_error',
+  'invalid_request',
+  'unknown_type',
+  'line_too_long',
+  'not_found',
+  'aborted',
+  'provider_error',
+  'busy',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ResultResponseSchema = z.object({
+  type: z.literal('result'),
+  ok: z.literal(true),
+  id: RequestIdSchema.optional(),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type ResultResponse = z.infer<typeof ResultResponseSchema>;
+
+export const ErrorResponseSchema = z.object({
+  type: z.literal('error'),
+  ok: z.literal(false),
+  id: RequestIdSchema.optional(),
+  code: ErrorCodeSchema,
+  error: z.string(),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+// ---------------------------------------------------------------------------
+// Events (stdout, unsolicited)
+
+export const ReplyDeltaPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  seq: z.number().int().nonnegative(),
+  text: z.string(),
+});
+
+export const ReplyPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  text: z.string(),
+  source: MessageSourceSchema,
+  provider: z.string(),
+  model: z.string(),
+  aborted: z.boolean().optional(),
+  delivered: z.boolean().optional(),
+});
+
+export const HeartbeatPayloadSchema = z.object({
+  outcome: HeartbeatOutcomeSchema,
+  at: EpochMs,
+  session: SessionKeySchema,
+  runId: z.string().optional(),
+  reason: z.string().optional(),
+  text: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const SessionUpdatedPayloadSchema = z.object({
+  session: SessionKeySchema,
+  updatedAt: EpochMs,
+  messageCount: z.number().int().nonnegative(),
+  preview: z.string(),
+});
+
+const eventOf = <N extends EventName, P extends z.ZodType>(event: N, payload: P) =>
+  z.object({
+    type: z.literal('event'),
+    event: z.literal(event),
+    id: RequestIdSchema.optional(),
+    payload,
+  });
+
+export const ReplyDeltaEventSchema = eventOf('reply.delta', ReplyDeltaPayloadSchema);
+export const ReplyEventSchema = eventOf('reply', ReplyPayloadSchema);
+export const HeartbeatEventSchema = eventOf('heartbeat', HeartbeatPayloadSchema);
+export const SessionUpdatedEventSchema = eventOf('session.updated', SessionUpdatedPayloadSchema);
+
+export const EventSchema = z.discriminatedUnion('event', [
+  ReplyDeltaEventSchema,
+  ReplyEventSchema,
+  HeartbeatEventSchema,
+  SessionUpdatedEventSchema,
+]);
+export type Event = z.infer<typeof EventSchema>;
+export type EventPayloadOf<N extends EventName> = Extract<Event, { event: N }>['payload'];
+
+/** Every line the host writes to stdout. */
+export const OutboundMessageSchema = z.union([ResultResponseSchema, ErrorResponseSchema, EventSchema]);
+export type OutboundMessage = z.infer<typeof OutboundMessageSchema>;
