@@ -9,7 +9,7 @@
  */
 import { ProtocolError, isProtocolError } from './protocol/errors.js';
 import { validateRequest } from './protocol/parse-request.js';
-import type { ErrorResponse, SendPayload } from './protocol/schemas.js';
+import { DEFAULT_SESSION, type ErrorResponse, type SendPayload } from './protocol/schemas.js';
 import { Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config.js';
 
@@ -43,13 +43,14 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     ...(args.model !== undefined ? { model: args.model } : {}),
   });
   if (!parsed.ok) return fail(args.json, parsed.error, AgentExit.usage);
-  if (parsed.request.type !== 'send') throw new Error('unreachable: validated a send as another type');
+  const request = parsed.request;
+  if (request.type !== 'send') throw new Error('unreachable: validated a send as another type');
 
   const gateway = new Gateway({ config, heartbeats: false, sendSource: 'cli' });
   let interrupted = false;
   const onSigint = () => {
-    interrupted = true;
-    gateway.handle({ type: 'abort', session: parsed.request.type === 'send' ? (parsed.request.session ?? 'main') : 'main' }).catch(() => {});
+    interrupted = true; // abort keeps the partial reply in the transcript and still prints it
+    gateway.handle({ type: 'abort', session: request.session ?? DEFAULT_SESSION }).catch(() => {});
   };
   process.once('SIGINT', onSigint);
   if (!args.json) {
@@ -58,7 +59,7 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     });
   }
   try {
-    const payload: SendPayload = await gateway.send(parsed.request);
+    const payload: SendPayload = await gateway.send(request);
     if (args.json) process.stdout.write(JSON.stringify(payload) + '\n');
     else process.stdout.write(payload.payloads[0]?.text === '' ? '' : '\n');
     if (payload.meta.deliveryError) process.stderr.write(`tether agent: reply not delivered: ${payload.meta.deliveryError}\n`);

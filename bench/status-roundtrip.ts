@@ -1,0 +1,96 @@
+/**
+ * `status` round-trip latency through the real `tether rpc` child, against the floor.
+ *
+ * One request in flight at a time: the client writes `{"type":"status","id":N}`,
+ * waits for the response carrying id N, and checks it (a successful result from
+ * the right pid). The floor gets the very same line and sends it straight back,
+ * so both sides pay the same spawn-free steady state: two pipe hops, two event-loop
+ * wake-ups, the client's framing and JSON.parse. What is left in the ratio is
+ * tether's own work per request (framing, UTF-8 and JSON decoding, zod validation,
+ * dispatch, building and serializing the payload). The two children run at the
+ * same time and are measured in alternating blocks, so machine noise lands on both.
+ * Both are warmed up first: V8 needs a few thousand trips to optimize the hot path.
+ * On a 2-core machine the scheduler's choice of waking the child on the client's
+ * CPU or the other one is worth tens of microseconds per trip, so the table shows
+ * how many blocks ended with child and client on the same CPU (Linux).
+ * Target: p50 within 3× of the floor.
+ */
+import { lastCpu, startSideBySide, type BenchChild } from './lib/children.js';
+import { check, expectResult, type WireMessage } from './lib/line-client.js';
+import { formatInt, formatRatio, formatUs, isEntryPoint, printTable, runStandalone, type SummaryRow } from './lib/report.js';
+import { distribution, elapsedNs } from './lib/stats.js';
+
+const WARMUP_TRIPS = 5000;
+const ROUNDS = 10;
+const TRIPS_PER_ROUND = 500;
+const TARGET_RATIO = 3;
+
+/** Checks one response; throws when it is not what the side should answer. */
+type Verify = (response: WireMessage, child: BenchChild, what: string) => void;
+
+const verifyStatus: Verify = (response, child, what) => {
+  const payload = expectResult(response, what);
+  check(payload.ok === true && payload.pid === child.pid, () => `${what}: expected ok from pid ${child.pid}, got ${JSON.stringify(payload).slice(0, 200)}`);
+};
+
+const verifyEcho: Verify = (response, _child, what) => {
+  check(response.type === 'status', () => `${what}: the floor echoed ${JSON.stringify(response)}`);
+};
+
+/** Measures `count` sequential status round trips; ids start at `firstId`. */
+async function roundTrips(child: BenchChild, verify: Verify, firstId: number, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let id = firstId; id < firstId + count; id++) {
+    const line = `{"type":"status","id":${id}}\n`;
+    const what = `status #${id} to ${child.name}`;
+    const start = process.hrtime.bigint();
+    const { response } = await child.client.exchange(line, id, what);
+    samples.push(elapsedNs(start));
+    verify(response, child, what);
+  }
+  return samples;
+}
+
+/** Runs the figure and prints its table. */
+export async function measureStatusRoundTrip(): Promise<SummaryRow[]> {
+  const { tether, floor } = await startSideBySide();
+  try {
+    const sides = [
+      { child: tether, verify: verifyStatus, samples: [] as number[], sameCpuBlocks: 0 },
+      { child: floor, verify: verifyEcho, samples: [] as number[], sameCpuBlocks: 0 },
+    ];
+    for (const side of sides) await roundTrips(side.child, side.verify, 1, WARMUP_TRIPS);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
+        side.samples.push(...(await roundTrips(side.child, side.verify, WARMUP_TRIPS + 1 + round * TRIPS_PER_ROUND, TRIPS_PER_ROUND)));
+        const cpu = lastCpu(side.child.pid);
+        if (cpu !== undefined && cpu === lastCpu(process.pid)) side.sameCpuBlocks++;
+      }
+    }
+    const [mine, base] = sides.map((side) => distribution(side.samples)) as [ReturnType<typeof distribution>, ReturnType<typeof distribution>];
+    const ratio = mine.p50 / base.p50;
+    const sameCpu = (blocks: number) => (lastCpu(process.pid) === undefined ? 'n/a' : `${blocks}/${ROUNDS}`);
+    printTable(
+      `status round trip: sequential, ${formatInt(mine.count)} per child after ${formatInt(WARMUP_TRIPS)} warm-up, alternating blocks of ${TRIPS_PER_ROUND}`,
+      ['child', 'trips', 'p50 µs', 'p99 µs', 'mean µs', 'min µs', 'max µs', 'blocks on client CPU'],
+      [
+        ['tether rpc', formatInt(mine.count), formatUs(mine.p50), formatUs(mine.p99), formatUs(mine.mean), formatUs(mine.min), formatUs(mine.max), sameCpu(sides[0]!.sameCpuBlocks)],
+        ['floor (echo-lines)', formatInt(base.count), formatUs(base.p50), formatUs(base.p99), formatUs(base.mean), formatUs(base.min), formatUs(base.max), sameCpu(sides[1]!.sameCpuBlocks)],
+        ['tether / floor', '', formatRatio(ratio), formatRatio(mine.p99 / base.p99), formatRatio(mine.mean / base.mean), '', '', ''],
+      ],
+    );
+    return [
+      {
+        figure: 'status round trip p50 vs floor',
+        measured: `${formatRatio(ratio)} (${formatUs(mine.p50)} vs ${formatUs(base.p50)} µs)`,
+        target: `≤ ${TARGET_RATIO}×`,
+        pass: ratio <= TARGET_RATIO,
+      },
+    ];
+  } finally {
+    await Promise.all([tether.close(), floor.close()]);
+  }
+}
+
+if (isEntryPoint(import.meta.url)) runStandalone('status round trip', measureStatusRoundTrip);

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * Runs every test suite and closes with one line the CI reads:
+ * `N passed, N failed, N skipped`.
+ *
+ * Vitest does not print such a line itself, so each suite writes a JSON report
+ * under test-results/ and the counts are summed from those reports. A suite that
+ * crashed before reporting counts as one failure, so a broken run never looks green.
+ * Extra arguments go to vitest (e.g. `npm test -- test/rpc-host`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+/** The suites, in order; each has a runner command and the JSON report it writes. */
+const suites = [
+  {
+    name: 'vitest',
+    report: join(resultsDir, 'vitest.json'),
+    command: [
+      process.execPath,
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${join(resultsDir, 'vitest.json')}`,
+        ...process.argv.slice(2),
+      ],
+    ],
+    count: countVitest,
+  },
+];
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exitCode = 0;
+for (const suite of suites) {
+  rmSync(suite.report, { force: true });
+  const [command, args] = suite.command;
+  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (run.status !== 0) exitCode = 1;
+  const counts = existsSync(suite.report) ? suite.count(JSON.parse(readFileSync(suite.report, 'utf8'))) : undefined;
+  if (!counts) {
+    console.error(`\n${suite.name}: no report at ${suite.report} (the runner exited with ${run.status ?? run.signal}); counted as one failure`);
+    totals.failed += 1;
+    exitCode = 1;
+    continue;
+  }
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+  totals.skipped += counts.skipped;
+  if (counts.failed > 0) exitCode = 1;
+}
+
+if (totals.passed + totals.failed === 0) {
+  console.error('\nno test ran: that is a failure, not a pass');
+  exitCode = 1;
+}
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode);
+
+/** Counts a vitest JSON report; a file that failed without a failing test (e.g. an import error) counts once. */
+function countVitest(report) {
+  let failed = report.numFailedTests ?? 0;
+  for (const file of report.testResults ?? []) {
+    const anyFailedAssertion = (file.assertionResults ?? []).some((test) => test.status === 'failed');
+    if (file.status === 'failed' && !anyFailedAssertion) failed += 1;
+  }
+  return {
+    passed: report.numPassedTests ?? 0,
+    failed,
+    skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The session store: append and read back, torn last lines, a second writer on the
+ * same directory (another process), index rebuilds, key encoding to file names,
+ * history paging, and the provider context after a compaction.
+ */
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionStore, decodeSessionKey, encodeSessionKey } from '../../../rpc-host/core/session-store.js';
+import type { MessageRecord } from '../../../rpc-host/core/transcript-file.js';
+
+let dataDir: string;
+const stores: SessionStore[] = [];
+
+/** A store on the test's data dir that writes its index at once. */
+function openStore(): SessionStore {
+  const store = new SessionStore(dataDir, 0);
+  stores.push(store);
+  return store;
+}
+
+let clock = 1_700_000_000_000;
+function message(role: 'user' | 'assistant', text: string, runId: string, extra: Partial<MessageRecord> = {}): MessageRecord {
+  return { type: 'message', role, text, ts: clock++, runId, ...extra };
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'tether-store-'));
+});
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) store.flush();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('SessionStore append and history', () => {
+  it('appends messages and reads them back oldest first with their fields', () => {
+    const store = openStore();
+    const summary1 = store.appendMessage('main', message('user', 'hello there', 'r1', { source: 'rpc', thinking: 'low' }));
+    expect(summary1).toMatchObject({ key: 'main', messageCount: 1, preview: 'hello there', thinking: 'low' });
+    const summary2 = store.appendMessage('main', message('assistant', 'echo: hello\n  there', 'r1', { provider: 'echo', model: 'echo', aborted: true }));
+    expect(summary2).toMatchObject({ messageCount: 2, preview: 'echo: hello there', thinking: 'low' });
+
+    const page = store.history('main');
+    expect(page.total).toBe(2);
+    expect(page.hasMore).toBe(false);
+    expect(page.messages).toEqual([
+      { index: 0, role: 'user', text: 'hello there', ts: expect.any(Number), runId: 'r1', source: 'rpc' },
+      { index: 1, role: 'assistant', text: 'echo: hello\n  there', ts: expect.any(Number), runId: 'r1', provider: 'echo', model: 'echo', aborted: true },
+    ]);
+    expect(store.exists('main')).toBe(true);
+    expect(store.exists('other')).toBe(false);
+  });
+
+  it('stores one JSON line per record in sessions/<key>.jsonl', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'a\u2028b', 'r1'));
+    store.appendMessage('main', message('assistant', 'c', 'r1'));
+    const raw = readFileSync(join(dataDir, 'sessions', 'main.jsonl'), 'utf8');
+    expect(raw.endsWith('\n')).toBe(true);
+    expect(raw.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { text: string }).text)).toEqual(['a\u2028b', 'c']);
+  });
+
+  it('truncates long previews to 120 characters with an ellipsis', () => {
+    const store = openStore();
+    const summary = store.appendMessage('main', message('user', 'x'.repeat(500), 'r1'));
+    expect(summary.preview).toHaveLength(120);
+    expect(summary.preview.endsWith('…')).toBe(true);
+  });
+
+  it('pages history with limit and before, reporting total and hasMore', () => {
+    const store = openStore();
+    for (let i = 0; i < 5; i++) store.appendMessage('main', message(i % 2 === 0 ? 'user' : 'assistant', `m${i}`, `r${i}`));
+    const texts = (page: { messages: Array<{ text: string; index: number }> }) => page.messages.map((m) => `${m.index}:${m.text}`);
+
+    const last2 = store.history('main', { limit: 2 });
+    expect(texts(last2)).toEqual(['3:m3', '4:m4']);
+    expect(last2).toMatchObject({ total: 5, hasMore: true });
+
+    const before3 = store.history('main', { limit: 2, before: 3 });
+    expect(texts(before3)).toEqual(['1:m1', '2:m2']);
+    expect(before3.hasMore).toBe(true);
+
+    const before1 = store.history('main', { limit: 2, before: 1 });
+    expect(texts(before1)).toEqual(['0:m0']);
+    expect(before1).toMatchObject({ total: 5, hasMore: false });
+
+    expect(texts(store.history('main', { before: 99 }))).toEqual(['0:m0', '1:m1', '2:m2', '3:m3', '4:m4']);
+    expect(store.history('main', { before: 0 })).toEqual({ messages: [], total: 5, hasMore: false });
+    expect(store.history('nobody')).toEqual({ messages: [], total: 0, hasMore: false });
+  });
+});
+
+describe('SessionStore torn lines', () => {
+  it('skips a torn last line on read, and the next append does not merge with it', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'before', 'r1'));
+    const file = store.transcriptPath('main');
+    appendFileSync(file, '{"type":"message","role":"assistant","text":"cut of'); // a writer died mid-line
+    expect(store.history('main').messages.map((m) => m.text)).toEqual(['before']);
+
+    const summary = store.appendMessage('main', message('assistant', 'after', 'r2'));
+    expect(summary.messageCount).toBe(2);
+    expect(store.history('main').messages.map((m) => m.text)).toEqual(['before', 'after']);
+
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(4); // before, torn, after, and '' after the final LF
+    expect(lines[1]).toBe('{"type":"message","role":"assistant","text":"cut of');
+    expect(JSON.parse(lines[2]!)).toMatchObject({ text: 'after', runId: 'r2' });
+    expect(lines[3]).toBe('');
+  });
+
+  it('counts the right messages after a torn line in list() from a fresh store', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'one', 'r1'));
+    appendFileSync(store.transcriptPath('main'), '{"type":"mess');
+    store.appendMessage('main', message('assistant', 'two', 'r1'));
+    expect(openStore().list()).toEqual([expect.objectContaining({ key: 'main', messageCount: 2, preview: 'two' })]);
+  });
+});
+
+describe('SessionStore with two writers on one directory', () => {
+  it("sees another instance's appends in list() with the right count and preview", () => {
+    const host = openStore();
+    host.appendMessage('main', message('user', 'from host', 'r1'));
+    expect(host.list()).toEqual([expect.objectContaining({ key: 'main', messageCount: 1, preview: 'from host' })]);
+
+    const cli = openStore(); // e.g. a one-shot `tether agent` process
+    cli.appendMessage('main', message('user', 'from cli', 'r2'));
+    cli.appendMessage('main', message('assistant', 'cli reply', 'r2'));
+    cli.appendMessage('side', message('user', 'side session', 'r3'));
+
+    const listed = host.list();
+    expect(listed.find((s) => s.key === 'main')).toMatchObject({ messageCount: 3, preview: 'cli reply' });
+    expect(listed.find((s) => s.key === 'side')).toMatchObject({ messageCount: 1, preview: 'side session' });
+    expect(host.history('main').messages.map((m) => m.text)).toEqual(['from host', 'from cli', 'cli reply']);
+  });
+
+  it('keeps its own count exact when it appends after another writer did', () => {
+    const host = openStore();
+    host.appendMessage('main', message('user', 'a', 'r1'));
+    openStore().appendMessage('main', message('assistant', 'b', 'r1'));
+    expect(host.appendMessage('main', message('user', 'c', 'r2'))).toMatchObject({ messageCount: 3, preview: 'c' });
+    expect(host.list()[0]).toMatchObject({ messageCount: 3 });
+  });
+
+  it('forgets sessions whose transcript was removed', () => {
+    const store = openStore();
+    store.appendMessage('gone', message('user', 'x', 'r1'));
+    store.appendMessage('kept', message('user', 'y', 'r2'));
+    rmSync(store.transcriptPath('gone'));
+    expect(store.list().map((s) => s.key)).toEqual(['kept']);
+  });
+
+  it('lists most recently updated first', () => {
+    const store = openStore();
+    store.appendMessage('old', message('user', 'x', 'r1'));
+    store.appendMessage('new', message('user', 'y', 'r2'));
+    expect(store.list().map((s) => s.key)).toEqual(['new', 'old']);
+  });
+});
+
+describe('SessionStore index', () => {
+  const indexPath = () => join(dataDir, 'sessions', 'index.json');
+
+  it('writes an index that a new instance reads', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'hi', 'r1', { thinking: 'high' }));
+    const index = JSON.parse(readFileSync(indexPath(), 'utf8')) as { version: number; sessions: Record<string, { messageCount: number }> };
+    expect(index.version).toBe(1);
+    expect(index.sessions.main?.messageCount).toBe(1);
+    const fresh = openStore();
+    expect(fresh.size).toBe(1);
+    expect(fresh.summary('main')).toMatchObject({ messageCount: 1, preview: 'hi', thinking: 'high' });
+  });
+
+  it.each([
+    ['deleted', () => rmSync(join(dataDir, 'sessions', 'index.json'))],
+    ['garbage', () => writeFileSync(join(dataDir, 'sessions', 'index.json'), '{"version":1,"sessions":{"main":')],
+    ['foreign', () => writeFileSync(join(dataDir, 'sessions', 'index.json'), '{"version":9,"sessions":[]}')],
+    ['lying', () => writeFileSync(join(dataDir, 'sessions', 'index.json'), JSON.stringify({ version: 1, sessions: { main: { updatedAt: 1, messageCount: 99, preview: 'lie', thinking: null, bytes: 3 } } }))],
+  ])('rebuilds a %s index from the transcripts', (_label, damage) => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'one', 'r1'));
+    store.appendMessage('main', message('assistant', 'two', 'r1'));
+    store.appendMessage('+1555', message('user', 'three', 'r2'));
+    damage();
+
+    const fresh = openStore();
+    const listed = fresh.list();
+    expect(listed.map((s) => [s.key, s.messageCount, s.preview]).sort()).toEqual([
+      ['+1555', 1, 'three'],
+      ['main', 2, 'two'],
+    ]);
+    const rebuilt = JSON.parse(readFileSync(indexPath(), 'utf8')) as { sessions: Record<string, { messageCount: number }> };
+    expect(rebuilt.sessions.main?.messageCount).toBe(2);
+    expect(rebuilt.sessions['+1555']?.messageCount).toBe(1);
+  });
+
+  it('coalesces index writes until flush() when a delay is set', () => {
+    const store = new SessionStore(dataDir, 60_000);
+    stores.push(store);
+    store.appendMessage('main', message('user', 'hi', 'r1'));
+    expect(existsSync(indexPath())).toBe(false);
+    store.flush();
+    expect(existsSync(indexPath())).toBe(true);
+  });
+});
+
+describe('session key encoding', () => {
+  it.each([
+    ['main', 'main'],
+    ['Main', '%4Dain'],
+    ['+1555', '%2B1555'],
+    ['a.b', 'a.b'],
+    ['.hidden', '%2Ehidden'],
+    ['trailing.', 'trailing%2E'],
+    ['con', '%63on'],
+    ['nul', '%6Eul'],
+    ['lpt1', '%6Cpt1'],
+    ['café', 'caf%C3%A9'],
+    ['a b', 'a%20b'],
+    ['100%', '100%25'],
+  ])('encodes %j as %j and decodes it back', (key, name) => {
+    expect(encodeSessionKey(key)).toBe(name);
+    expect(decodeSessionKey(name)).toBe(key);
+  });
+
+  it('round-trips unicode keys through names made only of safe characters', () => {
+    for (const key of ['会话', '🙂 chat', 'Ünïcödé', 'x:y*z?', 'COM1', 'A.B.C']) {
+      const name = encodeSessionKey(key);
+      expect(name).toMatch(/^[a-z0-9_.%A-F-]+$/);
+      expect(decodeSessionKey(name)).toBe(key);
+    }
+  });
+
+  it('never makes a Windows device name followed by an extension', () => {
+    // Windows treats "NUL.txt" and "NUL.tar.gz" as the device NUL too, so the part
+    // of the file name before the first dot must not be a device name either.
+    const keys = ['con.x', 'nul.tar.gz', 'aux.1', 'lpt1.log'];
+    const devices = keys.map(encodeSessionKey).filter((name) => /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/u.test(name.split('.')[0]!));
+    expect(devices, `file names that open a device on Windows: ${devices.map((name) => `${name}.jsonl`).join(', ')}`).toEqual([]);
+    for (const key of keys) expect(decodeSessionKey(encodeSessionKey(key))).toBe(key);
+  });
+
+  it('keeps keys that differ only in case in distinct files, even on a case-insensitive file system', () => {
+    const names = ['main', 'Main', 'MAIN'].map(encodeSessionKey);
+    expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(3);
+  });
+
+  it.each(['Main', '%4dain', '%2b1555', '.hidden', 'con', '%E0%A4%A', '%ZZ', 'a%2', 'caf\u00e9', 'has space'])('refuses the foreign file name %j', (name) => {
+    expect(decodeSessionKey(name)).toBeUndefined();
+  });
+
+  it('ignores foreign files in the sessions dir when listing', () => {
+    const store = openStore();
+    store.appendMessage('Main', message('user', 'x', 'r1'));
+    writeFileSync(join(store.dir, 'Main.jsonl'), `${JSON.stringify(message('user', 'foreign', 'r9'))}\n`);
+    writeFileSync(join(store.dir, 'notes.txt'), 'hello');
+    expect(readdirSync(store.dir).sort()).toEqual(['%4Dain.jsonl', 'Main.jsonl', 'index.json', 'notes.txt']);
+    expect(store.list().map((s) => s.key)).toEqual(['Main']);
+    expect(store.history('Main').messages.map((m) => m.text)).toEqual(['x']);
+  });
+});
+
+describe('SessionStore context', () => {
+  it('returns everything when nothing was compacted', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'q', 'r1'));
+    store.appendMessage('main', message('assistant', 'a', 'r1'));
+    expect(store.context('main')).toEqual({
+      summary: undefined,
+      messages: [
+        { role: 'user', text: 'q' },
+        { role: 'assistant', text: 'a' },
+      ],
+      firstIndex: 0,
+      total: 2,
+    });
+  });
+
+  it('after a compaction returns the summary and only the later messages, without the excluded run', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'old q', 'r1'));
+    store.appendMessage('main', message('assistant', 'old a', 'r1'));
+    store.appendCompaction('main', 2, 'they talked about old things');
+    store.appendMessage('main', message('user', 'new q', 'r2'));
+    store.appendMessage('main', message('assistant', 'new a', 'r2'));
+    store.appendMessage('main', message('user', 'current prompt', 'r3'));
+
+    expect(store.context('main', 'r3')).toEqual({
+      summary: 'they talked about old things',
+      messages: [
+        { role: 'user', text: 'new q' },
+        { role: 'assistant', text: 'new a' },
+      ],
+      firstIndex: 2,
+      total: 5,
+    });
+    // The transcript keeps every message; compaction markers are not messages.
+    expect(store.history('main').messages.map((m) => m.text)).toEqual(['old q', 'old a', 'new q', 'new a', 'current prompt']);
+    expect(store.list()[0]).toMatchObject({ messageCount: 5, preview: 'current prompt' });
+  });
+
+  it('uses the latest of several compactions', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'a', 'r1'));
+    store.appendCompaction('main', 1, 'first');
+    store.appendMessage('main', message('user', 'b', 'r2'));
+    store.appendCompaction('main', 2, 'second');
+    store.appendMessage('main', message('user', 'c', 'r3'));
+    expect(store.context('main')).toMatchObject({ summary: 'second', messages: [{ role: 'user', text: 'c' }], firstIndex: 2, total: 3 });
+  });
+});
