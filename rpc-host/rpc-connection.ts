@@ -152,9 +152,18 @@ export class RpcConnection {
   private toProtocolError(error: unknown, type: string): ProtocolError {
     if (isProtocolError(error)) return error;
     const message = error instanceof Error ? error.message : String(error);
+    if (isSystemError(error)) {
+      // The disk, not the code: say what failed and where to look, without calling it a bug.
+      this.log.error(`storage error while handling a ${type} request: ${message}`);
+      return new ProtocolError('internal', `storage error while handling ${type}: ${message}; check that the data dir is writable and has space`);
+    }
     this.log.error(`bug while handling a ${type} request: ${error instanceof Error ? (error.stack ?? message) : message}`);
     return new ProtocolError('internal', `internal error while handling ${type}: ${message} (this is a bug; the gateway log on stderr has details)`);
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function resultLine(payload: Record<string, unknown>, id: RequestId | undefined): string {

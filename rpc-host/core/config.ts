@@ -137,7 +137,7 @@ function readConfigFile(path: string, mustExist: boolean): ConfigFile {
   }
   const result = ConfigFileSchema.safeParse(value);
   if (!result.success) {
-    throw new ConfigError(`config file ${path}: ${describeIssues(result.error.issues)}; fix the key or remove it to use its default`);
+    throw new ConfigError(`config file ${path}: ${describeIssues(result.error.issues, 'top level')}; fix the key or remove it to use its default`);
   }
   return result.data;
 }

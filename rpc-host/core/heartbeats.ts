@@ -60,9 +60,10 @@ export class HeartbeatTimer {
   async beatNow(): Promise<HeartbeatOutcome> {
     if (this.beating) return 'skipped'; // the previous beat is still going
     this.beating = true;
+    const startedAt = Date.now(); // the same moment the heartbeat event reports as `at`
     try {
       const outcome = await this.beat().catch((): HeartbeatOutcome => 'failed');
-      this.lastAt = Date.now();
+      this.lastAt = startedAt;
       this.lastOutcome = outcome;
       return outcome;
     } finally {

@@ -43,7 +43,7 @@ export class RunQueue {
     if (lane.waiting.length >= this.maxWaitingPerSession) {
       throw new ProtocolError(
         'busy',
-        `session "${run.session}" already has ${lane.waiting.length} sends waiting; wait for replies or abort some`,
+        `session "${run.session}" already has ${lane.waiting.length} ${lane.waiting.length === 1 ? 'send' : 'sends'} waiting (the limit is maxQueuedPerSession); wait for replies or abort some`,
       );
     }
     return new Promise<T>((resolve, reject) => {

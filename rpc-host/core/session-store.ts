@@ -266,8 +266,9 @@ function toHistoryMessage(record: MessageRecord, index: number): HistoryMessage 
 }
 
 function preview(text: string): string {
-  const flat = text.replace(/\s+/gu, ' ').trim();
-  return flat.length <= PREVIEW_CHARS ? flat : flat.slice(0, PREVIEW_CHARS - 1) + '…';
+  // Only the head can show, so never flatten more than a few times what fits.
+  const flat = text.slice(0, PREVIEW_CHARS * 4).replace(/\s+/gu, ' ').trim();
+  return flat.length <= PREVIEW_CHARS && text.length <= PREVIEW_CHARS * 4 ? flat : flat.slice(0, PREVIEW_CHARS - 1) + '…';
 }
 
 function fileSize(path: string): number {
@@ -278,7 +279,8 @@ function fileSize(path: string): number {
   }
 }
 
-const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/u;
+// Windows treats these as devices with any extension too (`nul.tar.gz`).
+const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/u;
 
 /**
  * Maps a session key to a file name that is safe and distinct everywhere.

@@ -4,11 +4,12 @@
  * Every record is one `write()` of one complete line to a file opened with
  * O_APPEND, so concurrent writers (the RPC host and any number of one-shot CLI
  * runs) never interleave inside a line: the kernel places each append at the end
- * atomically. If a writer crashed mid-line, the file ends without LF; the next
- * append first closes that torn line with a LF so the two never merge, and readers
- * skip whatever does not parse.
+ * atomically. Writers never look at what is already there (a check-then-write
+ * would race with other writers). If a writer crashed mid-line, the next record is
+ * glued to the torn piece; the reader recovers it, because every record starts
+ * with `{"type":`, which cannot occur unescaped inside a JSON string.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { MessageSourceSchema, ThinkingLevelSchema } from '../protocol/schemas.js';
 
@@ -43,7 +44,7 @@ export type TranscriptRecord = z.infer<typeof TranscriptRecordSchema>;
 export interface AppendResult {
   /** File size just before this append, as seen under O_APPEND (a hint: another writer may race). */
   sizeBefore: number;
-  /** Bytes this append wrote, including any LF that closed a torn line. */
+  /** Bytes this append wrote. */
   bytesWritten: number;
 }
 
@@ -52,26 +53,18 @@ const LF = 0x0a;
 /** Appends one record as one line. */
 export function appendRecord(path: string, record: TranscriptRecord): AppendResult {
   const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
-  const fd = openSync(path, 'a+'); // O_APPEND, and readable for the torn-line check
+  const fd = openSync(path, 'a');
   try {
     const sizeBefore = fstatSync(fd).size;
-    let payload = line;
-    if (sizeBefore > 0 && !endsWithLf(fd, sizeBefore)) payload = Buffer.concat([Buffer.from('\n'), line]);
-    const written = writeSync(fd, payload);
-    if (written !== payload.length) {
+    const written = writeSync(fd, line);
+    if (written !== line.length) {
       // A regular file only takes a short write when the disk is full; say so plainly.
-      throw new Error(`short write to ${path}: ${written} of ${payload.length} bytes (is the disk full?)`);
+      throw new Error(`short write to ${path}: ${written} of ${line.length} bytes (is the disk full?)`);
     }
-    return { sizeBefore, bytesWritten: payload.length };
+    return { sizeBefore, bytesWritten: line.length };
   } finally {
     closeSync(fd);
   }
-}
-
-function endsWithLf(fd: number, size: number): boolean {
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  return last[0] === LF;
 }
 
 /** The records of a transcript file, and its size when read. */
@@ -106,11 +99,21 @@ export function readTranscript(path: string): TranscriptContents {
   return { records, bytes: data.length, skippedLines };
 }
 
+const RECORD_START = '{"type":';
+
 function parseRecord(line: string): TranscriptRecord | undefined {
+  const record = parseWhole(line);
+  if (record) return record;
+  // A crashed writer's torn piece with a whole record glued after it: keep the record.
+  const start = line.lastIndexOf(RECORD_START);
+  return start > 0 ? parseWhole(line.slice(start)) : undefined;
+}
+
+function parseWhole(text: string): TranscriptRecord | undefined {
   try {
-    const result = TranscriptRecordSchema.safeParse(JSON.parse(line));
+    const result = TranscriptRecordSchema.safeParse(JSON.parse(text));
     return result.success ? result.data : undefined;
   } catch {
-    return undefined; // a torn line
+    return undefined; // torn
   }
 }

@@ -29,12 +29,12 @@ export function isProtocolError(value: unknown): value is ProtocolError {
  * Turns zod issues into one sentence that names the field, what was expected and
  * what came: `field "thinking": expected one of "off"|"low"…, got "max"`.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.slice(0, 3).map(describeIssue).join('; ') + (issues.length > 3 ? `; and ${issues.length - 3} more` : '');
+export function describeIssues(issues: readonly z.core.$ZodIssue[], subject = 'request'): string {
+  return issues.slice(0, 3).map((issue) => describeIssue(issue, subject)).join('; ') + (issues.length > 3 ? `; and ${issues.length - 3} more` : '');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : 'request';
+function describeIssue(issue: z.core.$ZodIssue, subject: string): string {
+  const field = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : subject;
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
     return `missing ${field} (expected ${issue.expected})`;
   }

@@ -2,7 +2,7 @@
  * The built-in `echo` provider: offline, deterministic, and clearly labelled.
  *
  * It answers `echo: <prompt>`, streamed word by word (at most 64 deltas, so a huge
- * prompt streams in large pieces), with an optional delay per delta so streaming
+ * prompt streams in large pieces; `chunkChars` sets a fixed piece size instead), with an optional delay per delta so streaming
  * and `abort` can be watched and tested. A heartbeat whose prompt asks for
  * HEARTBEAT_OK gets exactly that, like an agent with nothing to report; any other
  * heartbeat prompt is echoed, which is how tests exercise delivered heartbeats.
@@ -26,18 +26,28 @@ export function echoReplyText(prompt: string, source: ProviderRequest['source'])
   return `echo: ${prompt}`;
 }
 
-/** Splits text into the pieces echo streams. */
+/** Splits text into the pieces echo streams (never inside a surrogate pair). */
 export function echoChunks(text: string, chunkChars: number): string[] {
-  let pieces = chunkChars > 0 ? fixedChunks(text, chunkChars) : (text.match(/\s*\S+\s*/gu) ?? [text]);
-  if (pieces.length > MAX_DELTAS) {
-    pieces = fixedChunks(text, Math.ceil(text.length / MAX_DELTAS));
+  if (chunkChars > 0) return fixedChunks(text, Math.max(chunkChars, Math.ceil(text.length / MAX_DELTAS)));
+  // Word pieces only when they can be few; a long text goes straight to fixed pieces
+  // rather than running a regex over all of it just to throw the result away.
+  if (text.length <= MAX_DELTAS * 16) {
+    const words = text.match(/\s*\S+\s*/gu) ?? [text];
+    if (words.length <= MAX_DELTAS) return words;
   }
-  return pieces;
+  return fixedChunks(text, Math.ceil(text.length / MAX_DELTAS));
 }
 
 function fixedChunks(text: string, size: number): string[] {
   const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++; // keep the pair together
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
   return pieces;
 }
 
@@ -56,7 +66,7 @@ export function createEchoProvider(options: EchoOptions): Provider {
         request.onDelta(piece);
         sent += piece;
       }
-      return { text: sent, usage: { inputTokens: countWords(request.prompt), outputTokens: countWords(sent) } };
+      return { text: sent }; // echo uses no model, so it reports no token usage
     },
     async summarize(messages, previousSummary) {
       const users = messages.filter((message) => message.role === 'user').length;
@@ -69,8 +79,4 @@ export function createEchoProvider(options: EchoOptions): Provider {
       return parts.filter(Boolean).join(' ');
     },
   };
-}
-
-function countWords(text: string): number {
-  return text.split(/\s+/u).filter(Boolean).length;
 }
