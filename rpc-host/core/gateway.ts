@@ -85,6 +85,8 @@ export class Gateway {
   private readonly log: Logger;
   private lagMonitor: IntervalHistogram | undefined;
   private closing = false;
+  /** The heartbeat run going now, so turning heartbeats off can stop it. */
+  private heartbeatRunId: string | undefined;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -131,6 +133,8 @@ export class Gateway {
         return this.send(request, context.requestId);
       case 'set-heartbeats':
         this.heartbeatTimer.setEnabled(request.enabled);
+        // Off means no more heartbeat replies, including one already on its way.
+        if (!request.enabled && this.heartbeatRunId) this.queue.abortRun(this.heartbeatRunId, 'heartbeats turned off');
         this.log.info(`heartbeats turned ${request.enabled ? 'on' : 'off'}`);
         return { enabled: request.enabled };
       case 'abort':
@@ -341,6 +345,7 @@ export class Gateway {
     }
     const run = this.newRun(session, 'heartbeat');
     const prompt = this.config.heartbeats.prompt;
+    this.heartbeatRunId = run.runId;
     try {
       const text = await this.queue.enqueue(run, async () => {
         const reply = await this.defaultProvider.run({
@@ -356,7 +361,8 @@ export class Gateway {
         return run.controller.signal.aborted ? undefined : reply.text;
       });
       if (text === undefined) {
-        this.emit('heartbeat', { outcome: 'skipped', at, session, runId: run.runId, reason: 'aborted' });
+        const reason = String(run.controller.signal.reason ?? 'aborted');
+        this.emit('heartbeat', { outcome: 'skipped', at, session, runId: run.runId, reason });
         return 'skipped';
       }
       const trimmed = text.trim();
@@ -372,6 +378,8 @@ export class Gateway {
       this.log.warn(`heartbeat failed: ${message}`);
       this.emit('heartbeat', { outcome: 'failed', at, session, runId: run.runId, error: message });
       return 'failed';
+    } finally {
+      this.heartbeatRunId = undefined;
     }
   }
 

@@ -460,6 +460,21 @@ describe('heartbeats', () => {
     ]);
   });
 
+  it('set-heartbeats false also stops a heartbeat already running: no reply, nothing recorded', async () => {
+    const pair = await open({ config: { heartbeats: { enabled: true, intervalMs: 50, prompt: 'ping' }, echo: { delayMs: 200 } } });
+    // Wait until a heartbeat is mid-reply (echo pauses 200 ms before each piece).
+    for (let i = 0; ; i++) {
+      const status = payloadOf(await ask(pair, { type: 'status', id: `poll-${i}`, verbose: true }), 'status');
+      if (status.sessionQueues?.some((lane) => lane.running?.source === 'heartbeat')) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    payloadOf(await ask(pair, { type: 'set-heartbeats', id: 'off', enabled: false }), 'set-heartbeats');
+    const beat = eventPayload(await pair.nextMatching(eventNamed('heartbeat')), 'heartbeat');
+    expect(beat).toMatchObject({ outcome: 'skipped', reason: 'heartbeats turned off' });
+    expect(pair.all().filter(eventNamed('reply'))).toEqual([]);
+    expect(await ask(pair, { type: 'history', id: 'h', session: 'main' })).toMatchObject({ type: 'error', code: 'not_found' });
+  });
+
   it('set-heartbeats false stops them: status says enabled false and nextAt null, and no more beats come', async () => {
     const pair = await open({ config: { heartbeats: { enabled: true, intervalMs: 50 } } });
     await pair.nextMatching(eventNamed('heartbeat'));
