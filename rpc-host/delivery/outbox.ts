@@ -18,11 +18,16 @@ export interface Delivery {
 
 /** Appends deliveries to `path`. */
 export class Outbox {
+  private dirReady = false;
+
   constructor(readonly path: string) {}
 
   /** Writes one delivery; throws (with the path) when the file cannot be written. */
   deliver(delivery: Delivery): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    if (!this.dirReady) {
+      mkdirSync(dirname(this.path), { recursive: true }); // once: not on every delivery
+      this.dirReady = true;
+    }
     appendFileSync(this.path, JSON.stringify({ ts: Date.now(), channel: 'outbox', ...delivery }) + '\n');
   }
 }
