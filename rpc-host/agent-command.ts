@@ -29,8 +29,11 @@ export const AgentExit = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as con
 
 /** Runs one send and prints the outcome; resolves with the exit code. */
 export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): Promise<number> {
-  if (args.message === undefined || args.message === '') {
-    return fail(args.json, new ProtocolError('invalid_request', 'tether agent needs --message TEXT (see tether agent --help)'), AgentExit.usage);
+  if (args.message === undefined) {
+    return fail(args.json, new ProtocolError('invalid_request', 'tether agent needs --message TEXT or --message-stdin (see tether agent --help)'), AgentExit.usage);
+  }
+  if (args.message === '') {
+    return fail(args.json, new ProtocolError('invalid_request', 'the message is empty; give some text with --message TEXT or on stdin with --message-stdin'), AgentExit.usage);
   }
   // Validate through the wire schema, so the CLI and `send` accept exactly the same input.
   const parsed = validateRequest({

@@ -53,7 +53,9 @@ with a running \`tether rpc\`), and prints the reply. Exit codes: 0 done, 1 fail
 2 bad usage, 130 interrupted (Ctrl+C aborts the run and keeps the partial reply).
 
 Options:
-  -m, --message TEXT         the message to send (required)
+  -m, --message TEXT         the message to send (this or --message-stdin is required)
+  --message-stdin            read the message from stdin (UTF-8, up to EOF): no argv size
+                             limit, and the text stays out of the process list
   -s, --session KEY          session key (default main)
   --thinking LEVEL           off | minimal | low | medium | high
   --deliver                  deliver the reply to --to through the outbox
@@ -118,6 +120,7 @@ async function agentCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     ...COMMON_OPTIONS,
     message: { type: 'string', short: 'm' },
+    'message-stdin': { type: 'boolean' },
     session: { type: 'string', short: 's' },
     thinking: { type: 'string' },
     deliver: { type: 'boolean' },
@@ -129,10 +132,14 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.stdout.write(AGENT_HELP);
     return 0;
   }
+  if (values.message !== undefined && values['message-stdin'] === true) {
+    throw new UsageError('give the message either with --message or with --message-stdin, not both (see tether agent --help)');
+  }
   const config = loadConfig(commonOverrides(values));
+  const message = values['message-stdin'] === true ? await readStdinText() : values.message;
   return runAgentCommand(
     {
-      message: values.message,
+      message,
       session: values.session,
       thinking: values.thinking,
       deliver: values.deliver === true,
@@ -142,6 +149,13 @@ async function agentCommand(argv: string[]): Promise<number> {
     },
     config,
   );
+}
+
+/** Reads all of stdin as UTF-8 text (for `--message-stdin`). */
+async function readStdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, command: string) {

@@ -1,0 +1,422 @@
+/**
+ * The one object the app's adapters (tray, windows, web bridge) talk to: the gateway
+ * supervisor, the one-shot CLI fallback and the settings behind a single facade.
+ *
+ * Nothing here waits on a gateway that is not running. `status` then answers from
+ * the supervisor's own state; `send` goes to the one-shot CLI when "Use CLI
+ * fallback" is on and fails at once otherwise; every reply says which path served
+ * it (`via`). A send in flight when the child dies fails with the reason and is not
+ * re-sent: the user decides, and whatever reached the transcript stays there.
+ * Settings changes apply at once to a running child and are re-applied on every
+ * (re)start. Plain Node: importable as `tether/companion`, no Electron.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { defaultDataDir } from '../../rpc-host/core/config.js';
+import { createLogger, type Logger } from '../../rpc-host/log.js';
+import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import {
+  DEFAULT_SESSION,
+  SendRequestSchema,
+  type AbortPayloadSchema,
+  type CompactPayloadSchema,
+  type Event,
+  type HistoryPayloadSchema,
+  type SendPayload,
+  type SessionsPayloadSchema,
+  type StatusPayload,
+} from '../../rpc-host/protocol/schemas.js';
+import type { z } from 'zod';
+import { sendViaCli, type SendInput } from './cli-fallback.js';
+import { bundledHostScript, resolveGatewayCommand, type CommandOverride } from './command-resolution.js';
+import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
+import { CompanionError, isCompanionError } from './errors.js';
+import { buildGatewayEnv } from './gateway-env.js';
+import { DEFAULT_STOP_TIMINGS, type StopTimings } from './gateway-process.js';
+import type { RestartPolicyOptions } from './restart-policy.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type RpcClient } from './rpc-client.js';
+import { defaultSettingsDir, SettingsStore, type Settings, type SettingsPatch } from './settings.js';
+import { Supervisor, type LaunchSpec, type SupervisorSnapshot } from './supervisor.js';
+
+export type { SendInput } from './cli-fallback.js';
+
+/** Where to find things and how patient to be; every field has a sensible default. */
+export interface CompanionOptions {
+  /** The gateway's data dir (sessions, outbox), passed as `TETHER_HOME`. Default: the host's default. */
+  dataDir?: string;
+  /** Where `settings.json` lives. Default: `$XDG_CONFIG_HOME/tether` (Electron passes `userData`). */
+  settingsDir?: string;
+  /** A gateway command that wins over the settings' one (tests, tools). */
+  command?: CommandOverride;
+  /** Working directory of the gateway; wins over the settings. Default: the user's home. */
+  projectRoot?: string;
+  /** The environment to allow-list from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Variables always added to the gateway's environment. */
+  extraEnv?: Record<string, string>;
+  /** The compiled host CLI. Default: the one shipped next to this module. */
+  hostScript?: string;
+  logger?: Logger;
+  /** Idle timeout of each gateway request. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Total timeout of a one-shot CLI send (it cannot show progress). Default 5 min. */
+  cliTimeoutMs?: number;
+  readyTimeoutMs?: number;
+  restartPolicy?: Partial<RestartPolicyOptions>;
+  stopTimings?: Partial<StopTimings>;
+}
+
+/** What the tray and the status view show. */
+export interface CompanionState {
+  gateway: SupervisorSnapshot;
+  heartbeatsEnabled: boolean;
+  fallbackEnabled: boolean;
+  /** True when sends go to the one-shot CLI right now (gateway down, fallback on). */
+  fallbackActive: boolean;
+  dataDir: string;
+  settingsPath: string;
+}
+
+/** Which path served a call. */
+export type ServedVia = 'gateway' | 'cli' | 'supervisor';
+
+export interface CompanionStatus {
+  via: 'gateway' | 'supervisor';
+  state: CompanionState;
+  /** The child's own status; null when it is not running (or did not answer). */
+  gateway: StatusPayload | null;
+}
+
+export interface SendResult {
+  via: 'gateway' | 'cli';
+  payload: SendPayload;
+}
+
+export interface AbortResult extends z.infer<typeof AbortPayloadSchema> {
+  via: ServedVia;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+/** Creates a companion; call `start()` to launch the gateway. */
+export function createCompanion(options: CompanionOptions = {}): Companion {
+  return new Companion(options);
+}
+
+/** A one-shot CLI send in flight, so abort and shutdown can reach it. */
+interface CliRun {
+  session: string;
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+export class Companion {
+  readonly dataDir: string;
+  private readonly logger: Logger;
+  private readonly settingsStore: SettingsStore;
+  private readonly supervisor: Supervisor;
+  private readonly parentEnv: NodeJS.ProcessEnv;
+  private readonly stateChanges: Emitter<CompanionState>;
+  private readonly events: Emitter<Event>;
+  private readonly cliRuns = new Set<CliRun>();
+  private closed = false;
+
+  constructor(private readonly options: CompanionOptions) {
+    this.logger = options.logger ?? createLogger('tether companion');
+    this.parentEnv = options.env ?? process.env;
+    this.dataDir = resolve(options.dataDir ?? defaultDataDir(this.parentEnv));
+    this.settingsStore = new SettingsStore(resolve(options.settingsDir ?? defaultSettingsDir(this.parentEnv)), this.logger);
+    const report = (error: unknown) => this.logger.error(`a companion listener threw: ${String((error as Error)?.stack ?? error)}`);
+    this.stateChanges = new Emitter(report);
+    this.events = new Emitter(report);
+    this.supervisor = new Supervisor({
+      launchSpec: () => this.launchSpec((message) => this.logger.info(message)),
+      applySettings: (client) => this.applySettings(client),
+      logger: this.logger,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      stopTimings: { ...DEFAULT_STOP_TIMINGS, ...options.stopTimings },
+      ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+      ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    });
+    this.supervisor.onDidChangeState(() => this.stateChanges.fire(this.state()));
+    this.supervisor.onDidReceiveEvent((event) => this.events.fire(event));
+    this.settingsStore.onDidChange(({ changed }) => {
+      if (changed.includes('heartbeatsEnabled') || changed.includes('cliFallbackEnabled')) this.stateChanges.fire(this.state());
+    });
+  }
+
+  /** Fires with the new state on every gateway transition and tray-visible setting change. */
+  readonly onDidChangeState = (listener: Listener<CompanionState>): Unsubscribe => this.stateChanges.event(listener);
+
+  /** Fires for every gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`), and a `reply` for each CLI send. */
+  readonly onDidReceiveEvent = (listener: Listener<Event>): Unsubscribe => this.events.event(listener);
+
+  /** Launches the gateway; resolves when the first attempt settled (see `state()`). */
+  start(): Promise<void> {
+    this.assertOpen();
+    return this.supervisor.start('app started');
+  }
+
+  /** Stops the gateway if it runs and starts a fresh one; also clears a crash-loop `failed`. */
+  restartGateway(): Promise<void> {
+    this.assertOpen();
+    return this.supervisor.restart('restart requested');
+  }
+
+  /** The state now, without asking the child. */
+  state(): CompanionState {
+    const settings = this.settingsStore.get();
+    const gateway = this.supervisor.snapshot();
+    return {
+      gateway,
+      heartbeatsEnabled: settings.heartbeatsEnabled,
+      fallbackEnabled: settings.cliFallbackEnabled,
+      fallbackActive: settings.cliFallbackEnabled && this.supervisor.client === undefined,
+      dataDir: this.dataDir,
+      settingsPath: this.settingsStore.path,
+    };
+  }
+
+  /** The child's status when it runs; the supervisor's own state at once when it does not. */
+  async status(options: { verbose?: boolean } & CallOptions = {}): Promise<CompanionStatus> {
+    const client = this.supervisor.client;
+    if (client) {
+      try {
+        const gateway = await client.request({ type: 'status', ...(options.verbose ? { verbose: true } : {}) }, this.callOptions(options));
+        return { via: 'gateway', state: this.state(), gateway };
+      } catch (error) {
+        this.logger.warn(`status: the gateway did not answer (${(error as Error).message}); answering from the supervisor`);
+      }
+    }
+    return { via: 'supervisor', state: this.state(), gateway: null };
+  }
+
+  /**
+   * Sends a message. Served by the gateway when it runs; else by the one-shot CLI
+   * when the fallback is on; else refused at once.
+   */
+  async send(input: SendInput, options: CallOptions = {}): Promise<SendResult> {
+    this.assertOpen();
+    const parsed = SendRequestSchema.safeParse({ ...input, type: 'send' });
+    if (!parsed.success) throw new CompanionError('invalid_request', `cannot send: ${describeIssues(parsed.error.issues, 'message')}`);
+    const { type: _type, id: _id, ...request } = parsed.data;
+
+    const client = this.supervisor.client;
+    if (client) {
+      try {
+        return { via: 'gateway', payload: await client.request({ type: 'send', ...request }, this.callOptions(options)) };
+      } catch (error) {
+        if (isCompanionError(error, 'gateway_exited')) {
+          throw new CompanionError(
+            'gateway_exited',
+            `${error.message}\nThe message was not sent again; whatever reached the transcript is kept. Send it again if you still want a reply.`,
+            error.details,
+          );
+        }
+        throw error;
+      }
+    }
+    if (!this.settingsStore.get().cliFallbackEnabled) {
+      throw new CompanionError('gateway_unavailable', `cannot send: ${this.describeDown()}; turn on "Use CLI fallback" to send while it is down`);
+    }
+    return { via: 'cli', payload: await this.sendThroughCli(request, options) };
+  }
+
+  /** Aborts runs of a session (default `main`) or one run; one-shot CLI sends of that session too. */
+  async abort(target: { session?: string; runId?: string } = {}, options: CallOptions = {}): Promise<AbortResult> {
+    const session = target.session ?? DEFAULT_SESSION;
+    let cliAborted = 0;
+    if (target.runId === undefined) {
+      for (const run of this.cliRuns) {
+        if (run.session !== session) continue;
+        run.controller.abort();
+        cliAborted += 1;
+      }
+    }
+    const client = this.supervisor.client;
+    if (client) {
+      const result = await client.request({ type: 'abort', ...target }, this.callOptions(options));
+      return { ...result, aborted: result.aborted + cliAborted, via: 'gateway' };
+    }
+    return { aborted: cliAborted, runIds: [], via: cliAborted > 0 ? 'cli' : 'supervisor' };
+  }
+
+  /** The sessions, most recent first (needs the running gateway). */
+  sessions(options: CallOptions = {}): Promise<z.infer<typeof SessionsPayloadSchema>> {
+    return this.requireClient('list sessions').request({ type: 'sessions' }, this.callOptions(options));
+  }
+
+  /** A page of a session's transcript, oldest first (needs the running gateway). */
+  history(session: string, page: { limit?: number; before?: number } = {}, options: CallOptions = {}): Promise<z.infer<typeof HistoryPayloadSchema>> {
+    return this.requireClient('read the history').request({ type: 'history', session, ...page }, this.callOptions(options));
+  }
+
+  /** Compacts a session's provider context (needs the running gateway). */
+  compact(session: string, options: CallOptions = {}): Promise<z.infer<typeof CompactPayloadSchema>> {
+    return this.requireClient('compact').request({ type: 'compact', session }, this.callOptions(options));
+  }
+
+  /**
+   * Turns heartbeats on or off: saved at once, sent to a running child at once
+   * (`applied: true`), or applied when the child next starts (`applied: false`).
+   */
+  async setHeartbeats(enabled: boolean): Promise<{ enabled: boolean; applied: boolean }> {
+    this.assertOpen();
+    const saving = this.settingsStore.update({ heartbeatsEnabled: enabled });
+    let applied = false;
+    const client = this.supervisor.client;
+    if (client) {
+      try {
+        applied = (await client.request({ type: 'set-heartbeats', enabled })).enabled === enabled;
+      } catch (error) {
+        if (!isCompanionError(error, 'gateway_exited')) throw error;
+        // The child died meanwhile; the restart re-applies the saved value.
+      }
+    }
+    await saving;
+    return { enabled, applied };
+  }
+
+  /** Turns the one-shot CLI fallback on or off (saved). */
+  async setFallback(enabled: boolean): Promise<{ enabled: boolean }> {
+    this.assertOpen();
+    await this.settingsStore.update({ cliFallbackEnabled: enabled });
+    return { enabled };
+  }
+
+  /** The settings now. */
+  settings(): Readonly<Settings> {
+    return this.settingsStore.get();
+  }
+
+  /**
+   * Changes settings. Command, project root and environment changes take effect
+   * when the gateway next starts (`restartGateway`); heartbeats go through
+   * `setHeartbeats` so they reach the running child.
+   */
+  async updateSettings(patch: Omit<SettingsPatch, 'heartbeatsEnabled'>): Promise<Readonly<Settings>> {
+    this.assertOpen();
+    return this.settingsStore.update(patch);
+  }
+
+  /** The gateway's recent stderr, for the status view. */
+  stderrTail(lines?: number): string[] {
+    return this.supervisor.stderrTail(lines);
+  }
+
+  /** Stops everything: CLI sends are aborted, the child is stopped in stages, settings are flushed. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return; // already shut down
+    this.closed = true;
+    for (const run of this.cliRuns) run.controller.abort();
+    await Promise.allSettled([...this.cliRuns].map((run) => run.done));
+    await this.supervisor.dispose();
+    await this.settingsStore.flush();
+    this.stateChanges.clear();
+    this.events.clear();
+  }
+
+  private async sendThroughCli(request: Omit<z.infer<typeof SendRequestSchema>, 'type' | 'id'>, options: CallOptions): Promise<SendPayload> {
+    const spec = this.launchSpec((message) => this.logger.debug(message));
+    if (!spec.ok) throw new CompanionError('fallback_failed', `cannot send through the one-shot CLI: ${spec.error}`);
+    const controller = new AbortController();
+    const done = sendViaCli(request, {
+      command: spec.command,
+      cwd: spec.cwd,
+      env: spec.env,
+      timeoutMs: options.timeoutMs ?? this.options.cliTimeoutMs ?? 5 * 60_000,
+      signal: controller.signal,
+      logger: this.logger,
+    });
+    const run: CliRun = { session: request.session ?? DEFAULT_SESSION, controller, done };
+    this.cliRuns.add(run);
+    try {
+      const payload = await done;
+      const { meta } = payload;
+      this.events.fire({
+        type: 'event',
+        event: 'reply',
+        payload: {
+          session: meta.session,
+          runId: meta.runId,
+          text: payload.payloads[0]?.text ?? '',
+          source: 'cli',
+          provider: meta.provider,
+          model: meta.model,
+          ...(meta.aborted !== undefined ? { aborted: meta.aborted } : {}),
+          ...(meta.delivered !== undefined ? { delivered: meta.delivered } : {}),
+        },
+      });
+      return payload;
+    } finally {
+      this.cliRuns.delete(run);
+    }
+  }
+
+  private async applySettings(client: RpcClient): Promise<void> {
+    // Re-read after each answer: a toggle during startup must not be lost.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const wanted = this.settingsStore.get().heartbeatsEnabled;
+      await client.request({ type: 'set-heartbeats', enabled: wanted });
+      if (this.settingsStore.get().heartbeatsEnabled === wanted) return;
+    }
+  }
+
+  private launchSpec(log: (message: string) => void): LaunchSpec {
+    const settings = this.settingsStore.get();
+    const projectRoot = resolve(this.options.projectRoot ?? settings.projectRoot ?? homedir());
+    if (!existsSync(projectRoot) || !statSync(projectRoot).isDirectory()) {
+      return { ok: false, error: `the project root ${projectRoot} is not a directory; fix it in the settings or clear it to use your home folder` };
+    }
+    const resolution = resolveGatewayCommand({
+      override: this.options.command ?? settings.gatewayCommand,
+      projectRoot,
+      env: this.parentEnv,
+      hostScript: this.options.hostScript ?? bundledHostScript(),
+      log,
+    });
+    if (!resolution.ok) return resolution;
+    const env = buildGatewayEnv(this.parentEnv, {
+      path: resolution.path,
+      dataDir: this.dataDir,
+      extra: { ...settings.gatewayEnv, ...this.options.extraEnv },
+      command: resolution.command.env,
+    });
+    return { ok: true, command: resolution.command, cwd: projectRoot, env };
+  }
+
+  private requireClient(what: string): RpcClient {
+    this.assertOpen();
+    const client = this.supervisor.client;
+    if (!client) throw new CompanionError('gateway_unavailable', `cannot ${what}: ${this.describeDown()}`);
+    return client;
+  }
+
+  /** `gateway not running (restarting in 400 ms)`, and the like. */
+  private describeDown(): string {
+    const snapshot = this.supervisor.snapshot();
+    switch (snapshot.state) {
+      case 'restarting':
+        return `the gateway is not running (restarting in ${snapshot.retryInMs ?? 0} ms)`;
+      case 'starting':
+        return 'the gateway is not running yet (starting)';
+      case 'failed':
+        return `the gateway is not running (it failed: ${snapshot.reason.split('\n')[0]}); use Restart Gateway`;
+      case 'stopped':
+        return 'the gateway is not running (stopped)';
+      case 'running':
+        return 'the gateway is stopping';
+    }
+  }
+
+  private callOptions(options: CallOptions): { timeoutMs?: number } {
+    return options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CompanionError('closed', 'the companion was shut down; create a new one');
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * One run of the gateway child: spawned with execa (no shell) in a process group of
+ * its own, talked to through an `RpcClient`, its stderr kept in a ring buffer, and
+ * stopped in stages so nothing outlives it.
+ *
+ * Stopping: end stdin (the host finishes in-flight runs and exits 0), wait; SIGTERM
+ * the whole group, wait; SIGKILL the group. "Gone" means the group is empty, not just
+ * that the direct child exited: a provider the child started must not linger. A
+ * child that crashes on its own gets its leftover group reaped the same way.
+ */
+import { execa, type ResultPromise } from 'execa';
+import type { Logger } from '../../rpc-host/log.js';
+import { RpcClient } from './rpc-client.js';
+import { LineRing } from './line-ring.js';
+import type { ExitInfo } from './errors.js';
+import type { GatewayCommand } from './command-resolution.js';
+
+/** How long each stage of a stop waits before the next, harder one. */
+export interface StopTimings {
+  /** After ending stdin, before SIGTERM. */
+  stdinGraceMs: number;
+  /** After SIGTERM, before SIGKILL. */
+  termGraceMs: number;
+}
+
+export const DEFAULT_STOP_TIMINGS: Readonly<StopTimings> = Object.freeze({ stdinGraceMs: 2000, termGraceMs: 2000 });
+
+export interface GatewayProcessOptions {
+  command: GatewayCommand;
+  /** Arguments after the command's own (`['rpc']`). */
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  logger: Logger;
+  requestTimeoutMs?: number;
+  stderrLines?: number;
+}
+
+/** How often a stop checks whether the process group has emptied. */
+const GROUP_POLL_MS = 20;
+
+/** Process groups still alive, signalled if this process exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // The last resort when the app exits without a clean stop (an uncaught error):
+  // SIGTERM lets each host finish its runs and exit on its own. Synchronous by necessity.
+  process.on('exit', () => {
+    for (const pgid of liveGroups) signalGroup(pgid, 'SIGTERM');
+  });
+}
+
+export class GatewayProcess {
+  readonly client: RpcClient;
+  readonly stderr: LineRing;
+  readonly pid: number | undefined;
+  readonly spawnedAt = Date.now();
+  /** Settles once, when the direct child has exited (or failed to spawn). */
+  readonly exited: Promise<ExitInfo>;
+  private exitInfo: ExitInfo | undefined;
+  private stopping: Promise<ExitInfo> | undefined;
+  private readonly subprocess: ResultPromise<{ buffer: false; encoding: 'buffer' }>;
+
+  constructor(private readonly options: GatewayProcessOptions) {
+    const { command, logger } = options;
+    this.stderr = new LineRing({ maxLines: options.stderrLines ?? 200, onLine: (line) => logger.info(`gateway: ${line}`) });
+    this.subprocess = execa(command.file, [...command.args, ...options.args], {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+      // A group of its own, so a stop reaches grandchildren too; execa's cleanup does
+      // not apply to detached children, so the exit hook above takes its place.
+      detached: process.platform !== 'win32',
+      cleanup: false,
+      windowsHide: true,
+    }) as ResultPromise<{ buffer: false; encoding: 'buffer' }>;
+    this.pid = this.subprocess.pid;
+    if (this.pid !== undefined && process.platform !== 'win32') {
+      installExitHook();
+      liveGroups.add(this.pid);
+    }
+    this.subprocess.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    this.subprocess.stderr.on('end', () => this.stderr.end());
+    this.client = new RpcClient(this.subprocess.stdin, this.subprocess.stdout, {
+      logger,
+      stderrTail: () => this.stderr.tail(),
+      ...(options.requestTimeoutMs !== undefined ? { defaultTimeoutMs: options.requestTimeoutMs } : {}),
+    });
+    this.exited = this.subprocess.then((result) => {
+      const failedToSpawn = this.pid === undefined;
+      const info: ExitInfo = {
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        ...(failedToSpawn ? { spawnError: (result as { originalMessage?: string }).originalMessage ?? result.message } : {}),
+      };
+      this.exitInfo = info;
+      return info;
+    });
+  }
+
+  /** The exit, once it happened. */
+  get exit(): ExitInfo | undefined {
+    return this.exitInfo;
+  }
+
+  /** True while the direct child runs. */
+  get alive(): boolean {
+    return this.pid !== undefined && this.exitInfo === undefined;
+  }
+
+  /** Sends `signal` to the whole process group (to the child alone on Windows). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return; // never started
+    if (process.platform === 'win32') {
+      this.subprocess.kill(signal);
+      return;
+    }
+    signalGroup(this.pid, signal);
+  }
+
+  /** Stops the child in stages and resolves with its exit once its whole group is gone. */
+  stop(timings: StopTimings = DEFAULT_STOP_TIMINGS): Promise<ExitInfo> {
+    this.stopping ??= this.stopInStages(timings);
+    return this.stopping;
+  }
+
+  /** Reaps what is left of the group after the child exited on its own (a crash). */
+  async reapGroup(timings: StopTimings = DEFAULT_STOP_TIMINGS): Promise<void> {
+    if (this.pid === undefined || this.stopping) return; // nothing to reap, or a stop is doing it
+    await this.exited;
+    if (!this.groupAlive()) return this.forgetGroup();
+    this.options.logger.warn(`gateway pid ${this.pid} exited but left processes in its group; terminating them`);
+    this.signal('SIGTERM');
+    if (!(await this.waitUntilGone(timings.termGraceMs))) this.signal('SIGKILL');
+    await this.waitUntilGone(1000);
+    this.forgetGroup();
+  }
+
+  private async stopInStages(timings: StopTimings): Promise<ExitInfo> {
+    const { logger } = this.options;
+    if (this.pid === undefined) return this.exited; // never started
+    this.subprocess.stdin.end();
+    if (!(await this.waitUntilGone(timings.stdinGraceMs))) {
+      logger.warn(`gateway pid ${this.pid} still running ${timings.stdinGraceMs} ms after stdin closed; sending SIGTERM to its process group`);
+      this.signal('SIGTERM');
+      if (!(await this.waitUntilGone(timings.termGraceMs))) {
+        logger.warn(`gateway pid ${this.pid} still running ${timings.termGraceMs} ms after SIGTERM; sending SIGKILL to its process group`);
+        this.signal('SIGKILL');
+        await this.waitUntilGone(5000);
+      }
+    }
+    this.forgetGroup();
+    return this.exited;
+  }
+
+  /** Waits until the child has exited and its group is empty; false on timeout. */
+  private async waitUntilGone(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exitInfo !== undefined && !this.groupAlive()) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      // Wake on the exit itself; once the child is gone, poll for the rest of its group.
+      await this.exitedOrAfter(this.exitInfo === undefined ? left : Math.min(left, GROUP_POLL_MS));
+    }
+  }
+
+  private exitedOrAfter(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (this.exitInfo !== undefined) return; // already exited: only the timer matters
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private groupAlive(): boolean {
+    if (this.pid === undefined || process.platform === 'win32') return false;
+    try {
+      process.kill(-this.pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
+    }
+  }
+
+  private forgetGroup(): void {
+    if (this.pid !== undefined) liveGroups.delete(this.pid);
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // ESRCH: already gone
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The main-process core, importable as `tether/companion`: the `Companion` facade
+ * and the pieces it is made of, all free of Electron.
+ */
+export { Companion, createCompanion, type CompanionOptions, type CompanionState, type CompanionStatus, type SendResult, type AbortResult, type CallOptions, type ServedVia, type SendInput } from './companion.js';
+export { CompanionError, isCompanionError, type CompanionErrorCode, type ExitInfo } from './errors.js';
+export { Supervisor, type GatewayState, type SupervisorSnapshot, type StateChange } from './supervisor.js';
+export { RpcClient, DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from './rpc-client.js';
+export { SettingsStore, SettingsSchema, DEFAULT_SETTINGS, defaultSettingsDir, type Settings, type SettingsPatch } from './settings.js';
+export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy.js';
+export { resolveGatewayCommand, augmentedPath, type GatewayCommand, type CommandOverride, type CommandSource } from './command-resolution.js';
+export type { Unsubscribe } from './emitter.js';

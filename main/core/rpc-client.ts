@@ -1,0 +1,238 @@
+/**
+ * The client end of the `tether rpc` wire protocol, over the child's pipes.
+ *
+ * Every request gets an id of this client's own, so answers may come back in any
+ * order; each answer is checked against the host's own zod schemas before a caller
+ * sees it. Events go to subscribers. Each request has a timeout (default 30 s, per
+ * call overridable) that restarts whenever an event for that request arrives, so a
+ * reply that keeps streaming is not cut off while a silent one is. Writes respect
+ * backpressure: when the child's stdin is full, lines wait in order for `drain`.
+ * Lines on stdout that are not protocol are logged and skipped. `close` rejects every
+ * pending request at once with the given error: the supervisor calls it when the
+ * child exits.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { JsonlReader, DEFAULT_MAX_LINE_BYTES, serializeLine } from '../../rpc-host/protocol/jsonl.js';
+import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import {
+  ErrorResponseSchema,
+  EventSchema,
+  RESULT_PAYLOAD_SCHEMAS,
+  ResultResponseSchema,
+  type Event,
+  type RequestOf,
+  type RequestType,
+  type ResultPayloadOf,
+} from '../../rpc-host/protocol/schemas.js';
+import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
+import { CompanionError, withStderrTail } from './errors.js';
+import type { Logger } from '../../rpc-host/log.js';
+
+/** A request as a caller writes it: no id (the client assigns one). */
+export type OutgoingRequest<T extends RequestType> = Omit<RequestOf<T>, 'id'>;
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Idle timeout: restarts on every event for this request. Default: the client's. */
+  timeoutMs?: number;
+}
+
+export interface RpcClientOptions {
+  defaultTimeoutMs?: number;
+  /** The host's line cap; longer requests are refused here instead of being cut there. */
+  maxLineBytes?: number;
+  logger: Logger;
+  /** The child's recent stderr, quoted in timeout errors. */
+  stderrTail?: () => readonly string[];
+}
+
+interface Pending {
+  type: RequestType;
+  timeoutMs: number;
+  timer: NodeJS.Timeout;
+  /** The run a `send` started, once its first event names it (for abort on timeout). */
+  runId?: string;
+  resolve(payload: unknown): void;
+  reject(error: CompanionError): void;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export class RpcClient {
+  private readonly pending = new Map<number, Pending>();
+  private readonly queued: string[] = [];
+  private readonly events: Emitter<Event>;
+  private readonly reader: JsonlReader;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxLineBytes: number;
+  private readonly logger: Logger;
+  private nextId = 1;
+  private waitingForDrain = false;
+  private closedWith: CompanionError | undefined;
+
+  constructor(
+    private readonly input: Writable,
+    output: Readable,
+    private readonly options: RpcClientOptions,
+  ) {
+    this.logger = options.logger;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.events = new Emitter((error) => this.logger.error(`an event listener threw: ${String((error as Error)?.stack ?? error)}`));
+    this.reader = new JsonlReader((frame) => {
+      if (frame.kind === 'line') this.onLine(frame.line.toString('utf8'));
+      else this.logger.warn(`skipped a gateway stdout line over ${frame.maxBytes} bytes (line ${frame.lineNumber})`);
+    }, this.maxLineBytes + 1024);
+    output.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    output.on('end', () => this.reader.end());
+    // EPIPE and friends: the child is gone; its exit is what rejects pending calls.
+    input.on('error', (error) => this.logger.debug(`gateway stdin: ${error.message}`));
+    input.on('drain', () => this.flushQueued());
+  }
+
+  /** Subscribes to the gateway's events. */
+  readonly onDidReceiveEvent = (listener: Listener<Event>): Unsubscribe => this.events.event(listener);
+
+  /** Requests in flight. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Lines waiting for the child's stdin to drain. */
+  get queuedLines(): number {
+    return this.queued.length;
+  }
+
+  /** Sends a request and resolves with its validated result payload. */
+  request<T extends RequestType>(request: OutgoingRequest<T> & { type: T }, options: RequestOptions = {}): Promise<ResultPayloadOf<T>> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const id = this.nextId++;
+    const line = serializeLine({ ...request, id });
+    const bytes = Buffer.byteLength(line) - 1;
+    if (bytes > this.maxLineBytes) {
+      return Promise.reject(
+        new CompanionError('invalid_request', `the ${request.type} request is ${bytes} bytes, over the gateway's limit of ${this.maxLineBytes} bytes per line; send less text at once`),
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise<ResultPayloadOf<T>>((resolve, reject) => {
+      const entry: Pending = {
+        type: request.type,
+        timeoutMs,
+        timer: setTimeout(() => this.onTimeout(id), timeoutMs),
+        resolve: resolve as (payload: unknown) => void,
+        reject,
+      };
+      this.pending.set(id, entry);
+      this.write(line);
+    });
+  }
+
+  /**
+   * Rejects every pending request with `error` and refuses new ones. The caller
+   * (the supervisor) owns the process; this only ends the conversation.
+   */
+  close(error: CompanionError): void {
+    if (this.closedWith) return; // already closed
+    this.closedWith = error;
+    this.queued.length = 0;
+    for (const [id, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      this.pending.delete(id);
+      entry.reject(error);
+    }
+    this.events.clear();
+  }
+
+  private write(line: string): void {
+    if (this.waitingForDrain) {
+      this.queued.push(line);
+      return;
+    }
+    if (!this.input.write(line)) this.waitingForDrain = true;
+  }
+
+  private flushQueued(): void {
+    this.waitingForDrain = false;
+    while (this.queued.length > 0 && !this.waitingForDrain) {
+      if (!this.input.write(this.queued.shift()!)) this.waitingForDrain = true;
+    }
+  }
+
+  private onLine(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.logger.warn(`skipped a non-protocol line on gateway stdout: ${preview(text)}`);
+      return;
+    }
+    const type = (message as { type?: unknown } | null)?.type;
+    if (type === 'event') return this.onEvent(message, text);
+    if (type === 'result' || type === 'error') return this.onResponse(message, text);
+    this.logger.warn(`skipped a gateway stdout line that is not a result, error or event: ${preview(text)}`);
+  }
+
+  private onEvent(message: unknown, text: string): void {
+    const parsed = EventSchema.safeParse(message);
+    if (!parsed.success) {
+      this.logger.warn(`skipped a malformed gateway event (${describeIssues(parsed.error.issues, 'event')}): ${preview(text)}`);
+      return;
+    }
+    const event = parsed.data;
+    if (typeof event.id === 'number') {
+      const entry = this.pending.get(event.id);
+      if (entry) {
+        // The request is alive: give it a fresh timeout, and remember its run for abort.
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(() => this.onTimeout(event.id as number), entry.timeoutMs);
+        if ('runId' in event.payload && typeof event.payload.runId === 'string') entry.runId = event.payload.runId;
+      }
+    }
+    this.events.fire(event);
+  }
+
+  private onResponse(message: unknown, text: string): void {
+    const id = (message as { id?: unknown }).id;
+    const entry = typeof id === 'number' ? this.pending.get(id) : undefined;
+    if (entry === undefined) {
+      // Not ours (a timed-out request's late answer, or an id-less error about a line we never sent whole).
+      this.logger.warn(`skipped a gateway response that matches no pending request: ${preview(text)}`);
+      return;
+    }
+    this.pending.delete(id as number);
+    clearTimeout(entry.timer);
+    const error = ErrorResponseSchema.safeParse(message);
+    if (error.success) {
+      entry.reject(new CompanionError('gateway_error', `the gateway refused ${entry.type}: ${error.data.error}`, { wireCode: error.data.code }));
+      return;
+    }
+    const result = ResultResponseSchema.safeParse(message);
+    const payload = result.success ? RESULT_PAYLOAD_SCHEMAS[entry.type].safeParse(result.data.payload) : result;
+    if (!payload.success) {
+      entry.reject(
+        new CompanionError('invalid_response', `the gateway answered ${entry.type} with a malformed message (${describeIssues(payload.error.issues, 'response')}); is the gateway command a compatible tether?`),
+      );
+      return;
+    }
+    entry.resolve(payload.data);
+  }
+
+  private onTimeout(id: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return; // answered meanwhile
+    this.pending.delete(id);
+    const tail = this.options.stderrTail?.() ?? [];
+    entry.reject(
+      new CompanionError('timeout', withStderrTail(`the gateway did not answer ${entry.type} within ${entry.timeoutMs} ms`, tail), { stderrTail: tail.slice(-20) }),
+    );
+    if (entry.type === 'send' && entry.runId !== undefined) {
+      // Nobody waits for this run any more: stop it rather than let it run on.
+      this.request({ type: 'abort', runId: entry.runId }).catch(() => {});
+    }
+  }
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
