@@ -114,7 +114,7 @@ export function resolveGatewayCommand(input: CommandResolutionInput): CommandRes
     const { file } = input.override;
     const found = isAbsolute(file) || file.includes(sep) || file.includes('/') ? resolve(input.projectRoot, file) : findExecutable(file, path, platform, input.env);
     if (found === undefined || !isExecutableFile(found, platform)) {
-      const error = `the gateway command from the settings, "${file}", is not an executable file${found === undefined ? ' on the search path' : ` (${found})`}; fix it in the settings or clear it to use the built-in gateway`;
+      const error = `the gateway command from the settings, "${file}", is not an executable file${found === undefined ? ' on the search path' : found === file ? '' : ` (${found})`}; fix it in the settings or clear it to use the built-in gateway`;
       log(`gateway command: ${error}`);
       return { ok: false, error, path };
     }

@@ -245,17 +245,17 @@ export class Companion {
   }
 
   /** The sessions, most recent first (needs the running gateway). */
-  sessions(options: CallOptions = {}): Promise<z.infer<typeof SessionsPayloadSchema>> {
+  async sessions(options: CallOptions = {}): Promise<z.infer<typeof SessionsPayloadSchema>> {
     return this.requireClient('list sessions').request({ type: 'sessions' }, this.callOptions(options));
   }
 
   /** A page of a session's transcript, oldest first (needs the running gateway). */
-  history(session: string, page: { limit?: number; before?: number } = {}, options: CallOptions = {}): Promise<z.infer<typeof HistoryPayloadSchema>> {
+  async history(session: string, page: { limit?: number; before?: number } = {}, options: CallOptions = {}): Promise<z.infer<typeof HistoryPayloadSchema>> {
     return this.requireClient('read the history').request({ type: 'history', session, ...page }, this.callOptions(options));
   }
 
   /** Compacts a session's provider context (needs the running gateway). */
-  compact(session: string, options: CallOptions = {}): Promise<z.infer<typeof CompactPayloadSchema>> {
+  async compact(session: string, options: CallOptions = {}): Promise<z.infer<typeof CompactPayloadSchema>> {
     return this.requireClient('compact').request({ type: 'compact', session }, this.callOptions(options));
   }
 

@@ -8,6 +8,7 @@
  * that the direct child exited: a provider the child started must not linger. A
  * child that crashes on its own gets its leftover group reaped the same way.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../../rpc-host/log.js';
 import { RpcClient } from './rpc-client.js';
@@ -189,15 +190,42 @@ export class GatewayProcess {
     if (this.pid === undefined || process.platform === 'win32') return false;
     try {
       process.kill(-this.pid, 0);
-      return true;
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
+      return (error as NodeJS.ErrnoException).code === 'EPERM'; // EPERM: exists, but not ours to signal
     }
+    return process.platform === 'linux' ? groupHasLiveMembers(this.pid) : true;
   }
 
   private forgetGroup(): void {
     if (this.pid !== undefined) liveGroups.delete(this.pid);
   }
+}
+
+/**
+ * True if a process of group `pgid` is still running (Linux). A zombie no longer
+ * runs anything, but still answers `kill(-pgid, 0)` until its new parent reaps it,
+ * which a container's init may never do: so look at /proc and ignore zombies.
+ */
+function groupHasLiveMembers(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // no /proc: trust kill(-pgid, 0)
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/u.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+  }
+  return false;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

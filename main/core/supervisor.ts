@@ -158,11 +158,12 @@ export class Supervisor {
    * or crashed and scheduled for a restart, or failed).
    */
   start(reason = 'start requested'): Promise<void> {
+    let ready = Promise.resolve();
     return this.enqueue(async () => {
       if (this.state === 'running' || this.state === 'starting') return; // already up
       if (this.state === 'failed' || this.state === 'stopped') this.policy.reset();
-      await this.launch(reason);
-    });
+      ready = this.launch(reason);
+    }).then(() => ready);
   }
 
   /** Stops the child in stages (stdin, SIGTERM, SIGKILL); no automatic restart follows. */
@@ -175,11 +176,12 @@ export class Supervisor {
 
   /** Stops the child if one runs and starts a fresh one, clearing the crash history. */
   restart(reason = 'restart requested'): Promise<void> {
+    let ready = Promise.resolve();
     return this.enqueue(async () => {
       await this.stopCurrent();
       this.policy.reset();
-      await this.launch(reason);
-    });
+      ready = this.launch(reason);
+    }).then(() => ready);
   }
 
   /** Stops for good: later calls do nothing. */
@@ -196,7 +198,12 @@ export class Supervisor {
     return run;
   }
 
-  private async launch(reason: string): Promise<void> {
+  /**
+   * Spawns a child and returns the promise of its readiness. Only the spawn runs
+   * inside the operation queue: a stop or restart must not wait for a child that
+   * may never answer, so it can cut the start short.
+   */
+  private launch(reason: string): Promise<void> {
     this.clearRetry();
     const generation = ++this.generation;
     this.gatewayStatus = null;
@@ -208,7 +215,7 @@ export class Supervisor {
       this.command = null;
       this.lastError = spec.error;
       this.setState('failed', spec.error);
-      return;
+      return Promise.resolve();
     }
     this.command = spec.command;
     const child = new GatewayProcess({
@@ -222,22 +229,22 @@ export class Supervisor {
     this.process = child;
     child.client.onDidReceiveEvent((event) => this.events.fire(event));
     void child.exited.then((exit) => this.onExit(generation, child, exit));
-    if (child.pid === undefined) {
-      await child.exited; // failed to spawn: onExit reports it
-      return;
-    }
+    if (child.pid === undefined) return child.exited.then(() => {}); // failed to spawn: onExit reports it
     this.logger.info(`gateway pid ${child.pid} started: ${spec.command.file} ${[...spec.command.args, 'rpc'].join(' ')} (in ${spec.cwd})`);
     this.setState('starting', `${reason}: waiting for gateway pid ${child.pid} to answer`);
+    return this.awaitReady(generation, child);
+  }
 
+  private async awaitReady(generation: number, child: GatewayProcess): Promise<void> {
     try {
       const status = await withTimeout(this.becomeReady(child.client), this.options.readyTimeoutMs ?? 10_000, 'did not answer hello and status');
-      if (generation !== this.generation || !child.alive) return; // stopped or exited meanwhile
+      if (generation !== this.generation || !child.alive || this.stopping) return; // stopped or exited meanwhile
       this.gatewayStatus = status;
       this.runningSince = Date.now();
       this.lastError = null;
       this.setState('running', `gateway pid ${child.pid} is ready (provider ${status.provider}, heartbeats ${status.heartbeats.enabled ? 'on' : 'off'})`);
     } catch (error) {
-      if (generation !== this.generation || !child.alive) return; // its exit tells the story
+      if (generation !== this.generation || !child.alive || this.stopping) return; // its exit or the stop tells the story
       this.readinessFailure = `gateway pid ${child.pid} did not become ready: ${(error as Error).message}`;
       this.logger.error(this.readinessFailure);
       child.signal('SIGKILL');
@@ -287,7 +294,7 @@ export class Supervisor {
       this.retryTimer = undefined;
       void this.enqueue(async () => {
         if (this.state !== 'restarting' || this.generation !== generation) return; // stopped or restarted by hand meanwhile
-        await this.launch(`automatic restart ${verdict.attempt}`);
+        void this.launch(`automatic restart ${verdict.attempt}`);
       });
     }, verdict.delayMs);
   }
