@@ -1,6 +1,7 @@
 /**
- * The package's public surface: the `tether` bin and the `tether/protocol` export
- * resolve to compiled JavaScript that runs in plain Node (no tsx, no sources).
+ * The package's public surface: the `tether` bin and the `tether/protocol` and
+ * `tether/companion` exports resolve to compiled JavaScript that runs in plain Node
+ * (no tsx, no sources, no Electron).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,5 +38,30 @@ describe('package surface', () => {
     const types = new URL(`../${manifest.exports['./protocol']!.types}`, import.meta.url);
     expect(readFileSync(types, 'utf8')).toContain("export * from './schemas.js'");
     expect(readFileSync(new URL('schemas.d.ts', types), 'utf8')).toMatch(/export declare const RequestSchema\b/);
+  });
+
+  it('lets tools drive the gateway through tether/companion, without Electron', () => {
+    const script = `
+      import { mkdtempSync, rmSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      const { createCompanion } = await import('tether/companion');
+      const dir = mkdtempSync(join(tmpdir(), 'tether-surface-'));
+      const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+      const companion = createCompanion({ dataDir: join(dir, 'data'), settingsDir: join(dir, 'settings'), projectRoot: dir, logger: quiet, env: { PATH: process.env.PATH } });
+      await companion.start();
+      const state = companion.state().gateway;
+      const sent = await companion.send({ text: 'from a tool' });
+      await companion.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+      console.log(JSON.stringify({ state: state.state, source: state.command.source, via: sent.via, text: sent.payload.payloads[0].text, electron: 'electron' in process.versions }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ state: 'running', source: 'bundled-node', via: 'gateway', text: 'echo: from a tool', electron: false });
+  });
+
+  it('ships type declarations next to the companion export', () => {
+    const types = new URL(`../${manifest.exports['./companion']!.types}`, import.meta.url);
+    expect(readFileSync(types, 'utf8')).toContain('createCompanion');
   });
 });

@@ -186,6 +186,7 @@ export class Companion {
     if (client) {
       try {
         const gateway = await client.request({ type: 'status', ...(options.verbose ? { verbose: true } : {}) }, this.callOptions(options));
+        this.supervisor.noteStatus(gateway);
         return { via: 'gateway', state: this.state(), gateway };
       } catch (error) {
         this.logger.warn(`status: the gateway did not answer (${(error as Error).message}); answering from the supervisor`);

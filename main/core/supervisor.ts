@@ -48,7 +48,7 @@ export interface SupervisorSnapshot {
   /** The last thing that went wrong (a crash, a failed start), or null. */
   lastError: string | null;
   command: { file: string; args: string[]; source: CommandSource } | null;
-  /** The child's own `status`, as read when it became ready. */
+  /** The child's own `status`: read when it became ready, refreshed by later `status` calls. */
   gateway: StatusPayload | null;
 }
 
@@ -129,6 +129,11 @@ export class Supervisor {
   stderrTail(lines?: number): string[] {
     const tail = this.process ? this.process.stderr.tail() : [...this.lastStderr];
     return lines === undefined ? tail : tail.slice(-lines);
+  }
+
+  /** Keeps the cached child status fresh when someone asked the running child for it. */
+  noteStatus(status: StatusPayload): void {
+    if (this.state === 'running' && status.pid === this.process?.pid) this.gatewayStatus = status;
   }
 
   /** A copy of everything the status view needs. */
