@@ -281,7 +281,7 @@ export class Supervisor {
     this.runningSince = null;
     if (this.stopping) return; // asked to stop: not a crash
 
-    void child.reapGroup(this.options.stopTimings);
+    child.reapGroup(this.options.stopTimings).catch((error: unknown) => this.logger.error(`could not reap gateway pid ${child.pid}'s process group: ${(error as Error).message}`));
     this.lastError = withStderrTail(what, tail, 3);
     this.logger.warn(withStderrTail(what, tail));
     const verdict = this.policy.recordCrash(at, uptimeMs);
