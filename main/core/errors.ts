@@ -76,7 +76,7 @@ export function describeExit(exit: ExitInfo): string {
 
 /** Appends the last stderr lines to a message, so crash reports say what the child said. */
 export function withStderrTail(message: string, tail: readonly string[], lines = 5): string {
-  const recent = tail.slice(-lines).filter((line) => line.trim() !== '');
+  const recent = tail.filter((line) => line.trim() !== '').slice(-lines);
   if (recent.length === 0) return message;
   return `${message}\ngateway stderr (last ${recent.length} line${recent.length === 1 ? '' : 's'}):\n${recent.map((line) => `  ${line}`).join('\n')}`;
 }

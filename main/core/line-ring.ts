@@ -17,6 +17,8 @@ export interface LineRingOptions {
 export class LineRing {
   private readonly lines: string[] = [];
   private partial = '';
+  /** Characters of the unfinished line dropped to bound memory (reported when it ends). */
+  private partialDropped = 0;
   private readonly decoder = new StringDecoder('utf8');
   private readonly maxLines: number;
   private readonly maxLineChars: number;
@@ -33,30 +35,41 @@ export class LineRing {
     let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     let lf = text.indexOf('\n');
     while (lf !== -1) {
-      this.add(text.slice(0, lf));
+      this.add(text.slice(0, lf), this.partialDropped);
+      this.partialDropped = 0;
       text = text.slice(lf + 1);
       lf = text.indexOf('\n');
     }
     // Keep a bounded partial line: a child that never prints LF must not grow memory.
-    this.partial = text.length > this.maxLineChars ? text.slice(0, this.maxLineChars) : text;
+    if (text.length > this.maxLineChars) {
+      this.partialDropped += text.length - this.maxLineChars;
+      text = text.slice(0, this.maxLineChars);
+    }
+    this.partial = text;
   }
 
   /** Flushes an unterminated last line (at stream end). */
   end(): void {
     const rest = this.partial + this.decoder.end();
+    const dropped = this.partialDropped;
     this.partial = '';
-    if (rest !== '') this.add(rest);
+    this.partialDropped = 0;
+    if (rest !== '') this.add(rest, dropped);
   }
 
   /** The kept lines, oldest first, with an unfinished last line if there is one. */
   tail(count = this.maxLines): string[] {
-    const all = this.partial === '' ? this.lines : [...this.lines, this.partial];
+    if (count <= 0) return [];
+    const unfinished = this.partial.endsWith('\r') ? this.partial.slice(0, -1) : this.partial;
+    const all = unfinished === '' ? this.lines : [...this.lines, unfinished];
     return all.slice(-count);
   }
 
-  private add(raw: string): void {
+  /** Adds a finished line; `dropped` counts characters already cut from its start's tail. */
+  private add(raw: string, dropped = 0): void {
     let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.length > this.maxLineChars) line = `${line.slice(0, this.maxLineChars)}… (${line.length - this.maxLineChars} more characters)`;
+    const extra = Math.max(0, line.length - this.maxLineChars) + dropped;
+    if (extra > 0) line = `${line.slice(0, this.maxLineChars)}… (${extra} more characters)`;
     this.lines.push(line);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
     this.onLine?.(line);

@@ -72,7 +72,9 @@ export class RestartPolicy {
   /** The delay before restart number `attempt` (1-based), jitter included. */
   delayFor(attempt: number): number {
     const { initialDelayMs, multiplier, maxDelayMs, jitterRatio, random } = this.options;
-    const base = Math.min(maxDelayMs, initialDelayMs * multiplier ** (attempt - 1));
+    const growth = multiplier ** (attempt - 1);
+    // After enough attempts the growth overflows to Infinity (and 0 × Infinity is NaN): that is the cap.
+    const base = initialDelayMs === 0 ? 0 : Number.isFinite(growth) ? Math.min(maxDelayMs, initialDelayMs * growth) : maxDelayMs;
     const jitter = base * jitterRatio * (random() * 2 - 1);
     return Math.round(Math.min(maxDelayMs, Math.max(0, base + jitter)));
   }

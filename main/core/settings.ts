@@ -83,7 +83,12 @@ export class SettingsStore {
   ) {
     this.path = join(dir, SETTINGS_FILE_NAME);
     this.changes = new Emitter((error) => logger.error(`a settings listener threw: ${String(error)}`));
-    this.current = Object.freeze(this.read());
+    const { settings, repaired } = this.read();
+    this.current = Object.freeze(settings);
+    if (repaired) {
+      // Write the repaired settings back, so the bad file is backed up once, not on every start.
+      this.save().catch(() => {}); // save() has logged why
+    }
   }
 
   /** Fires after every change (before it reaches the disk). */
@@ -101,7 +106,9 @@ export class SettingsStore {
    * for this run).
    */
   async update(patch: SettingsPatch): Promise<Readonly<Settings>> {
-    const parsed = SettingsSchema.safeParse({ ...this.current, ...patch });
+    // An undefined field means "leave it", not "reset it": only defined values apply.
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const parsed = SettingsSchema.safeParse({ ...this.current, ...defined });
     if (!parsed.success) throw new CompanionError('settings_error', `invalid setting: ${describeIssues(parsed.error.issues, 'settings')}`);
     const next = Object.freeze(parsed.data);
     const changed = (Object.keys(next) as (keyof Settings)[]).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(this.current[key]));
@@ -143,16 +150,16 @@ export class SettingsStore {
     return writing;
   }
 
-  private read(): Settings {
+  private read(): { settings: Settings; repaired: boolean } {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { ...DEFAULT_SETTINGS }; // first run
+      if (code === 'ENOENT') return { settings: { ...DEFAULT_SETTINGS }, repaired: false }; // first run
       this.logger.warn(`cannot read settings file ${this.path} (${(error as Error).message}); using the defaults`);
       this.backUp();
-      return { ...DEFAULT_SETTINGS };
+      return { settings: { ...DEFAULT_SETTINGS }, repaired: false }; // unreadable: writing would likely fail too
     }
     let value: unknown;
     try {
@@ -160,15 +167,15 @@ export class SettingsStore {
     } catch (error) {
       const backup = this.backUp();
       this.logger.warn(`settings file ${this.path} is not valid JSON (${(error as Error).message}); using the defaults${backup ? `, the old file is kept as ${backup}` : ''}`);
-      return { ...DEFAULT_SETTINGS };
+      return { settings: { ...DEFAULT_SETTINGS }, repaired: backup !== undefined };
     }
     const parsed = SettingsSchema.safeParse(value);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) return { settings: parsed.data, repaired: false };
     return this.salvage(value, parsed.error.issues);
   }
 
   /** Keeps every valid field of a partly bad file and defaults the rest. */
-  private salvage(value: unknown, issues: readonly z.core.$ZodIssue[]): Settings {
+  private salvage(value: unknown, issues: readonly z.core.$ZodIssue[]): { settings: Settings; repaired: boolean } {
     const backup = this.backUp();
     const record = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     const kept: Record<string, unknown> = {};
@@ -178,7 +185,7 @@ export class SettingsStore {
     this.logger.warn(
       `settings file ${this.path}: ${describeIssues(issues, 'settings')}; the bad values were replaced by defaults${backup ? `, the old file is kept as ${backup}` : ''}`,
     );
-    return SettingsSchema.parse(kept);
+    return { settings: SettingsSchema.parse(kept), repaired: backup !== undefined };
   }
 
   /** Copies the current file aside; returns its path, or undefined if that failed too. */
