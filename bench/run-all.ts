@@ -8,6 +8,8 @@
  * `npm run bench` builds the child first.
  */
 import { availableParallelism } from 'node:os';
+import { measureCrashRecovery } from './crash-recovery.js';
+import { measureFailFast } from './fail-fast.js';
 import { measureIdleRss } from './idle-rss.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
@@ -21,6 +23,8 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'status throughput', measure: measureStatusThroughput },
   { name: '1 MiB send', measure: measureSend1Mib },
   { name: 'idle RSS', measure: measureIdleRss },
+  { name: 'crash recovery', measure: measureCrashRecovery },
+  { name: 'fail fast', measure: measureFailFast },
 ];
 
 async function main(): Promise<number> {

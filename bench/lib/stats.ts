@@ -43,3 +43,17 @@ export function distribution(samples: readonly number[]): Distribution {
 export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
+
+/** The few figures a small sample set (tens of samples) supports, all in nanoseconds. */
+export interface Spread {
+  count: number;
+  p50: number;
+  p90: number;
+  max: number;
+}
+
+/** Count, p50, p90 and max of `samples`. */
+export function spread(samples: readonly number[]): Spread {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted[sorted.length - 1]! };
+}
