@@ -9,5 +9,6 @@ export { RpcClient, DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from './rp
 export { SettingsStore, SettingsSchema, DEFAULT_SETTINGS, defaultSettingsDir, type Settings, type SettingsPatch } from './settings.js';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy.js';
 export { resolveGatewayCommand, augmentedPath, type GatewayCommand, type CommandOverride, type CommandSource } from './command-resolution.js';
+export { buildTrayModel, describeGateway, formatDuration, type TrayModel, type TrayMenuItem, type TrayIconName, type TrayActionId, type TrayToggleId } from './menu-model.js';
 export { createFileLogger, type FileLogger, type FileLoggerOptions, type LogLevel } from './file-logger.js';
 export type { Unsubscribe } from './emitter.js';
