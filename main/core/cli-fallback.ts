@@ -31,11 +31,13 @@ export interface CliSendOptions {
 /** Runs one send through `tether agent --json` and returns its payload. */
 export async function sendViaCli(input: SendInput, options: CliSendOptions): Promise<SendPayload> {
   const args = [...options.command.args, 'agent', '--json', '--message-stdin'];
-  if (input.session !== undefined) args.push('--session', input.session);
-  if (input.thinking !== undefined) args.push('--thinking', input.thinking);
+  // `--flag=value`, never two arguments: a value starting with "-" (a session named
+  // "-x" is valid on the wire) would otherwise be refused as an ambiguous option.
+  if (input.session !== undefined) args.push(`--session=${input.session}`);
+  if (input.thinking !== undefined) args.push(`--thinking=${input.thinking}`);
   if (input.deliver === true) args.push('--deliver');
-  if (input.to !== undefined) args.push('--to', input.to);
-  if (input.model !== undefined) args.push('--model', input.model);
+  if (input.to !== undefined) args.push(`--to=${input.to}`);
+  if (input.model !== undefined) args.push(`--model=${input.model}`);
   options.logger.info(`cli fallback: ${options.command.file} ${args.join(' ')}`);
 
   const result = await execa(options.command.file, args, {

@@ -41,6 +41,11 @@ export interface RpcClientOptions {
   defaultTimeoutMs?: number;
   /** The host's line cap; longer requests are refused here instead of being cut there. */
   maxLineBytes?: number;
+  /**
+   * The longest answer line accepted from the host. Larger than the request cap on
+   * purpose: a history page of big messages can exceed 16 MiB. Default 512 MiB.
+   */
+  maxResponseBytes?: number;
   logger: Logger;
   /** The child's recent stderr, quoted in timeout errors. */
   stderrTail?: () => readonly string[];
@@ -57,6 +62,9 @@ interface Pending {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Answers longer than this are dropped (a runaway child must not exhaust memory). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
 export class RpcClient {
   private readonly pending = new Map<number, Pending>();
@@ -81,8 +89,8 @@ export class RpcClient {
     this.events = new Emitter((error) => this.logger.error(`an event listener threw: ${String((error as Error)?.stack ?? error)}`));
     this.reader = new JsonlReader((frame) => {
       if (frame.kind === 'line') this.onLine(frame.line.toString('utf8'));
-      else this.logger.warn(`skipped a gateway stdout line over ${frame.maxBytes} bytes (line ${frame.lineNumber})`);
-    }, this.maxLineBytes + 1024);
+      else this.logger.error(`dropped a gateway stdout line over ${frame.maxBytes} bytes (line ${frame.lineNumber}); the request it answered will time out`);
+    }, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     output.on('data', (chunk: Buffer) => this.reader.push(chunk));
     output.on('end', () => this.reader.end());
     // EPIPE and friends: the child is gone; its exit is what rejects pending calls.

@@ -5,7 +5,7 @@
  * same store a running `tether rpc` reads, and `--help` of tether, rpc and agent
  * mentions every flag.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,5 +204,84 @@ describe('--help', () => {
       expect(result.stdout).toContain(flag);
     }
     for (const level of ['off', 'minimal', 'low', 'medium', 'high']) expect(result.stdout).toContain(level);
+  });
+});
+
+describe('tether agent --message-stdin', () => {
+  /** Runs `tether agent ARGS` with `input` on stdin (execa, no shell). */
+  async function runAgentWithInput(args: readonly string[], input: string, home: string) {
+    const result = await execa(process.execPath, [CLI_PATH, 'agent', ...args], {
+      cwd: REPO_ROOT,
+      env: childEnv(home),
+      extendEnv: false,
+      reject: false,
+      input,
+      stripFinalNewline: false,
+      timeout: 60_000,
+    });
+    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  it('reads the whole message from stdin, byte for byte', async () => {
+    const home = createTempHome();
+    const message = '  first line\nsecond line: héllo 🙂 "quoted" \\ \u2028 done\r\n\nlast -m --json';
+    const result = await runAgentWithInput(['--message-stdin', '--json'], message, home);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const payload = SendPayloadSchema.parse(onlyJsonLine(result.stdout));
+    expect(payload.payloads).toEqual([{ text: `echo: ${message}` }]);
+
+    const lines = readFileSync(join(home, 'sessions', 'main.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map(({ role, text, source }) => ({ role, text, source }))).toEqual([
+      { role: 'user', text: message, source: 'cli' },
+      { role: 'assistant', text: `echo: ${message}`, source: 'cli' },
+    ]);
+  });
+
+  it('works without --json and with the other flags', async () => {
+    const home = createTempHome();
+    const result = await runAgentWithInput(['--message-stdin', '-s', 'ops'], 'plain words', home);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('echo: plain words\n');
+    expect(result.stderr).toBe('');
+    expect(readFileSync(join(home, 'sessions', 'ops.jsonl'), 'utf8')).toContain('"text":"plain words"');
+  });
+
+  it('--message and --message-stdin together: exit 2 with a clear error, nothing sent', async () => {
+    const home = createTempHome();
+    const result = await runAgentWithInput(['--message', 'from argv', '--message-stdin', '--json'], 'from stdin', home);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--message');
+    expect(result.stderr).toContain('--message-stdin');
+    expect(result.stderr).toContain('not both');
+    const error = ErrorResponseSchema.parse(onlyJsonLine(result.stdout));
+    expect(error.code).toBe('invalid_request');
+    expect(error.error).toContain('not both');
+
+    const plain = await runAgentWithInput(['--message-stdin', '-m', 'from argv'], 'from stdin', home);
+    expect(plain.exitCode).toBe(2);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toContain('not both');
+    expect(existsSync(join(home, 'sessions', 'main.jsonl'))).toBe(false);
+  });
+
+  it('empty stdin: exit 2 "the message is empty", nothing sent', async () => {
+    const home = createTempHome();
+    const result = await runAgentWithInput(['--message-stdin', '--json'], '', home);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('the message is empty');
+    expect(ErrorResponseSchema.parse(onlyJsonLine(result.stdout))).toMatchObject({ code: 'invalid_request', error: expect.stringContaining('the message is empty') });
+
+    const plain = await runAgent(['--message-stdin'], { TETHER_HOME: home }); // stdin ignored: /dev/null, EOF at once
+    expect(plain.exitCode).toBe(2);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toContain('the message is empty');
+    expect(existsSync(join(home, 'sessions', 'main.jsonl'))).toBe(false);
+  });
+
+  it('tether agent --help mentions --message-stdin', async () => {
+    const result = await runCli(['agent', '--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('--message-stdin');
   });
 });

@@ -1,0 +1,702 @@
+/**
+ * The client end of the wire protocol, driven through in-memory pipes: a
+ * PassThrough stands for the child's stdin (the test reads what the client writes,
+ * split on LF) and another for its stdout (the test writes the host's lines into
+ * it). Covers id matching, schema validation of answers, wire errors, events, lines
+ * that are not protocol, the request size cap, idle timeouts (fake timers), abort
+ * of a timed-out send, close, stdin backpressure, and framing edge cases.
+ */
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RpcClient, type RpcClientOptions } from '../../../main/core/rpc-client.js';
+import { CompanionError } from '../../../main/core/errors.js';
+import type { Logger } from '../../../rpc-host/log.js';
+import type { Event } from '../../../rpc-host/protocol/schemas.js';
+
+/** A logger that records `level: message` strings. */
+function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => {
+    lines.push(`${level}: ${message}`);
+  };
+  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+/** Lets stream callbacks and 'data' events scheduled with process.nextTick run (not faked by vi.useFakeTimers). */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => process.nextTick(resolve));
+}
+
+/** Marks a promise as handled (so a later close does not count as unhandled) and returns it unchanged. */
+function track<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** Resolves to 'pending' when `promise` has not settled yet. */
+async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
+  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
+  promise.then(
+    () => {
+      state = 'resolved';
+    },
+    () => {
+      state = 'rejected';
+    },
+  );
+  await flush();
+  return state;
+}
+
+const clients = new Set<RpcClient>();
+
+afterEach(() => {
+  for (const client of clients) client.close(new CompanionError('closed', 'test over'));
+  clients.clear();
+  vi.useRealTimers();
+});
+
+/** A client wired to in-memory pipes, and a scripted fake host on the other end. */
+function fakeHost(options: Partial<RpcClientOptions> = {}) {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const { logger, lines: logs } = recordingLogger();
+  const client = new RpcClient(stdin, stdout, { logger, ...options });
+  clients.add(client);
+
+  /** Every request line the client wrote, parsed, in order. */
+  const requests: Record<string, unknown>[] = [];
+  /** Every raw line the client wrote (without LF). */
+  const rawLines: string[] = [];
+  let partial = '';
+  stdin.setEncoding('utf8');
+  stdin.on('data', (text: string) => {
+    partial += text;
+    for (let lf = partial.indexOf('\n'); lf !== -1; lf = partial.indexOf('\n')) {
+      const line = partial.slice(0, lf);
+      partial = partial.slice(lf + 1);
+      rawLines.push(line);
+      requests.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+
+  return {
+    client,
+    stdin,
+    stdout,
+    logs,
+    requests,
+    rawLines,
+    /** Writes one message as a host line. */
+    answer(message: object): void {
+      stdout.write(JSON.stringify(message) + '\n');
+    },
+    /** Writes raw bytes or text to the client's stdout. */
+    raw(data: string | Buffer): void {
+      stdout.write(data);
+    },
+    /** The id the client gave its n-th request (0-based). */
+    idOf(index: number): number {
+      const id = requests[index]?.id;
+      if (typeof id !== 'number') throw new Error(`request #${index} has no numeric id: ${JSON.stringify(requests[index])}`);
+      return id;
+    },
+    warnings(): string[] {
+      return logs.filter((line) => line.startsWith('warn: '));
+    },
+  };
+}
+
+const STATUS_PAYLOAD = {
+  ok: true,
+  protocol: 1,
+  version: '0.1.0',
+  pid: 4242,
+  uptimeMs: 10,
+  provider: 'echo',
+  providerLabel: 'echo (test)',
+  heartbeats: { enabled: false, intervalMs: 1_800_000, lastAt: null, lastOutcome: null, nextAt: null },
+  sessions: 0,
+  queue: { depth: 0, running: 0 },
+};
+
+const SEND_PAYLOAD = {
+  payloads: [{ text: 'echo: hi' }],
+  meta: { session: 'main', runId: 'r-1', provider: 'echo', model: 'echo', durationMs: 3 },
+};
+
+function result(id: unknown, payload: object) {
+  return { type: 'result', ok: true, id, payload };
+}
+
+function delta(id: number, runId: string, seq: number, text: string): Event {
+  return { type: 'event', event: 'reply.delta', id, payload: { session: 'main', runId, seq, text } };
+}
+
+describe('RpcClient: requests and answers', () => {
+  it('assigns its own unique ids and writes one JSON line per request', async () => {
+    const host = fakeHost();
+    track(host.client.request({ type: 'status' }));
+    track(host.client.request({ type: 'sessions' }));
+    // A caller-supplied id (not allowed by the type) is replaced by the client's own.
+    track(host.client.request({ type: 'status', id: 'mine' } as unknown as { type: 'status' }));
+    await flush();
+
+    expect(host.requests.map((request) => request.type)).toEqual(['status', 'sessions', 'status']);
+    const ids = host.requests.map((request) => request.id);
+    for (const id of ids) expect(typeof id).toBe('number');
+    expect(new Set(ids).size).toBe(3);
+    expect(ids).not.toContain('mine');
+    expect(host.client.pendingCount).toBe(3);
+  });
+
+  it('matches answers by id when they come back in reverse order', async () => {
+    const host = fakeHost();
+    const status = host.client.request({ type: 'status' });
+    const heartbeats = host.client.request({ type: 'set-heartbeats', enabled: true });
+    const sessions = host.client.request({ type: 'sessions' });
+    await flush();
+
+    host.answer(result(host.idOf(2), { sessions: [] }));
+    host.answer(result(host.idOf(1), { enabled: true }));
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+
+    await expect(sessions).resolves.toEqual({ sessions: [] });
+    await expect(heartbeats).resolves.toEqual({ enabled: true });
+    await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+    expect(host.client.pendingCount).toBe(0);
+  });
+
+  it("validates the payload with the host's schema for the request type", async () => {
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    await flush();
+    host.answer(result(host.idOf(0), { ok: true, protocol: 1 })); // most fields missing
+
+    const error = await status.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CompanionError);
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect((error as CompanionError).message).toContain('status');
+    expect(host.client.pendingCount).toBe(0);
+  });
+
+  it('a payload valid for another type does not pass as this one', async () => {
+    const host = fakeHost();
+    const sessions = track(host.client.request({ type: 'sessions' }));
+    await flush();
+    host.answer(result(host.idOf(0), { enabled: true })); // a set-heartbeats payload
+    await expect(sessions).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('a wire error rejects with gateway_error carrying the wire code and the host text', async () => {
+    const host = fakeHost();
+    const history = track(host.client.request({ type: 'history', session: 'ghost' }));
+    await flush();
+    host.answer({ type: 'error', ok: false, id: host.idOf(0), code: 'not_found', error: 'no session "ghost"; list the sessions' });
+
+    const error = await history.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CompanionError);
+    expect(error).toMatchObject({ code: 'gateway_error', details: { wireCode: 'not_found' } });
+    expect((error as CompanionError).message).toContain('no session "ghost"; list the sessions');
+  });
+
+  it('an error line with an unknown code is an invalid response, not a gateway error', async () => {
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    await flush();
+    host.answer({ type: 'error', ok: false, id: host.idOf(0), code: 'teapot', error: 'short and stout' });
+    await expect(status).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('a response with an unknown id is logged and ignored', async () => {
+    const host = fakeHost();
+    const status = host.client.request({ type: 'status' });
+    await flush();
+    host.answer(result(9999, STATUS_PAYLOAD));
+    host.answer({ type: 'error', ok: false, code: 'parse_error', error: 'line 3 is not valid JSON' }); // id-less
+    await flush();
+
+    expect(await stateOf(status)).toBe('pending');
+    expect(host.client.pendingCount).toBe(1);
+    const unmatched = host.warnings().filter((line) => line.includes('matches no pending request'));
+    expect(unmatched).toHaveLength(2);
+    expect(unmatched[0]).toContain('9999');
+
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+    await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+  });
+
+  it('an answer is used once: a second answer with the same id is ignored', async () => {
+    const host = fakeHost();
+    const first = host.client.request({ type: 'set-heartbeats', enabled: false });
+    await flush();
+    host.answer(result(host.idOf(0), { enabled: false }));
+    await expect(first).resolves.toEqual({ enabled: false });
+    host.answer(result(host.idOf(0), { enabled: true }));
+    await flush();
+    expect(host.warnings().some((line) => line.includes('matches no pending request'))).toBe(true);
+  });
+});
+
+describe('RpcClient: events', () => {
+  it('parses events and delivers them to every subscriber until it unsubscribes', async () => {
+    const host = fakeHost();
+    const first: Event[] = [];
+    const second: Event[] = [];
+    const unsubscribe = host.client.onDidReceiveEvent((event) => first.push(event));
+    host.client.onDidReceiveEvent((event) => second.push(event));
+
+    const updated: Event = { type: 'event', event: 'session.updated', payload: { session: 'main', updatedAt: 1, messageCount: 2, preview: 'echo: hi' } };
+    host.answer(updated);
+    host.answer(delta(7, 'r-9', 0, 'echo:'));
+    await flush();
+    unsubscribe();
+    host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 5, session: 'main' } });
+    await flush();
+
+    expect(first).toEqual([updated, delta(7, 'r-9', 0, 'echo:')]);
+    expect(second).toEqual([updated, delta(7, 'r-9', 0, 'echo:'), { type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 5, session: 'main' } }]);
+  });
+
+  it('logs and skips malformed events', async () => {
+    const host = fakeHost();
+    const seen: Event[] = [];
+    host.client.onDidReceiveEvent((event) => seen.push(event));
+
+    host.answer({ type: 'event', event: 'reply.delta', payload: { session: 'main' } }); // runId, seq, text missing
+    host.answer({ type: 'event', event: 'fireworks', payload: {} }); // no such event
+    host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 1, session: 'main' } });
+    await flush();
+
+    expect(seen).toEqual([{ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 1, session: 'main' } }]);
+    const malformed = host.warnings().filter((line) => line.includes('malformed gateway event'));
+    expect(malformed).toHaveLength(2);
+    expect(malformed[1]).toContain('fireworks');
+  });
+
+  it('a listener that throws is logged and does not stop the others', async () => {
+    const host = fakeHost();
+    const seen: string[] = [];
+    host.client.onDidReceiveEvent(() => {
+      throw new Error('listener broke');
+    });
+    host.client.onDidReceiveEvent((event) => seen.push(event.event));
+    host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'skipped', at: 1, session: 'main', reason: 'busy' } });
+    await flush();
+
+    expect(seen).toEqual(['heartbeat']);
+    expect(host.logs.some((line) => line.startsWith('error: ') && line.includes('listener broke'))).toBe(true);
+  });
+});
+
+describe('RpcClient: lines that are not protocol', () => {
+  it('logs non-JSON lines and lines of an unknown type, and keeps pending requests intact', async () => {
+    const host = fakeHost();
+    const status = host.client.request({ type: 'status' });
+    await flush();
+
+    host.raw('Debugger listening on ws://127.0.0.1:9229\n');
+    host.raw('{"type":"result","ok":true,\n'); // a torn line
+    host.answer({ type: 'banner', text: 'welcome' });
+    host.raw('null\n42\n[1,2]\n');
+    await flush();
+
+    expect(await stateOf(status)).toBe('pending');
+    const warnings = host.warnings();
+    expect(warnings.filter((line) => line.includes('non-protocol line'))).toHaveLength(2);
+    expect(warnings.find((line) => line.includes('non-protocol line'))).toContain('Debugger listening');
+    const notProtocol = warnings.filter((line) => line.includes('not a result, error or event'));
+    expect(notProtocol).toHaveLength(4);
+    expect(notProtocol[0]).toContain('banner');
+
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+    await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+  });
+});
+
+describe('RpcClient: request size cap', () => {
+  // '{"type":"send","text":"","id":1}' is 32 bytes, so a 32-byte text makes exactly 64.
+  const EMPTY_SEND_BYTES = JSON.stringify({ type: 'send', text: '', id: 1 }).length;
+
+  it('reads answers longer than the request cap (a big history page), up to maxResponseBytes', async () => {
+    const host = fakeHost({ maxLineBytes: 1024, maxResponseBytes: 64 * 1024, defaultTimeoutMs: 5000 });
+    const pending = host.client.request({ type: 'sessions' });
+    await vi.waitFor(() => expect(host.requests).toHaveLength(1));
+    const preview = 'p'.repeat(3000);
+    host.answer({ type: 'result', ok: true, id: host.idOf(0), payload: { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview, thinking: null }] } });
+    expect((await pending).sessions[0]!.preview).toBe(preview);
+
+    const tooBig = host.client.request({ type: 'sessions' }, { timeoutMs: 300 });
+    await vi.waitFor(() => expect(host.requests).toHaveLength(2));
+    host.answer({ type: 'result', ok: true, id: host.idOf(1), payload: { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview: 'q'.repeat(70 * 1024), thinking: null }] } });
+    await expect(tooBig).rejects.toMatchObject({ code: 'timeout' });
+    expect(host.logs.some((line) => line.startsWith('error: dropped a gateway stdout line over 65536 bytes'))).toBe(true);
+  });
+
+  it('accepts a line of exactly maxLineBytes and refuses a longer one at once, writing nothing', async () => {
+    const host = fakeHost({ maxLineBytes: 64 });
+    const fits = track(host.client.request({ type: 'send', text: 'x'.repeat(64 - EMPTY_SEND_BYTES) }));
+    await flush();
+    expect(host.rawLines).toHaveLength(1);
+    expect(Buffer.byteLength(host.rawLines[0]!)).toBe(64);
+
+    const tooLong = track(host.client.request({ type: 'send', text: 'x'.repeat(64 - EMPTY_SEND_BYTES + 1) }));
+    expect(await stateOf(tooLong)).toBe('rejected'); // at once, not after a timeout
+    await expect(tooLong).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(tooLong).rejects.toBeInstanceOf(CompanionError);
+    // Counted in bytes, not characters: 17 × "é" is 34 bytes.
+    const multiByte = track(host.client.request({ type: 'send', text: 'é'.repeat(17) }));
+    expect(await stateOf(multiByte)).toBe('rejected');
+    await expect(multiByte).rejects.toMatchObject({ code: 'invalid_request' });
+    await flush();
+
+    expect(host.rawLines).toHaveLength(1); // only the one that fits
+    expect(host.client.pendingCount).toBe(1);
+    void fits;
+  });
+
+  it('the refusal says how big the request is and what the limit is', async () => {
+    const host = fakeHost({ maxLineBytes: 100 });
+    const refused = track(host.client.request({ type: 'send', text: 'y'.repeat(500) }));
+    expect(await stateOf(refused)).toBe('rejected');
+    const error = await refused.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid_request' });
+    expect((error as Error).message).toContain('100');
+    expect((error as Error).message).toContain(String(500 + EMPTY_SEND_BYTES));
+  });
+});
+
+describe('RpcClient: timeouts', () => {
+  it('rejects with timeout after timeoutMs, quoting the stderr tail', async () => {
+    vi.useFakeTimers();
+    const tail = ['starting', 'provider slow: still waiting', 'warn: disk nearly full'];
+    const host = fakeHost({ stderrTail: () => tail });
+    const status = track(host.client.request({ type: 'status' }, { timeoutMs: 1000 }));
+    await flush();
+
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(status)).toBe('rejected');
+    const error = await status.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CompanionError);
+    expect(error).toMatchObject({ code: 'timeout', details: { stderrTail: tail } });
+    const message = (error as Error).message;
+    expect(message).toContain('status');
+    expect(message).toContain('1000 ms');
+    for (const line of tail) expect(message).toContain(line);
+    expect(host.client.pendingCount).toBe(0);
+
+    // A late answer is logged and ignored.
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+    await flush();
+    expect(host.warnings().some((line) => line.includes('matches no pending request'))).toBe(true);
+  });
+
+  it('uses defaultTimeoutMs when the call gives none', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost({ defaultTimeoutMs: 500 });
+    const sessions = track(host.client.request({ type: 'sessions' }));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(await stateOf(sessions)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(sessions)).toBe('rejected');
+    await expect(sessions).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('restarts the timeout when an event for the request arrives', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const seen: Event[] = [];
+    host.client.onDidReceiveEvent((event) => seen.push(event));
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000 }));
+    await flush();
+    const id = host.idOf(0);
+
+    await vi.advanceTimersByTimeAsync(800);
+    host.answer({ type: 'event', event: 'session.updated', id, payload: { session: 'main', updatedAt: 1, messageCount: 1, preview: 'hi' } });
+    await flush();
+    await vi.advanceTimersByTimeAsync(800); // 1600 ms since the request, 800 since the event
+    expect(await stateOf(send)).toBe('pending');
+
+    // An event of another request does not keep this one alive.
+    host.answer(delta(id + 100, 'r-other', 0, 'x'));
+    await flush();
+    await vi.advanceTimersByTimeAsync(199);
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toMatchObject({ code: 'timeout' });
+    expect(seen).toHaveLength(2); // both events still reached subscribers
+  });
+
+  it('an answer in time clears the timer: no timeout afterwards', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = host.client.request({ type: 'status' }, { timeoutMs: 1000 });
+    await flush();
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+    await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(host.requests).toHaveLength(1);
+    expect(host.logs).toEqual([]);
+  });
+
+  it('a send that times out after an event named its run writes an abort for that run', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'long story', session: 'main' }, { timeoutMs: 1000 }));
+    await flush();
+    const id = host.idOf(0);
+    host.answer(delta(id, 'r-abc', 0, 'echo:'));
+    await flush();
+
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toMatchObject({ code: 'timeout' });
+    await flush();
+    expect(host.requests).toHaveLength(2);
+    expect(host.requests[1]).toEqual({ type: 'abort', runId: 'r-abc', id: expect.any(Number) });
+    expect(host.requests[1]!.id).not.toBe(id);
+    expect(host.client.pendingCount).toBe(1); // the abort itself
+
+    host.answer(result(host.idOf(1), { aborted: 1, runIds: ['r-abc'] }));
+    await flush();
+    expect(host.client.pendingCount).toBe(0);
+  });
+
+  it('a send that times out before any event named its run writes no abort', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toMatchObject({ code: 'timeout' });
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['send']);
+  });
+
+  it('a status that times out writes no abort even after events with its id', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }, { timeoutMs: 1000 }));
+    await flush();
+    host.answer(delta(host.idOf(0), 'r-x', 0, 'odd'));
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await stateOf(status)).toBe('rejected');
+    await expect(status).rejects.toMatchObject({ code: 'timeout' });
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['status']);
+  });
+});
+
+describe('RpcClient: close', () => {
+  it('rejects every pending request at once with that exact error, and every later one too', async () => {
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    const send = track(host.client.request({ type: 'send', text: 'hi' }));
+    await flush();
+    const exited = new CompanionError('gateway_exited', 'the gateway exited with code 3', { exit: { code: 3, signal: null } });
+
+    host.client.close(exited);
+    await expect(status).rejects.toBe(exited);
+    await expect(send).rejects.toBe(exited);
+    expect(host.client.pendingCount).toBe(0);
+
+    await expect(host.client.request({ type: 'sessions' })).rejects.toBe(exited);
+    await flush();
+    expect(host.requests).toHaveLength(2); // nothing written after close
+
+    // A second close keeps the first error; late answers are ignored.
+    host.client.close(new CompanionError('closed', 'again'));
+    await expect(host.client.request({ type: 'status' })).rejects.toBe(exited);
+    host.answer(result(host.idOf(0), STATUS_PAYLOAD));
+    await flush();
+  });
+
+  it('stops event delivery and pending timeouts', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const seen: Event[] = [];
+    host.client.onDidReceiveEvent((event) => seen.push(event));
+    const status = track(host.client.request({ type: 'status' }, { timeoutMs: 1000 }));
+    const closed = new CompanionError('closed', 'bye');
+    host.client.close(closed);
+    await expect(status).rejects.toBe(closed);
+
+    host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 1, session: 'main' } });
+    await flush();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(seen).toEqual([]);
+    expect(host.logs.filter((line) => line.includes('did not answer'))).toEqual([]);
+  });
+});
+
+describe('RpcClient: stdin', () => {
+  /** A stdin whose write callbacks the test releases one at a time. */
+  function heldStdin() {
+    const held: Array<(error?: Error | null) => void> = [];
+    const received: string[] = [];
+    const stream = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, callback) {
+        received.push(chunk.toString('utf8'));
+        held.push(callback);
+      },
+    });
+    return { stream, held, received };
+  }
+
+  it('waits for drain before passing more lines, then writes them all in order', async () => {
+    const stdin = heldStdin();
+    const write = vi.spyOn(stdin.stream, 'write');
+    const stdout = new PassThrough();
+    const { logger } = recordingLogger();
+    const client = new RpcClient(stdin.stream, stdout, { logger });
+    clients.add(client);
+
+    const calls = [
+      track(client.request({ type: 'status' })),
+      track(client.request({ type: 'sessions' })),
+      track(client.request({ type: 'set-heartbeats', enabled: true })),
+      track(client.request({ type: 'history', session: 'main' })),
+    ];
+    await flush();
+    // The first write filled the stream (write() returned false): the rest wait in the client.
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(write.mock.results[0]?.value).toBe(false);
+    expect(client.queuedLines).toBe(3);
+    expect(stdin.received).toHaveLength(1);
+
+    const queuedOverTime: number[] = [];
+    while (stdin.held.length > 0) {
+      stdin.held.shift()!(); // the line is out: 'drain' follows
+      await flush();
+      queuedOverTime.push(client.queuedLines);
+    }
+    expect(queuedOverTime).toEqual([2, 1, 0, 0]);
+    expect(write).toHaveBeenCalledTimes(4);
+    expect(stdin.received.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual(['status', 'sessions', 'set-heartbeats', 'history']);
+    expect(stdin.received.every((line) => line.endsWith('\n') && line.indexOf('\n') === line.length - 1)).toBe(true);
+    const ids = stdin.received.map((line) => (JSON.parse(line) as { id: number }).id);
+    expect(new Set(ids).size).toBe(4);
+    expect(client.pendingCount).toBe(calls.length);
+  });
+
+  it('close drops the lines still waiting for drain', async () => {
+    const stdin = heldStdin();
+    const client = new RpcClient(stdin.stream, new PassThrough(), { logger: recordingLogger().logger });
+    clients.add(client);
+    const first = track(client.request({ type: 'status' }));
+    const second = track(client.request({ type: 'sessions' }));
+    await flush();
+    expect(client.queuedLines).toBe(1);
+
+    const closed = new CompanionError('gateway_exited', 'gone');
+    client.close(closed);
+    expect(client.queuedLines).toBe(0);
+    await expect(first).rejects.toBe(closed);
+    await expect(second).rejects.toBe(closed);
+    stdin.held.shift()!();
+    await flush();
+    expect(stdin.received).toHaveLength(1);
+  });
+
+  it("an 'error' on stdin (EPIPE) is logged, does not throw, and leaves pending requests to close", async () => {
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    await flush();
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+
+    expect(() => host.stdin.emit('error', epipe)).not.toThrow();
+    host.stdin.destroy(epipe);
+    await flush();
+    const later = track(host.client.request({ type: 'sessions' })); // writes into a destroyed stream
+    await flush();
+
+    expect(host.logs.some((line) => line.startsWith('debug: ') && line.includes('EPIPE'))).toBe(true);
+    expect(await stateOf(status)).toBe('pending');
+    const exited = new CompanionError('gateway_exited', 'the gateway exited');
+    host.client.close(exited);
+    await expect(status).rejects.toBe(exited);
+    await expect(later).rejects.toBe(exited);
+  });
+});
+
+describe('RpcClient: framing of stdout', () => {
+  it('parses a response split across several chunks, with a UTF-8 character split between them', async () => {
+    const host = fakeHost();
+    const sessions = host.client.request({ type: 'sessions' });
+    await flush();
+    const preview = 'héllo 🙂 wörld — ok';
+    const payload = { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview, thinking: null }] };
+    const bytes = Buffer.from(JSON.stringify(result(host.idOf(0), payload)) + '\n', 'utf8');
+    const emoji = bytes.indexOf(Buffer.from('🙂', 'utf8'));
+    expect(emoji).toBeGreaterThan(0);
+
+    // Cut inside the 4-byte emoji, then inside "ö", then into single bytes at the end.
+    const cuts = [5, emoji + 2, bytes.indexOf(Buffer.from('ö', 'utf8')) + 1, bytes.length - 3, bytes.length - 2, bytes.length - 1, bytes.length];
+    let start = 0;
+    for (const cut of cuts) {
+      host.raw(bytes.subarray(start, cut));
+      await flush();
+      if (cut < bytes.length) expect(await stateOf(sessions)).toBe('pending');
+      start = cut;
+    }
+    await expect(sessions).resolves.toEqual(payload);
+    expect(host.warnings()).toEqual([]);
+  });
+
+  it('parses several responses and an event in one chunk', async () => {
+    const host = fakeHost();
+    const seen: Event[] = [];
+    host.client.onDidReceiveEvent((event) => seen.push(event));
+    const a = host.client.request({ type: 'set-heartbeats', enabled: true });
+    const b = host.client.request({ type: 'set-heartbeats', enabled: false });
+    await flush();
+    host.raw(
+      [
+        JSON.stringify(result(host.idOf(1), { enabled: false })),
+        JSON.stringify({ type: 'event', event: 'heartbeat', payload: { outcome: 'sent', at: 2, session: 'main', text: 'x' } }),
+        JSON.stringify(result(host.idOf(0), { enabled: true })),
+        '',
+      ].join('\n'),
+    );
+    await expect(a).resolves.toEqual({ enabled: true });
+    await expect(b).resolves.toEqual({ enabled: false });
+    expect(seen.map((event) => event.event)).toEqual(['heartbeat']);
+  });
+
+  it('accepts CRLF line endings', async () => {
+    const host = fakeHost();
+    const seen: Event[] = [];
+    host.client.onDidReceiveEvent((event) => seen.push(event));
+    const send = host.client.request({ type: 'send', text: 'hi' });
+    await flush();
+    const id = host.idOf(0);
+    host.raw(JSON.stringify(delta(id, 'r-1', 0, 'echo: hi')) + '\r\n');
+    host.raw(JSON.stringify(result(id, SEND_PAYLOAD)) + '\r\n');
+    await expect(send).resolves.toEqual(SEND_PAYLOAD);
+    expect(seen).toEqual([delta(id, 'r-1', 0, 'echo: hi')]);
+    expect(host.warnings()).toEqual([]);
+  });
+
+  it('keeps U+2028 and U+2029 inside strings (no split on them)', async () => {
+    const host = fakeHost();
+    const send = host.client.request({ type: 'send', text: 'a\u2028b' });
+    await flush();
+    const payload = { ...SEND_PAYLOAD, payloads: [{ text: 'echo: a\u2028b\u2029c' }] };
+    host.raw(`{"type":"result","ok":true,"id":${host.idOf(0)},"payload":${JSON.stringify(payload)}}\n`);
+    await expect(send).resolves.toEqual(payload);
+    expect(host.rawLines[0]).toContain('\u2028');
+  });
+
+  it('parses a last line without LF when stdout ends', async () => {
+    const host = fakeHost();
+    const status = host.client.request({ type: 'status' });
+    await flush();
+    host.stdout.end(JSON.stringify(result(host.idOf(0), STATUS_PAYLOAD)));
+    await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+  });
+});
