@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `tether` command: `tether rpc` (the long-lived gateway child) and
- * `tether agent` (one turn, one process).
+ * The `tether` command: `tether rpc` (the long-lived gateway child),
+ * `tether agent` (one turn, one process) and `tether app` (the desktop app, or its
+ * web mode).
+ *
+ * `app` is the one command that needs the main process's code; it is loaded with a
+ * dynamic import only for that command, so the gateway itself never depends on
+ * `main/` (and starts as fast as before).
  *
  * Flags are parsed with `node:util` parseArgs in strict mode, so a mistyped flag is
  * an error that names it rather than something silently ignored.
@@ -25,6 +30,9 @@ Usage:
   tether rpc [options]       run the gateway: JSON requests on stdin, one per line; answers and events on stdout
   tether agent --message TEXT [options]
                              run one agent turn and print the reply (--json for the full payload)
+  tether app [--web] [--port N]
+                             start the desktop app (tray and chat window); where no Electron
+                             runtime can start, or with --web, serve the same UI on 127.0.0.1
   tether --version           print the version
   tether <command> --help    options of a command
 
@@ -65,6 +73,22 @@ Options:
 ${COMMON_HELP}
 `;
 
+const APP_HELP = `Usage: tether app [options]
+
+Starts the desktop app: it keeps a \`tether rpc\` gateway running, with a tray menu and
+a chat window. Where no Electron runtime can start (none installed, no display), it
+says why and serves the same app in web mode instead: a local web server on
+127.0.0.1 with a random token in its URL, for a browser on this machine. Ctrl+C stops
+it and the gateway.
+
+Options:
+  --web                      serve the web mode even if the desktop app could start
+  --port N                   web mode port (default: a free port)
+  --home DIR                 the gateway's data dir; env TETHER_HOME
+  --settings-dir DIR         where the app's settings.json lives (default $XDG_CONFIG_HOME/tether)
+  -h, --help                 show help
+`;
+
 const COMMON_OPTIONS = {
   home: { type: 'string' },
   config: { type: 'string' },
@@ -90,8 +114,10 @@ async function main(argv: string[]): Promise<number> {
       return rpcCommand(rest);
     case 'agent':
       return agentCommand(rest);
+    case 'app':
+      return appCommand(rest);
     default:
-      throw new UsageError(`unknown command "${command}"; the commands are rpc and agent (see tether --help)`);
+      throw new UsageError(`unknown command "${command}"; the commands are rpc, agent and app (see tether --help)`);
   }
 }
 
@@ -149,6 +175,36 @@ async function agentCommand(argv: string[]): Promise<number> {
     },
     config,
   );
+}
+
+/** What `main/app-launcher.js` exports (declared here, not imported: see the file comment). */
+interface AppLauncherModule {
+  launchApp(options: { web: boolean; port?: number; dataDir?: string; settingsDir?: string }): Promise<number>;
+}
+
+async function appCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    web: { type: 'boolean' },
+    port: { type: 'string' },
+    home: { type: 'string' },
+    'settings-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, 'app');
+  if (values.help) {
+    process.stdout.write(APP_HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : integer('--port', values.port, 0);
+  if (port !== undefined && port > 65535) throw new UsageError(`--port takes a port number up to 65535, got "${values.port}"`);
+  // Computed so the compiler keeps no static edge from the gateway to main/.
+  const launcherPath = '../main/app-launcher.js';
+  const { launchApp } = (await import(launcherPath)) as AppLauncherModule;
+  return launchApp({
+    web: values.web === true,
+    ...(port !== undefined ? { port } : {}),
+    ...(values.home !== undefined ? { dataDir: values.home } : {}),
+    ...(values['settings-dir'] !== undefined ? { settingsDir: values['settings-dir'] } : {}),
+  });
 }
 
 /** Reads all of stdin as UTF-8 text (for `--message-stdin`). */
