@@ -131,6 +131,8 @@ export type BridgeErrorCode =
   | 'unknown_channel'
   /** The caller is not allowed to use the bridge (foreign frame, origin or token). */
   | 'forbidden'
+  /** The transport to main is gone (web mode: the WebSocket closed); the call may not have run. */
+  | 'disconnected'
   /** A bug in main; the message says what broke. */
   | 'internal';
 

@@ -6,7 +6,9 @@
  * Vitest does not print such a line itself, so each suite writes a JSON report
  * under test-results/ and the counts are summed from those reports. A suite that
  * crashed before reporting counts as one failure, so a broken run never looks green.
- * Extra arguments go to vitest (e.g. `npm test -- test/rpc-host`).
+ * Extra arguments go to vitest alone (e.g. `npm test -- test/rpc-host`); without
+ * them the Playwright end-to-end suite runs after vitest (whose global setup has
+ * built dist/, renderer included), when a playwright.config.ts exists.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -37,12 +39,27 @@ const suites = [
   },
 ];
 
+const playwrightConfig = join(root, 'playwright.config.ts');
+if (process.argv.length <= 2 && existsSync(playwrightConfig)) {
+  const report = join(resultsDir, 'playwright.json');
+  suites.push({
+    name: 'playwright',
+    report,
+    command: [
+      process.execPath,
+      [join(root, 'node_modules/@playwright/test/cli.js'), 'test', '--config', playwrightConfig, '--reporter=list,json'],
+    ],
+    env: { PLAYWRIGHT_JSON_OUTPUT_FILE: report, PLAYWRIGHT_JSON_OUTPUT_NAME: report },
+    count: countPlaywright,
+  });
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 for (const suite of suites) {
   rmSync(suite.report, { force: true });
   const [command, args] = suite.command;
-  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...suite.env } });
   if (run.status !== 0) exitCode = 1;
   const counts = existsSync(suite.report) ? suite.count(JSON.parse(readFileSync(suite.report, 'utf8'))) : undefined;
   if (!counts) {
@@ -75,5 +92,16 @@ function countVitest(report) {
     passed: report.numPassedTests ?? 0,
     failed,
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+  };
+}
+
+/** Counts a Playwright JSON report: flaky tests passed on retry; an error outside any test counts once. */
+function countPlaywright(report) {
+  const stats = report.stats ?? {};
+  const setupErrors = (report.errors ?? []).length;
+  return {
+    passed: (stats.expected ?? 0) + (stats.flaky ?? 0),
+    failed: (stats.unexpected ?? 0) + setupErrors,
+    skipped: stats.skipped ?? 0,
   };
 }

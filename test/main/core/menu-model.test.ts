@@ -3,41 +3,10 @@
  * toggles and enabled actions, decided without Electron.
  */
 import { describe, expect, it } from 'vitest';
-import type { CompanionState } from '../../../main/core/companion.js';
 import { buildTrayModel, describeGateway, formatDuration, type TrayMenuItem } from '../../../main/core/menu-model.js';
-import type { SupervisorSnapshot } from '../../../main/core/supervisor.js';
+import { STATE_NOW, stateWith } from '../../helpers/companion-state.js';
 
-const NOW = 1_800_000_000_000;
-
-function stateWith(gateway: Partial<SupervisorSnapshot>, rest: Partial<Omit<CompanionState, 'gateway'>> = {}): CompanionState {
-  const snapshot: SupervisorSnapshot = {
-    state: 'running',
-    reason: 'gateway pid 4242 is ready',
-    since: NOW - 300_000,
-    stopping: false,
-    pid: 4242,
-    uptimeMs: 300_000,
-    restarts: 0,
-    recentCrashes: 0,
-    retryAt: null,
-    retryInMs: null,
-    lastExit: null,
-    lastError: null,
-    command: null,
-    gateway: null,
-    ...gateway,
-  };
-  const fallbackEnabled = rest.fallbackEnabled ?? true;
-  return {
-    gateway: snapshot,
-    heartbeatsEnabled: true,
-    fallbackEnabled,
-    fallbackActive: fallbackEnabled && snapshot.state !== 'running',
-    dataDir: '/data',
-    settingsPath: '/settings/settings.json',
-    ...rest,
-  };
-}
+const NOW = STATE_NOW;
 
 const item = (items: TrayMenuItem[], id: string) => items.find((entry) => 'id' in entry && entry.id === id);
 
