@@ -8,7 +8,7 @@
  * (build/electron-builder.config.mjs unpacks it). Tray icons are loose files:
  * `build/tray/` in a checkout, `resources/tray/` when packaged.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unpackedAsarPath } from '../core/command-resolution.js';
 
@@ -34,13 +34,19 @@ export interface AppPathsInput {
 
 /** The paths for this run. */
 export function appPaths(input: AppPathsInput): AppPaths {
-  const distDir = input.distDir ?? fileURLToPath(new URL('../../', import.meta.url));
+  const distDir = input.distDir ?? defaultDistDir();
   return {
     rendererDir: join(distDir, 'renderer'),
     preload: join(distDir, 'main', 'preload.cjs'),
     hostScript: unpackedAsarPath(join(distDir, 'rpc-host', 'cli.js')),
     trayIconDir: input.isPackaged ? join(input.resourcesPath, 'tray') : join(distDir, '..', 'build', 'tray'),
   };
+}
+
+/** `dist/` when running compiled (`dist/main/electron/`), the checkout's `dist/` when running from sources (tests). */
+function defaultDistDir(): string {
+  const twoUp = fileURLToPath(new URL('../../', import.meta.url));
+  return basename(twoUp) === 'dist' ? twoUp : join(twoUp, 'dist');
 }
 
 /**

@@ -78,6 +78,7 @@ export class TrayController {
     if (this.tray) return; // already started
     const model = buildTrayModel(this.options.companion.state(), this.now());
     this.tray = new Tray(this.image(model.icon));
+    this.shown = { icon: model.icon, tooltip: '', menu: '' }; // the image is set; tooltip and menu follow in update()
     if (this.options.platform === 'win32') {
       // Windows shows the menu on right click; a left click opens the chat, as users expect there.
       this.tray.on('click', () => this.options.handlers.onAction('open-chat'));
