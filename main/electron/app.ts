@@ -7,17 +7,19 @@
  * - Quitting runs the core's staged shutdown (the gateway gets its stdin closed,
  *   then SIGTERM, then SIGKILL) and waits for it before the process exits.
  */
+import { homedir } from 'node:os';
 import { app, session, shell } from 'electron';
 import { BridgeService } from '../bridge-service.js';
 import { createCompanion, type Companion, type CompanionOptions } from '../core/companion.js';
 import { createFileLogger, type FileLogger } from '../core/file-logger.js';
+import { defaultSettingsDir } from '../core/settings.js';
 import type { TrayActionId, TrayToggleId } from '../core/menu-model.js';
 import type { Logger } from '../../rpc-host/log.js';
 import { registerAppScheme, serveRenderer } from './app-scheme.js';
 import { ChatWindow } from './chat-window.js';
 import { registerBridgeIpc, sendBridgeEvent } from './ipc.js';
 import { ReplyNotifier } from './notifications.js';
-import { appPaths } from './paths.js';
+import { appPaths, logDirFor } from './paths.js';
 import { TrayController } from './tray.js';
 import { denyPermissions, guardWebContents } from './window-security.js';
 
@@ -66,12 +68,16 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
 
   await app.whenReady();
 
-  const logDir = app.getPath('logs');
+  // The same settings folder as `tether app --web` and tools using tether/companion
+  // (not `userData`, which follows the app's name and so differs between a packaged
+  // app and a checkout run).
+  const settingsDir = env.TETHER_SETTINGS_DIR ?? defaultSettingsDir(env, platform);
+  const logDir = logDirFor(settingsDir, platform, homedir());
   const logger = (options.createLogger ?? defaultLogger(app.isPackaged))(logDir);
   const paths = appPaths({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath });
   logger.info(`tether ${app.getVersion()} starting (electron ${process.versions.electron ?? '?'}, ${platform}); renderer ${paths.rendererDir}, host ${paths.hostScript}`);
   const companion = (options.createCompanion ?? createCompanion)({
-    settingsDir: env.TETHER_SETTINGS_DIR ?? app.getPath('userData'),
+    settingsDir,
     ...(env.TETHER_HOME ? { dataDir: env.TETHER_HOME } : {}),
     hostScript: paths.hostScript,
     env,

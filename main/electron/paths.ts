@@ -50,6 +50,18 @@ function defaultDistDir(): string {
 }
 
 /**
+ * Where the app's log files go: `~/Library/Logs/Tether` on macOS (where Console
+ * looks), else `logs/` beside the settings file.
+ *
+ * Not Electron's `app.getPath('logs')`: that follows the app's name, which differs
+ * between a packaged app ("Tether"), a checkout run (`tether`) and a bare
+ * `electron entry.js` ("Electron"); the log folder should not.
+ */
+export function logDirFor(settingsDir: string, platform: NodeJS.Platform, home: string): string {
+  return platform === 'darwin' ? join(home, 'Library', 'Logs', 'Tether') : join(settingsDir, 'logs');
+}
+
+/**
  * The tray image file for an icon name: on macOS the black `Template` image (the
  * menu bar tints it for light and dark), elsewhere the coloured one. Electron
  * picks the `@2x` file beside it on high-density screens.

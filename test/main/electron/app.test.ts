@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 import { startDesktopApp, type DesktopApp } from '../../../main/electron/app.js';
+import type { CompanionOptions } from '../../../main/core/companion.js';
 import type { FileLogger } from '../../../main/core/file-logger.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { stateWith } from '../../helpers/companion-state.js';
@@ -33,14 +34,23 @@ describe('the desktop app', () => {
     }
   });
 
+  let companionOptions: CompanionOptions | undefined;
+  let loggerDir: string | undefined;
+
   async function start(argv: string[] = [], platform: NodeJS.Platform = 'linux'): Promise<DesktopApp> {
-    const fileLogger: FileLogger = Object.assign(logger, { path: '/tmp/tether-fake/logs/main.log', close: () => (logger.closed = true) });
+    const fileLogger: FileLogger = Object.assign(logger, { path: '/tmp/tether-fake/settings/logs/main.log', close: () => (logger.closed = true) });
     const app = await startDesktopApp({
       argv,
       platform,
-      env: {},
-      createCompanion: () => companion.asCompanion(),
-      createLogger: () => fileLogger,
+      env: { TETHER_SETTINGS_DIR: '/tmp/tether-fake/settings', TETHER_HOME: '/tmp/tether-fake/data' },
+      createCompanion: (options) => {
+        companionOptions = options;
+        return companion.asCompanion();
+      },
+      createLogger: (dir) => {
+        loggerDir = dir;
+        return fileLogger;
+      },
     });
     expect(app).not.toBeNull();
     return app!;
@@ -59,6 +69,12 @@ describe('the desktop app', () => {
     window().emit('ready-to-show');
     expect(window().visible).toBe(true);
     expect(tray().menu!.template[0].label).toMatch(/^Gateway: running · pid 4242/u);
+  });
+
+  it('gives the core the shared settings folder, the data folder and the host script outside the asar', async () => {
+    await start(['--hidden']);
+    expect(companionOptions).toMatchObject({ settingsDir: '/tmp/tether-fake/settings', dataDir: '/tmp/tether-fake/data', logger });
+    expect(companionOptions!.hostScript).toMatch(/dist[\\/]rpc-host[\\/]cli\.js$/u);
   });
 
   it('guards every web contents the app creates', async () => {
@@ -125,7 +141,8 @@ describe('the desktop app', () => {
       tray().item('Open Chat').click();
       await tick();
       expect(companion.calls).toContain('restartGateway');
-      expect(fake.openedPaths).toEqual(['/tmp/tether-fake/logs']);
+      expect(fake.openedPaths).toEqual(['/tmp/tether-fake/settings/logs']);
+    expect(loggerDir).toBe('/tmp/tether-fake/settings/logs');
       expect(FakeBrowserWindow.all).toHaveLength(1);
     });
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appPaths, trayIconFile } from '../../../main/electron/paths.js';
+import { appPaths, logDirFor, trayIconFile } from '../../../main/electron/paths.js';
 
 describe('appPaths', () => {
   it('finds everything beside dist/ in a checkout', () => {
@@ -29,5 +29,13 @@ describe('trayIconFile', () => {
     expect(trayIconFile('/i', 'failed', 'darwin')).toBe(join('/i', 'failedTemplate.png'));
     expect(trayIconFile('/i', 'failed', 'linux')).toBe(join('/i', 'failed.png'));
     expect(trayIconFile('/i', 'failed', 'win32')).toBe(join('/i', 'failed.png'));
+  });
+});
+
+describe('logDirFor', () => {
+  it('puts logs beside the settings, or where Console looks on macOS', () => {
+    expect(logDirFor('/home/u/.config/tether', 'linux', '/home/u')).toBe(join('/home/u/.config/tether', 'logs'));
+    expect(logDirFor('C:/Users/u/AppData/Roaming/tether', 'win32', 'C:/Users/u')).toBe(join('C:/Users/u/AppData/Roaming/tether', 'logs'));
+    expect(logDirFor('/Users/u/Library/Application Support/tether', 'darwin', '/Users/u')).toBe(join('/Users/u', 'Library', 'Logs', 'Tether'));
   });
 });
