@@ -171,7 +171,7 @@ function toggle(companion: Companion, tray: TrayController, logger: Logger, id: 
   const change = id === 'heartbeats' ? companion.setHeartbeats(checked) : companion.setFallback(checked);
   change.catch((error: unknown) => {
     logger.warn(`tray: cannot turn ${id} ${checked ? 'on' : 'off'}: ${(error as Error).message}`);
-    tray.update(); // put the checkbox back to the real value
+    tray.update(companion.state(), { force: true }); // put the checkbox back to the real value
   });
 }
 

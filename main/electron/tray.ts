@@ -87,15 +87,19 @@ export class TrayController {
     this.update(this.options.companion.state());
   }
 
-  /** Rebuilds the icon, tooltip and menu for `state` (skipped when nothing visible changed). */
-  update(state: CompanionState = this.options.companion.state()): void {
+  /**
+   * Rebuilds the icon, tooltip and menu for `state`, skipping what did not change.
+   * `force` rebuilds the menu anyway: Electron ticks a checkbox itself on click, so
+   * after a toggle that failed the menu shows a value the model never had.
+   */
+  update(state: CompanionState = this.options.companion.state(), options: { force?: boolean } = {}): void {
     const tray = this.tray;
     if (!tray || tray.isDestroyed()) return; // disposed
     const model = buildTrayModel(state, this.now());
     const menu = JSON.stringify(model.items);
     if (this.shown?.icon !== model.icon) tray.setImage(this.image(model.icon));
     if (this.shown?.tooltip !== model.tooltip) tray.setToolTip(model.tooltip);
-    if (this.shown?.menu !== menu) tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(model, this.options.handlers)));
+    if (this.shown?.menu !== menu || options.force) tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(model, this.options.handlers)));
     this.shown = { icon: model.icon, tooltip: model.tooltip, menu };
     this.schedule(state);
   }

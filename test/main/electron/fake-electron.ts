@@ -124,7 +124,13 @@ export class FakeTray extends EventEmitter {
   destroy(): void {
     this.destroyed = true;
   }
-  /** The menu item with `label`, to click. */
+  /** Clicks the item with `label` as Electron does: a checkbox is ticked or cleared before its handler runs. */
+  click(label: string): void {
+    const entry = this.item(label);
+    if (entry.type === 'checkbox') entry.checked = !entry.checked;
+    entry.click?.(entry);
+  }
+  /** The menu item with `label`. */
   item(label: string): any {
     const found = this.menu?.template.find((entry) => entry.label === label);
     if (!found) throw new Error(`no menu item "${label}" in ${JSON.stringify(this.menu?.template.map((entry) => entry.label))}`);
