@@ -57,6 +57,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   const argv = options.argv ?? process.argv;
 
   registerAppScheme(); // must precede ready
+  app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences say
   if (!app.requestSingleInstanceLock()) {
     app.quit(); // the running instance got 'second-instance' and shows its window
     return null;

@@ -60,6 +60,7 @@ describe('the desktop app', () => {
 
   it('serves the renderer on app://, locks permissions down, starts the gateway and shows the chat', async () => {
     await start();
+    expect(fake.app.sandboxed).toBe(true);
     expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     expect(fake.protocolHandlers.has('app')).toBe(true);
     expect(fake.permissionRequestHandler).toBeDefined();

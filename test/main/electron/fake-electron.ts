@@ -159,6 +159,10 @@ class FakeApp extends EventEmitter {
   exitCode: number | undefined;
   userModelId: string | undefined;
   paths: Record<string, string> = { logs: '/tmp/tether-fake/logs', userData: '/tmp/tether-fake/user' };
+  sandboxed = false;
+  enableSandbox(): void {
+    this.sandboxed = true;
+  }
   requestSingleInstanceLock(): boolean {
     return this.hasLock;
   }
@@ -204,7 +208,7 @@ export const fake = {
 /** Forgets every recorded call and restores the defaults (call in `beforeEach`). */
 export function resetFakeElectron(): void {
   fake.app.removeAllListeners();
-  Object.assign(fake.app, { isPackaged: false, hasLock: true, quits: 0, exitCode: undefined, userModelId: undefined });
+  Object.assign(fake.app, { sandboxed: false, isPackaged: false, hasLock: true, quits: 0, exitCode: undefined, userModelId: undefined });
   fake.ipcHandlers.clear();
   fake.protocolHandlers.clear();
   fake.privilegedSchemes.length = 0;
