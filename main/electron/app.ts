@@ -8,6 +8,7 @@
  *   then SIGTERM, then SIGKILL) and waits for it before the process exits.
  */
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { app, session, shell } from 'electron';
 import { BridgeService } from '../bridge-service.js';
 import { createCompanion, type Companion, type CompanionOptions } from '../core/companion.js';
@@ -22,6 +23,9 @@ import { ReplyNotifier } from './notifications.js';
 import { appPaths, logDirFor } from './paths.js';
 import { TrayController } from './tray.js';
 import { denyPermissions, guardWebContents } from './window-security.js';
+
+/** The app's name: the window and notification title, and its browser-data folder. */
+export const APP_NAME = 'Tether';
 
 /** The id Windows groups the app's notifications under (matches build/electron-builder.config.mjs). */
 export const APP_USER_MODEL_ID = 'dev.tether.app';
@@ -58,6 +62,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
 
   registerAppScheme(); // must precede ready
   app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences say
+  // One name and one browser-data folder however it is started: packaged, or as
+  // `electron dist/main/electron/entry.js` (which would otherwise be "Electron",
+  // sharing its folder, and so its single-instance lock, with any such app).
+  app.setName(APP_NAME);
+  app.setPath('userData', join(app.getPath('appData'), APP_NAME));
   if (!app.requestSingleInstanceLock()) {
     app.quit(); // the running instance got 'second-instance' and shows its window
     return null;

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', async () => (await import('../main/electron/fake-electron.js')).electronModule);
 
 import { APP_USER_MODEL_ID } from '../../main/electron/app.js';
+import { appPaths, trayIconFile } from '../../main/electron/paths.js';
 import { TRAY_ICON_NAMES } from '../../scripts/make-icons.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -111,6 +112,14 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect(JSON.parse(out).payloads[0].text).toBe('echo: from the package');
     const status = execFileSync(process.execPath, [cli, 'rpc'], { cwd: work, encoding: 'utf8', input: '{"type":"status"}\n', env: { PATH: process.env.PATH, HOME: work, TETHER_HOME: home } });
     expect(JSON.parse(status.split('\n')[0]!).payload.version).toBe(manifest.version);
+  });
+
+  it('points the packaged app at the host it unpacked (paths.ts matches the layout)', () => {
+    const paths = appPaths({ isPackaged: true, resourcesPath: resources, distDir: join(resources, 'app.asar', 'dist') });
+    expect(paths.hostScript).toBe(join(resources, 'app.asar.unpacked', 'dist', 'rpc-host', 'cli.js'));
+    expect(statSync(paths.hostScript).isFile()).toBe(true);
+    expect(files).toContain(`/${relative(join(resources, 'app.asar'), paths.preload).split('\\').join('/')}`);
+    expect(existsSync(trayIconFile(paths.trayIconDir, 'running', 'linux'))).toBe(true);
   });
 
   it('unpacks every package the host imports (HOST_RUNTIME_PACKAGES is complete)', async () => {

@@ -61,6 +61,8 @@ describe('the desktop app', () => {
   it('serves the renderer on app://, locks permissions down, starts the gateway and shows the chat', async () => {
     await start();
     expect(fake.app.sandboxed).toBe(true);
+    expect(fake.app.name).toBe('Tether');
+    expect(fake.app.getPath('userData')).toBe('/tmp/tether-fake/appData/Tether');
     expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     expect(fake.protocolHandlers.has('app')).toBe(true);
     expect(fake.permissionRequestHandler).toBeDefined();

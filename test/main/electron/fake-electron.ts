@@ -158,8 +158,15 @@ class FakeApp extends EventEmitter {
   quits = 0;
   exitCode: number | undefined;
   userModelId: string | undefined;
-  paths: Record<string, string> = { logs: '/tmp/tether-fake/logs', userData: '/tmp/tether-fake/user' };
+  paths: Record<string, string> = { appData: '/tmp/tether-fake/appData', userData: '/tmp/tether-fake/appData/Electron' };
   sandboxed = false;
+  name = 'Electron';
+  setName(name: string): void {
+    this.name = name;
+  }
+  setPath(name: string, path: string): void {
+    this.paths[name] = path;
+  }
   enableSandbox(): void {
     this.sandboxed = true;
   }
@@ -208,7 +215,7 @@ export const fake = {
 /** Forgets every recorded call and restores the defaults (call in `beforeEach`). */
 export function resetFakeElectron(): void {
   fake.app.removeAllListeners();
-  Object.assign(fake.app, { sandboxed: false, isPackaged: false, hasLock: true, quits: 0, exitCode: undefined, userModelId: undefined });
+  Object.assign(fake.app, { name: 'Electron', paths: { appData: '/tmp/tether-fake/appData', userData: '/tmp/tether-fake/appData/Electron' }, sandboxed: false, isPackaged: false, hasLock: true, quits: 0, exitCode: undefined, userModelId: undefined });
   fake.ipcHandlers.clear();
   fake.protocolHandlers.clear();
   fake.privilegedSchemes.length = 0;
