@@ -12,6 +12,7 @@ import { APP_START_URL } from '../app-protocol.js';
 import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from '../window-bounds.js';
 import { chatWindowOptions } from './window-security.js';
 
+/** What the chat window needs: its preload, whether dev tools open, and where its bounds are kept. */
 export interface ChatWindowOptions {
   preload: string;
   devTools: boolean;
@@ -24,6 +25,7 @@ export interface ChatWindowOptions {
   saveDelayMs?: number;
 }
 
+/** Owns the one chat window: lazily created, hidden on close, destroyed on quit. */
 export class ChatWindow {
   private window: BrowserWindow | undefined;
   private closing = false;

@@ -15,6 +15,7 @@ import { BRIDGE_CHANNELS, ipcChannelFor, type BridgeChannel, type BridgeEventNam
 import { parseBridgeArgs, type BridgeService } from '../bridge-service.js';
 import type { Unsubscribe } from '../core/emitter.js';
 
+/** What the IPC handlers serve from, how they recognise the app's windows, and where refusals are logged. */
 export interface BridgeIpcOptions {
   service: Pick<BridgeService, 'handle'>;
   /** True for the web contents of the app's own windows. */

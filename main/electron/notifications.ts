@@ -9,6 +9,7 @@ import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import { replyNotice } from '../reply-notice.js';
 
+/** How the notifier knows the window is showing, and how it opens it. */
 export interface ReplyNotifierOptions {
   /** True while the user can see the chat window. */
   windowShowing: () => boolean;
@@ -16,6 +17,7 @@ export interface ReplyNotifierOptions {
   openChat: () => void;
 }
 
+/** Shows a desktop notification for each reply the user cannot see. */
 export class ReplyNotifier {
   private readonly shown = new Set<Notification>();
 

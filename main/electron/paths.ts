@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unpackedAsarPath } from '../core/command-resolution.js';
 
+/** The files the desktop app runs from. */
 export interface AppPaths {
   /** The built renderer served on `app://tether/` (dist/renderer). */
   rendererDir: string;

@@ -55,6 +55,7 @@ export function trayRefreshDelay(state: CompanionState): number | null {
   return null; // nothing counts
 }
 
+/** The state to follow, where the icons are, and what the menu's items do. */
 export interface TrayControllerOptions {
   companion: { state(): CompanionState; onDidChangeState(listener: (state: CompanionState) => void): Unsubscribe };
   iconDir: string;
