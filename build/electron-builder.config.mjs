@@ -1,0 +1,81 @@
+/**
+ * electron-builder configuration: Linux (AppImage, deb), macOS (dmg), Windows (nsis).
+ *
+ * The Electron entry is package.json's `main` (dist/main/electron/entry.js).
+ * What ships: package.json, the compiled main process (dist/main, with the bundled
+ * preload), the gateway host (dist/rpc-host), the built renderer (dist/renderer),
+ * and the production dependencies. Sources, tests, benches, docs and source maps
+ * stay out (test/build/packaging.test.ts checks the archive).
+ *
+ * The gateway host runs in a separate Node process (the user's `node`, or Electron
+ * itself with ELECTRON_RUN_AS_NODE=1). A plain Node cannot read app.asar, so the
+ * host and the packages it imports are unpacked to app.asar.unpacked, where
+ * main/core/command-resolution.ts looks for it.
+ *
+ * Run with `npm run package` (all targets of this OS) where Electron can be
+ * downloaded; offline, `--linux dir` with `-c.electronDist=<unpacked Electron>`.
+ */
+
+/** Packages the gateway host imports at run time (test/build/packaging.test.ts checks the list against dist/rpc-host). */
+export const HOST_RUNTIME_PACKAGES = ['zod'];
+
+/** @type {import('electron-builder').Configuration} */
+const config = {
+  appId: 'dev.tether.app',
+  productName: 'Tether',
+  copyright: 'Copyright © Tether contributors',
+  directories: {
+    output: 'release',
+    buildResources: 'build',
+  },
+  files: [
+    'package.json',
+    'dist/main/**/*.js',
+    'dist/main/preload.cjs',
+    'dist/rpc-host/**/*.js',
+    'dist/renderer/**/*',
+    '!**/*.map',
+    '!**/*.d.ts',
+    '!**/*.{ts,tsx,mts,cts}',
+    '!**/{test,tests,__tests__,bench,docs,coverage}/**',
+    '!**/*.{md,markdown}',
+  ],
+  // package.json too: the host reads its version from the nearest one.
+  asarUnpack: ['package.json', 'dist/rpc-host/**', ...HOST_RUNTIME_PACKAGES.map((name) => `node_modules/${name}/**`)],
+  extraResources: [{ from: 'build/tray', to: 'tray', filter: ['*.png'] }],
+  // No native modules: nothing to rebuild against Electron's ABI.
+  npmRebuild: false,
+  nodeGypRebuild: false,
+  linux: {
+    target: ['AppImage', 'deb'],
+    icon: 'build/icon.png',
+    category: 'Utility',
+    synopsis: 'Tray companion and chat window for a local AI agent gateway',
+    executableName: 'tether',
+    maintainer: 'Tether contributors <tether@users.noreply.github.com>',
+    vendor: 'Tether contributors',
+  },
+  deb: {
+    // AppIndicator support for the tray on GNOME-based desktops.
+    recommends: ['libayatana-appindicator3-1'],
+  },
+  mac: {
+    target: ['dmg'],
+    icon: 'build/icon.png',
+    category: 'public.app-category.developer-tools',
+  },
+  dmg: {
+    title: 'Tether ${version}',
+  },
+  win: {
+    target: ['nsis'],
+    icon: 'build/icon.png',
+  },
+  nsis: {
+    oneClick: false,
+    perMachine: false,
+    allowToChangeInstallationDirectory: true,
+  },
+};
+
+export default config;

@@ -1,0 +1,117 @@
+/**
+ * The chat window: one at a time, created on first use, hidden (not destroyed)
+ * when closed, so the tray app keeps running and reopens it instantly.
+ *
+ * Its place is restored from the settings when it still fits a screen
+ * (`restoreWindowBounds`) and saved when it moves, resizes or closes. The page is
+ * always the built renderer on `app://tether/`, never a remote URL.
+ */
+import { BrowserWindow, screen, type WebContents } from 'electron';
+import type { Logger } from '../../rpc-host/log.js';
+import { APP_START_URL } from '../app-protocol.js';
+import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from '../window-bounds.js';
+import { chatWindowOptions } from './window-security.js';
+
+/** What the chat window needs: its preload, whether dev tools open, and where its bounds are kept. */
+export interface ChatWindowOptions {
+  preload: string;
+  devTools: boolean;
+  logger: Logger;
+  /** The bounds saved last time, if any. */
+  savedBounds: () => Rect | null;
+  /** Persists the window's bounds. */
+  saveBounds: (bounds: Rect) => void;
+  /** How long moves and resizes settle before the bounds are saved. */
+  saveDelayMs?: number;
+}
+
+/** Owns the one chat window: lazily created, hidden on close, destroyed on quit. */
+export class ChatWindow {
+  private window: BrowserWindow | undefined;
+  private closing = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ChatWindowOptions) {}
+
+  /** Shows the window (creating it if needed), restores it if minimised, and focuses it. */
+  show(): void {
+    const existing = this.live();
+    if (!existing) {
+      const created = this.create();
+      created.once('ready-to-show', () => created.show());
+      return;
+    }
+    if (existing.isMinimized()) existing.restore();
+    existing.show();
+    existing.focus();
+  }
+
+  /** True when the user can see the window (open, not hidden, not minimised). */
+  isShowing(): boolean {
+    const window = this.live();
+    return window !== undefined && window.isVisible() && !window.isMinimized();
+  }
+
+  /** The window's web contents, if it exists. */
+  contents(): WebContents | undefined {
+    return this.live()?.webContents;
+  }
+
+  /** True when `contents` belongs to the chat window. */
+  owns(contents: WebContents): boolean {
+    const own = this.contents();
+    return own !== undefined && own === contents;
+  }
+
+  /** Lets the window really close (on quit) instead of hiding; saves its bounds. */
+  close(): void {
+    this.closing = true;
+    clearTimeout(this.saveTimer);
+    const window = this.live();
+    if (!window) return; // never opened, or already gone
+    this.saveNow(window);
+    window.destroy();
+    this.window = undefined;
+  }
+
+  private live(): BrowserWindow | undefined {
+    return this.window && !this.window.isDestroyed() ? this.window : undefined;
+  }
+
+  private create(): BrowserWindow {
+    const bounds = restoreWindowBounds(
+      this.options.savedBounds(),
+      screen.getAllDisplays().map((display) => display.workArea),
+    );
+    const window = new BrowserWindow(chatWindowOptions({ preload: this.options.preload, bounds, minSize: MIN_WINDOW_SIZE, devTools: this.options.devTools }));
+    this.window = window;
+    const scheduleSave = () => {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = setTimeout(() => this.saveNow(window), this.options.saveDelayMs ?? 500);
+    };
+    window.on('resize', scheduleSave);
+    window.on('move', scheduleSave);
+    window.on('close', (event) => {
+      this.saveNow(window);
+      if (this.closing) return; // quitting: let it go
+      event.preventDefault(); // closing only hides: the tray app keeps running
+      window.hide();
+    });
+    window.on('closed', () => {
+      if (this.window === window) this.window = undefined;
+    });
+    window.webContents.on('render-process-gone', (_event, details) => {
+      this.options.logger.error(`the chat window's renderer is gone (${details.reason}, exit code ${details.exitCode}); reopen it from the tray`);
+    });
+    window.loadURL(APP_START_URL).catch((error: unknown) => {
+      this.options.logger.error(`cannot load ${APP_START_URL}: ${(error as Error).message}; is dist/renderer built? run "npm run build"`);
+    });
+    return window;
+  }
+
+  private saveNow(window: BrowserWindow): void {
+    if (window.isDestroyed() || window.isMinimized() || window.isFullScreen()) return; // not a place worth restoring
+    const bounds = boundsToSave(window.getNormalBounds());
+    if (bounds) this.options.saveBounds(bounds);
+  }
+}

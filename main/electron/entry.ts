@@ -1,0 +1,15 @@
+/**
+ * The Electron main entry (`package.json` `main`, and what `tether app` starts).
+ *
+ * All of the app is in `app.ts`; this only starts it and makes a startup failure
+ * visible instead of leaving a process with no window and no tray.
+ */
+import { app, dialog } from 'electron';
+import { startDesktopApp } from './app.js';
+
+startDesktopApp().catch((error: unknown) => {
+  const message = (error as Error)?.stack ?? String(error);
+  process.stderr.write(`tether: the desktop app failed to start: ${message}\n`);
+  if (app.isReady()) dialog.showErrorBox('Tether could not start', message);
+  app.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * The chat window's security settings and the guards every web page gets.
+ *
+ * The renderer shows model output (markdown, links), so it is treated as
+ * untrusted: isolated from Node and from the preload's world, sandboxed, held to
+ * its own origin. Navigation and new windows are refused; a link is handed to the
+ * system browser only when `isSafeExternalUrl` accepts it. Permission requests
+ * (camera, notifications, clipboard reads...) are denied: the UI needs none.
+ */
+import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
+import type { Logger } from '../../rpc-host/log.js';
+import { isAppUrl } from '../app-protocol.js';
+import { isSafeExternalUrl } from '../external-url.js';
+
+/** The web preferences of every app window: the locked-down set, and the preload. */
+export function secureWebPreferences(preload: string, options: { devTools: boolean }): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    safeDialogs: true,
+    devTools: options.devTools,
+  };
+}
+
+/** The chat window's constructor options (hidden until its page is ready). */
+export function chatWindowOptions(input: {
+  preload: string;
+  bounds: { x?: number; y?: number; width: number; height: number };
+  minSize: { width: number; height: number };
+  devTools: boolean;
+  icon?: string;
+}): BrowserWindowConstructorOptions {
+  return {
+    ...input.bounds,
+    minWidth: input.minSize.width,
+    minHeight: input.minSize.height,
+    title: 'Tether',
+    show: false,
+    autoHideMenuBar: true,
+    ...(input.icon !== undefined ? { icon: input.icon } : {}),
+    webPreferences: secureWebPreferences(input.preload, { devTools: input.devTools }),
+  };
+}
+
+/** What the guards need from outside: the system browser, and a log. */
+export interface ContentsGuardOptions {
+  openExternal: (url: string) => Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * Guards one web contents: no navigation away from the app, no new windows, no
+ * `<webview>`. A refused link that is safe to open goes to the system browser.
+ */
+export function guardWebContents(contents: WebContents, options: ContentsGuardOptions): void {
+  const handOff = (url: string, why: string) => {
+    const verdict = isSafeExternalUrl(url);
+    if (!verdict.ok) {
+      options.logger.warn(`${why}: refused ${JSON.stringify(url.slice(0, 200))}: ${verdict.reason}`);
+      return;
+    }
+    options.logger.info(`${why}: opening ${verdict.url} in the system browser`);
+    options.openExternal(verdict.url).catch((error: unknown) => options.logger.warn(`cannot open ${verdict.url}: ${(error as Error).message}`));
+  };
+  contents.on('will-navigate', (event, url) => {
+    event.preventDefault(); // the app is one page; links leave through the system browser
+    if (!isAppUrl(url)) handOff(url, 'navigation');
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault(); // a redirect must not take the page off the app's origin
+  });
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+    options.logger.warn('refused to attach a <webview>');
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    handOff(url, 'new window');
+    return { action: 'deny' };
+  });
+}
+
+/** Denies every permission request and check on `session`, with a log line for requests. */
+export function denyPermissions(session: Session, logger: Logger): void {
+  session.setPermissionRequestHandler((contents, permission, callback) => {
+    logger.warn(`denied the permission "${permission}" asked by ${contents.getURL()}`);
+    callback(false);
+  });
+  session.setPermissionCheckHandler(() => false);
+}

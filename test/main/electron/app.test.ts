@@ -1,0 +1,224 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
+
+import { startDesktopApp, type DesktopApp } from '../../../main/electron/app.js';
+import type { CompanionOptions } from '../../../main/core/companion.js';
+import type { FileLogger } from '../../../main/core/file-logger.js';
+import type { Event } from '../../../rpc-host/protocol/schemas.js';
+import { stateWith } from '../../helpers/companion-state.js';
+import { recordingLogger, type RecordingLogger } from '../../helpers/companion.js';
+import { FakeCompanion } from './fake-companion.js';
+import { fake, FakeBrowserWindow, FakeNotification, FakeTray, FakeWebContents, resetFakeElectron } from './fake-electron.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function reply(text: string): Event {
+  return { type: 'event', event: 'reply', payload: { session: 'main', runId: 'r1', text, source: 'heartbeat', provider: 'echo', model: 'echo' } } as Event;
+}
+
+describe('the desktop app', () => {
+  let companion: FakeCompanion;
+  let logger: RecordingLogger & { closed: boolean };
+  let signalListeners: { SIGINT: Function[]; SIGTERM: Function[] };
+
+  beforeEach(() => {
+    resetFakeElectron();
+    companion = new FakeCompanion();
+    logger = Object.assign(recordingLogger(), { closed: false });
+    signalListeners = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  });
+  afterEach(() => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) if (!signalListeners[signal].includes(listener)) process.off(signal, listener as never);
+    }
+  });
+
+  let companionOptions: CompanionOptions | undefined;
+  let loggerDir: string | undefined;
+
+  async function start(argv: string[] = [], platform: NodeJS.Platform = 'linux'): Promise<DesktopApp> {
+    const fileLogger: FileLogger = Object.assign(logger, { path: '/tmp/tether-fake/settings/logs/main.log', close: () => (logger.closed = true) });
+    const app = await startDesktopApp({
+      argv,
+      platform,
+      env: { TETHER_SETTINGS_DIR: '/tmp/tether-fake/settings', TETHER_HOME: '/tmp/tether-fake/data' },
+      createCompanion: (options) => {
+        companionOptions = options;
+        return companion.asCompanion();
+      },
+      createLogger: (dir) => {
+        loggerDir = dir;
+        return fileLogger;
+      },
+    });
+    expect(app).not.toBeNull();
+    return app!;
+  }
+  const window = () => FakeBrowserWindow.all[0]!;
+  const tray = () => FakeTray.all[0]!;
+
+  it('serves the renderer on app://, locks permissions down, starts the gateway and shows the chat', async () => {
+    await start();
+    expect(fake.app.sandboxed).toBe(true);
+    expect(fake.app.name).toBe('Tether');
+    expect(fake.app.getPath('userData')).toBe('/tmp/tether-fake/appData/Tether');
+    expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(fake.protocolHandlers.has('app')).toBe(true);
+    expect(fake.permissionRequestHandler).toBeDefined();
+    expect(companion.calls).toContain('start');
+    expect(window().loaded).toBe('app://tether/index.html');
+    expect(window().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: expect.stringMatching(/dist[\\/]main[\\/]preload\.cjs$/u) });
+    window().emit('ready-to-show');
+    expect(window().visible).toBe(true);
+    expect(tray().menu!.template[0].label).toMatch(/^Gateway: running · pid 4242/u);
+  });
+
+  it('gives the core the shared settings folder, the data folder and the host script outside the asar', async () => {
+    await start(['--hidden']);
+    expect(companionOptions).toMatchObject({ settingsDir: '/tmp/tether-fake/settings', dataDir: '/tmp/tether-fake/data', logger });
+    expect(companionOptions!.hostScript).toMatch(/dist[\\/]rpc-host[\\/]cli\.js$/u);
+  });
+
+  it('guards every web contents the app creates', async () => {
+    await start(['--hidden']);
+    const contents = new FakeWebContents();
+    fake.app.emit('web-contents-created', {}, contents);
+    expect(contents.windowOpenHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+  });
+
+  describe('single instance', () => {
+    it('a second launch quits at once without starting anything', async () => {
+      fake.app.hasLock = false;
+      const result = await startDesktopApp({ argv: [], env: {}, createCompanion: () => companion.asCompanion() });
+      expect(result).toBeNull();
+      expect(fake.app.quits).toBe(1);
+      expect(companion.calls).toEqual([]);
+      expect(FakeBrowserWindow.all).toHaveLength(0);
+      expect(FakeTray.all).toHaveLength(0);
+    });
+
+    it('the first instance shows and focuses its chat window when a second one starts', async () => {
+      await start(['--hidden']);
+      expect(FakeBrowserWindow.all).toHaveLength(0);
+      fake.app.emit('second-instance');
+      window().emit('ready-to-show');
+      expect(window().visible).toBe(true);
+      window().userClose();
+      window().minimized = true;
+      fake.app.emit('second-instance');
+      expect(FakeBrowserWindow.all).toHaveLength(1);
+      expect(window()).toMatchObject({ visible: true, minimized: false, focused: true });
+    });
+  });
+
+  describe('tray', () => {
+    it('"Send heartbeats" calls the core at once and the menu follows the new state', async () => {
+      await start(['--hidden']);
+      tray().click('Send heartbeats');
+      await tick();
+      expect(companion.calls).toContain('setHeartbeats(false)');
+      expect(tray().item('Send heartbeats').checked).toBe(false);
+      expect(tray().images.at(-1)).toMatch(/heartbeats-off\.png$/u);
+      tray().click('Use CLI fallback');
+      await tick();
+      expect(companion.calls).toContain('setFallback(false)');
+      expect(companion.calls).not.toContain('restartGateway'); // toggles never restart the gateway
+    });
+
+    it('a toggle that fails is logged and the checkbox shows the real value again', async () => {
+      await start(['--hidden']);
+      companion.failHeartbeats = true;
+      const builds = tray().menuBuilds;
+      tray().click('Send heartbeats');
+      expect(tray().item('Send heartbeats').checked).toBe(false); // Electron has ticked it already
+      await tick();
+      expect(logger.lines.some((line) => line.includes('cannot turn heartbeats off: settings file is read-only'))).toBe(true);
+      expect(tray().item('Send heartbeats').checked).toBe(true);
+      expect(tray().menuBuilds).toBe(builds + 1);
+    });
+
+    it('Restart Gateway, Open Logs and Open Chat do what they say', async () => {
+      await start(['--hidden']);
+      tray().click('Restart Gateway');
+      tray().click('Open Logs');
+      tray().click('Open Chat');
+      await tick();
+      expect(companion.calls).toContain('restartGateway');
+      expect(fake.openedPaths).toEqual(['/tmp/tether-fake/settings/logs']);
+    expect(loggerDir).toBe('/tmp/tether-fake/settings/logs');
+      expect(FakeBrowserWindow.all).toHaveLength(1);
+    });
+  });
+
+  describe('chat window', () => {
+    it('closing hides it and saves its bounds; the next open reuses it', async () => {
+      await start();
+      window().emit('ready-to-show');
+      window().bounds = { x: 50, y: 60, width: 1000, height: 800 };
+      expect(window().userClose()).toBe(true);
+      expect(window()).toMatchObject({ visible: false, destroyed: false });
+      expect(companion.stored.windowBounds).toEqual({ x: 50, y: 60, width: 1000, height: 800 });
+      tray().click('Open Chat');
+      expect(FakeBrowserWindow.all).toHaveLength(1);
+      expect(window().visible).toBe(true);
+    });
+
+    it('opens where it was saved, if that is still on a screen', async () => {
+      companion.stored = { ...companion.stored, windowBounds: { x: 300, y: 200, width: 800, height: 600 } };
+      await start();
+      expect(window().options).toMatchObject({ x: 300, y: 200, width: 800, height: 600 });
+    });
+
+    it('receives state changes and gateway events', async () => {
+      await start();
+      companion.setState(stateWith({}, { heartbeatsEnabled: false }));
+      companion.events.fire(reply('hello'));
+      expect(window().webContents.sent.map((entry) => entry.channel)).toEqual(['tether:state-changed', 'tether:gateway-event']);
+    });
+  });
+
+  describe('notifications', () => {
+    it('notifies a reply while the window is hidden, not while it shows; a click opens the chat', async () => {
+      await start(['--hidden']);
+      companion.events.fire(reply('CI failed on main'));
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([{ title: 'Tether · heartbeat', body: 'CI failed on main' }]);
+      FakeNotification.shown[0]!.emit('click');
+      window().emit('ready-to-show');
+      expect(window().visible).toBe(true);
+      companion.events.fire(reply('another one'));
+      expect(FakeNotification.shown).toHaveLength(1);
+    });
+  });
+
+  describe('quit', () => {
+    it('waits for the staged shutdown before letting the app quit', async () => {
+      await start();
+      let willQuit = 0;
+      fake.app.on('will-quit', () => willQuit++);
+      tray().click('Quit Tether');
+      await tick();
+      expect(companion.calls).toContain('shutdown');
+      expect(willQuit).toBe(0); // held while the gateway stops
+      expect(window().destroyed).toBe(true);
+      expect(tray().destroyed).toBe(true);
+      fake.app.quit(); // a second Quit (Cmd+Q) while stopping neither quits nor shuts down twice
+      expect(companion.calls.filter((call) => call === 'shutdown')).toHaveLength(1);
+      expect(willQuit).toBe(0);
+      companion.finishShutdown!();
+      await tick();
+      expect(willQuit).toBe(1);
+      expect(logger.closed).toBe(true);
+      expect(companion.calls.indexOf('shutdown done')).toBeGreaterThan(companion.calls.indexOf('shutdown'));
+    });
+
+    it('stops pushing events to the window once quitting', async () => {
+      await start();
+      tray().click('Quit Tether');
+      await tick();
+      expect(companion.stateChanges.size).toBe(0);
+      expect(companion.events.size).toBe(0);
+      expect(fake.ipcHandlers.size).toBe(0);
+    });
+  });
+});

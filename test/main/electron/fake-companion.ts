@@ -1,0 +1,73 @@
+/**
+ * A companion double for the Electron adapter tests: holds a `CompanionState`,
+ * records the calls the tray, IPC and lifecycle make, and fires state and gateway
+ * events on demand. The real companion is covered by test/integration.
+ */
+import type { Companion, CompanionState } from '../../../main/core/companion.js';
+import { Emitter } from '../../../main/core/emitter.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../../main/core/settings.js';
+import type { Event } from '../../../rpc-host/protocol/schemas.js';
+import { stateWith } from '../../helpers/companion-state.js';
+
+export class FakeCompanion {
+  current: CompanionState = stateWith({});
+  stored: Settings = { ...DEFAULT_SETTINGS };
+  readonly calls: string[] = [];
+  readonly stateChanges = new Emitter<CompanionState>();
+  readonly events = new Emitter<Event>();
+  /** Resolves the pending shutdown (tests hold it to see that quitting waits). */
+  finishShutdown: (() => void) | undefined;
+  failHeartbeats = false;
+
+  readonly onDidChangeState = this.stateChanges.event;
+  readonly onDidReceiveEvent = this.events.event;
+
+  state(): CompanionState {
+    return this.current;
+  }
+  settings(): Settings {
+    return this.stored;
+  }
+  async start(): Promise<void> {
+    this.calls.push('start');
+  }
+  async setHeartbeats(enabled: boolean) {
+    this.calls.push(`setHeartbeats(${enabled})`);
+    if (this.failHeartbeats) throw new Error('settings file is read-only');
+    this.setState({ ...this.current, heartbeatsEnabled: enabled });
+    return { enabled, applied: true };
+  }
+  async setFallback(enabled: boolean) {
+    this.calls.push(`setFallback(${enabled})`);
+    this.setState({ ...this.current, fallbackEnabled: enabled });
+    return { enabled };
+  }
+  async restartGateway(): Promise<void> {
+    this.calls.push('restartGateway');
+  }
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    this.calls.push(`updateSettings(${Object.keys(patch).join(',')})`);
+    this.stored = { ...this.stored, ...patch };
+    return this.stored;
+  }
+  stderrTail(): string[] {
+    return ['a stderr line'];
+  }
+  shutdown(): Promise<void> {
+    this.calls.push('shutdown');
+    return new Promise((resolve) => {
+      this.finishShutdown = () => {
+        this.calls.push('shutdown done');
+        resolve();
+      };
+    });
+  }
+  setState(state: CompanionState): void {
+    this.current = state;
+    this.stateChanges.fire(state);
+  }
+  /** This double where the adapter wants a `Companion`. */
+  asCompanion(): Companion {
+    return this as unknown as Companion;
+  }
+}
