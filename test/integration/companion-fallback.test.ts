@@ -3,6 +3,8 @@
  * sends go to the one-shot CLI when the fallback is on and fail at once when it is
  * off, and every answer says which path served it.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import { cleanupCompanions, makeCompanion, waitForRunning, waitForState } from '../helpers/companion.js';
@@ -69,9 +71,15 @@ describe('with the gateway down', () => {
   });
 
   it('aborts a one-shot CLI send of the session, keeping the partial reply', async () => {
-    const { companion } = makeCompanion({ extraEnv: { TETHER_ECHO_DELAY_MS: '100' } });
+    const { companion, dataDir } = makeCompanion({ extraEnv: { TETHER_ECHO_DELAY_MS: '100' } });
     const sending = companion.send({ text: 'a b c d e f g h i j k l m n o p q r s t u v w x y z' });
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Abort once the CLI has started the turn (its transcript holds the message), however
+    // slowly it started on a loaded machine, and a few words into the streamed reply.
+    const transcript = join(dataDir, 'sessions', 'main.jsonl');
+    while (!existsSync(transcript) || !readFileSync(transcript, 'utf8').includes('a b c d')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const abort = await companion.abort();
     expect(abort).toMatchObject({ aborted: 1, via: 'cli' });
     const result = await sending;
