@@ -15,6 +15,7 @@ import { describeIssues } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
 import {
+  ENTRY_NAME_PATTERN,
   ModelRefSchema,
   ProvidersSchema,
   WebhookSchema,
@@ -187,6 +188,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
 function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv, secrets: string[]): Record<string, ResolvedProviderEntry> {
   const resolved: Record<string, ResolvedProviderEntry> = {};
   for (const [name, entry] of Object.entries(file.providers ?? {})) {
+    if (!ENTRY_NAME_PATTERN.test(name)) {
+      throw new ConfigError(`"providers.${name}": ${JSON.stringify(name)} is not a plain name; use letters, digits, "_", "-" or "." (it becomes the provider part of "provider/model")`);
+    }
     if (name === 'echo') throw new ConfigError('"providers.echo": the name echo is taken by the built-in provider; pick another name');
     const keyPath = `providers.${name}`;
     if (entry.type === 'openai') {

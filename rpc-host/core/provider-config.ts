@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 
 /** Entry names become the `provider` part of `provider/model`, so they are plain words. */
-const EntryNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/u, 'must be a plain name (letters, digits, "_", "-", ".")');
+export const ENTRY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/u;
 
 /** An environment variable's name. */
 const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, 'must be an environment variable name such as OPENAI_API_KEY');
@@ -74,7 +74,7 @@ export type OpenAiEntry = z.infer<typeof OpenAiEntrySchema>;
 export type CommandEntry = z.infer<typeof CommandEntrySchema>;
 export type ProviderEntry = z.infer<typeof ProviderEntrySchema>;
 
-export const ProvidersSchema = z.record(EntryNameSchema, ProviderEntrySchema);
+export const ProvidersSchema = z.record(z.string(), ProviderEntrySchema);
 
 /** A reference to a model: `entry` or `entry/model`. */
 export const ModelRefSchema = z.string().min(1).max(200);
