@@ -40,6 +40,8 @@ export interface FakeOpenAiServer {
   next(...behaviours: Behaviour[]): void;
   /** The behaviour when the queue is empty. */
   setDefault(behaviour: Behaviour): void;
+  /** Drops queued behaviours and recorded requests (between tests, so one failure cannot cascade). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,11 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     },
     next: (...behaviours) => queue.push(...behaviours),
     setDefault: (behaviour) => (fallback = behaviour),
+    reset() {
+      queue.length = 0;
+      requests.length = 0;
+      fallback = { kind: 'stream', pieces: ['Hello', ' there', '!'] };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -22,7 +22,10 @@ beforeAll(async () => {
   refusedUrl = `http://127.0.0.1:${await closedPort()}/v1`;
 });
 afterAll(() => server.close());
-afterEach(cleanupRpcChildren);
+afterEach(async () => {
+  server.reset();
+  await cleanupRpcChildren();
+});
 
 /** A temp home with `config` written as its config.json. */
 function homeWith(config: unknown): string {
@@ -72,7 +75,6 @@ describe('configured providers through the child', () => {
         hosted: { type: 'openai', baseUrl: server.baseUrl, model: 'gpt-test', apiKeyEnv: 'TETHER_TEST_API_KEY' },
       },
     });
-    const before = server.requests.length;
     const child = startRpcChild({ home, env: { TETHER_TEST_API_KEY: KEY, TETHER_LOG: 'debug' } });
     const first = expectResult('send', await child.request({ type: 'send', id: 'a', text: 'one' }));
     expect(first.meta.provider).toBe('echo');
@@ -83,7 +85,7 @@ describe('configured providers through the child', () => {
     expect(second.error).toMatch(/Incorrect API key provided: \[redacted\]/);
     expect(expectResult('status', await child.request({ type: 'status', verbose: true })).ok).toBe(true);
     // The key was really sent to the server…
-    expect(server.requests.slice(before).map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`]);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`]);
     child.endInput();
     expect((await child.waitForExit()).code).toBe(0);
     // …and appears in nothing the gateway wrote.

@@ -31,7 +31,7 @@ afterAll(async () => {
   await hook.close();
 });
 beforeEach(() => {
-  server.requests.length = 0;
+  server.reset();
   hook.received.length = 0;
   hook.failAlways(0);
   hook.failNext(0);

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(() => {
-  server.requests.length = 0;
+  server.reset();
   server.setDefault({ kind: 'stream', pieces: ['Hello', ' there', '!'] });
 });
 
