@@ -247,10 +247,10 @@ async function readErrorBody(response: Response): Promise<string> {
   return raw.trim().slice(0, ERROR_BODY_CHARS);
 }
 
-/** fetch wraps the socket error in `cause`; the code (ECONNREFUSED, …) is what a user can act on. */
+/** fetch wraps the socket error in `cause`; its message (`connect ECONNREFUSED 127.0.0.1:11434`) is what a user can act on. */
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   if (cause?.message) return cause.message;
+  if (cause?.code) return cause.code;
   return (error as Error).message ?? String(error);
 }

@@ -156,7 +156,7 @@ describe('openai provider', () => {
   it('fails retryably when the server refuses the connection', async () => {
     const port = await closedPort();
     const refused = await failure(createOpenAiProvider('local', entry({ baseUrl: `http://127.0.0.1:${port}/v1` }), []).run(request().req));
-    expect(refused.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(model fake-model\): ECONNREFUSED/);
+    expect(refused.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(model fake-model\): connect ECONNREFUSED 127\.0\.0\.1:\d+; is the server running\?/);
     expect(refused.retryable).toBe(true);
   });
 
