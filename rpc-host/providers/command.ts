@@ -25,6 +25,23 @@ const KILL_GRACE_MS = 1000;
 /** Longest JSON output kept for parsing (a reply, not a data dump). */
 const MAX_JSON_OUTPUT_CHARS = 64 * 1024 * 1024;
 
+/**
+ * Process groups of commands still running. A command runs in its own group, so a
+ * supervisor killing the gateway's group would not reach it: when the gateway exits
+ * (stdin EOF, SIGTERM, an uncaught error), whatever is left is killed here.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return; // once per process
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+  });
+}
+
 /** Creates a `command` provider for the config entry `id`. */
 export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[]): Provider {
   const program = entry.argv[0]!;
@@ -84,6 +101,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
       detached: true, // its own process group: abort kills everything it started
       windowsHide: true,
     });
+    if (child.pid !== undefined) trackGroup(child.pid);
     const stdoutDecoder = new StringDecoder('utf8');
     let text = '';
     let heldNewlines = '';
@@ -142,6 +160,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
     child.on('close', (code, signal) => {
       // Whatever the command left running in its group goes with it.
       signalGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       if (killTimer) clearTimeout(killTimer);
       finish(() => {
         onText(stdoutDecoder.end());

@@ -114,6 +114,33 @@ describe('configured providers through the child', () => {
     await expect.poll(() => isRunning(grandchild), { timeout: 5000 }).toBe(false);
   });
 
+  it('shutting the gateway down leaves no command process behind', async () => {
+    const home = createTempHome();
+    const pidFile = join(home, 'grandchild.pid');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ provider: 'agent', providers: { agent: { type: 'command', argv: [join(REPO_ROOT, 'test/fixtures/spawn-grandchild.sh'), pidFile] } } }));
+    const child = startRpcChild({ home, args: ['--grace', '100'] });
+    void child.request({ type: 'send', id: 'cmd', text: 'go' });
+    await child.nextEvent(isEvent('reply.delta', 'cmd'), undefined, 0);
+    const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
+    child.kill('SIGTERM');
+    expect((await child.waitForExit()).code).toBe(0);
+    await expect.poll(() => isRunning(grandchild), { timeout: 5000 }).toBe(false);
+  });
+
+  it('a gateway whose client went away (EPIPE) exits without leaving its command running', async () => {
+    const home = createTempHome();
+    const pidFile = join(home, 'grandchild.pid');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ provider: 'agent', providers: { agent: { type: 'command', argv: [join(REPO_ROOT, 'test/fixtures/spawn-grandchild.sh'), pidFile] } } }));
+    const child = startRpcChild({ home });
+    void child.request({ type: 'send', id: 'cmd', text: 'go' });
+    await child.nextEvent(isEvent('reply.delta', 'cmd'), undefined, 0);
+    const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
+    child.process.stdout.destroy(); // the client stops reading: the next write fails with EPIPE
+    await child.writeLine({ type: 'status', id: 'after' });
+    await child.waitForExit();
+    expect(isRunning(grandchild)).toBe(false); // gone at once, not after some timer
+  });
+
   it('a command provider\'s non-zero exit is a provider_error with its stderr', async () => {
     const home = homeWith({ provider: 'agent', providers: { agent: { type: 'command', argv: ['sh', '-c', 'echo "no such model: x" >&2; exit 3'] } } });
     const child = startRpcChild({ home });
