@@ -27,7 +27,7 @@ import {
 import { Deliverer } from '../delivery/deliverer.js';
 import { runChain } from '../providers/fallback.js';
 import { ProviderFailure, type Provider } from '../providers/provider.js';
-import { createProviders, resolveModelRef, type ModelChoice } from '../providers/registry.js';
+import { ModelRouter, UnknownModelError, createProviders, type ModelChoice } from '../providers/registry.js';
 import { redact } from './provider-config.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -77,8 +77,7 @@ export class Gateway {
   readonly store: SessionStore;
   private readonly config: GatewayConfig;
   private readonly queue: RunQueue;
-  private readonly providers: Map<string, Provider>;
-  private readonly defaultChoice: ModelChoice;
+  private readonly models: ModelRouter;
   private readonly heartbeatTimer: HeartbeatTimer;
   private readonly deliverer: Deliverer;
   private readonly listeners = new Set<Listener>();
@@ -97,14 +96,12 @@ export class Gateway {
     this.store = new SessionStore(this.config.dataDir);
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
     this.deliverer = new Deliverer(this.config.delivery, this.config.secrets);
-    this.providers = createProviders(this.config, options.providers);
-    const configured = resolveModelRef(this.providers, this.config.provider);
-    if (!configured) {
-      throw new ConfigError(
-        `config ${this.config.configPath}: "provider": unknown provider "${this.config.provider}"; use one of: ${[...this.providers.keys()].join(', ')}`,
-      );
+    try {
+      this.models = new ModelRouter(createProviders(this.config, options.providers), this.config.provider, this.config.fallback);
+    } catch (error) {
+      if (!(error instanceof UnknownModelError)) throw error;
+      throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
-    this.defaultChoice = configured;
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.heartbeats !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
@@ -160,8 +157,8 @@ export class Gateway {
       version: TETHER_VERSION,
       pid: process.pid,
       uptimeMs: Date.now() - this.startedAt,
-      provider: this.defaultChoice.provider.id,
-      providerLabel: this.defaultChoice.provider.label,
+      provider: this.models.defaultChoice.provider.id,
+      providerLabel: this.models.defaultChoice.provider.label,
       heartbeats: this.heartbeatTimer.state(),
       sessions: this.store.size,
       queue: this.queue.totals(),
@@ -177,7 +174,7 @@ export class Gateway {
         ? { p50: lagMs(lag.percentile(50)), p99: lagMs(lag.percentile(99)), max: lagMs(lag.max) }
         : { p50: 0, p99: 0, max: 0 },
       dataDir: this.config.dataDir,
-      providers: [...this.providers.values()].map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
+      providers: this.models.list().map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
       fallback: this.config.fallback,
     };
   }
@@ -449,23 +446,14 @@ export class Gateway {
     return { delivered: false, deliveryError: report.error ?? 'not delivered' };
   }
 
-  /** The models to try for a send: the one asked for (or the default), then the configured fallbacks. */
+  /** The models to try for a send; an unknown model is the client's mistake. */
   private chainFor(model: string | undefined): ModelChoice[] {
-    const first = model === undefined ? this.defaultChoice : resolveModelRef(this.providers, model);
-    if (!first) {
-      throw new ProtocolError(
-        'invalid_request',
-        `invalid send request: unknown model "${model}"; use "provider" or "provider/model" with one of: ${[...this.providers.keys()].join(', ')}`,
-      );
+    try {
+      return this.models.chainFor(model);
+    } catch (error) {
+      if (error instanceof UnknownModelError) throw new ProtocolError('invalid_request', `invalid send request: ${error.message}`);
+      throw error;
     }
-    const chain = [first];
-    for (const ref of this.config.fallback) {
-      const choice = resolveModelRef(this.providers, ref);
-      if (!choice) continue; // checked at start; only test-injected setups can miss
-      if (chain.some((c) => c.provider === choice.provider && c.model === choice.model)) continue; // tried already
-      chain.push(choice);
-    }
-    return chain;
   }
 
   /** The provider that last answered in a session (it summarizes for `compact`), else the default. */
@@ -473,10 +461,10 @@ export class Gateway {
     const recent = this.store.history(session, { limit: 20 }).messages;
     for (let i = recent.length - 1; i >= 0; i--) {
       const id = recent[i]!.provider;
-      const provider = id === undefined ? undefined : this.providers.get(id);
+      const provider = id === undefined ? undefined : this.models.get(id);
       if (provider) return provider;
     }
-    return this.defaultChoice.provider;
+    return this.models.defaultChoice.provider;
   }
 
   private requireSession(session: string): void {

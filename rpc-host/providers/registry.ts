@@ -1,6 +1,7 @@
 /**
  * Builds the providers a gateway offers from its configuration, and resolves model
- * references (`entry` or `entry/model`) against them.
+ * references (`entry` or `entry/model`) against them: the default model, the chain
+ * of models to try for a send, a provider by id.
  */
 import type { GatewayConfig } from '../core/config.js';
 import { splitModelRef } from '../core/provider-config.js';
@@ -32,4 +33,53 @@ export function resolveModelRef(providers: ReadonlyMap<string, Provider>, ref: s
   const provider = providers.get(entry);
   if (!provider) return undefined;
   return { provider, model: model ?? provider.defaultModel };
+}
+
+/** An unknown model reference; the gateway reports it as `invalid_request`. */
+export class UnknownModelError extends Error {
+  override readonly name = 'UnknownModelError';
+}
+
+/** The configured providers, the default model and the fallback chain. */
+export class ModelRouter {
+  /** The model used when a send names none. */
+  readonly defaultChoice: ModelChoice;
+
+  constructor(
+    private readonly providers: ReadonlyMap<string, Provider>,
+    defaultRef: string,
+    private readonly fallback: readonly string[],
+  ) {
+    const choice = resolveModelRef(providers, defaultRef);
+    if (!choice) throw new UnknownModelError(`unknown provider "${defaultRef}"; use one of: ${this.ids().join(', ')}`);
+    this.defaultChoice = choice;
+  }
+
+  /** Every provider, built-in first. */
+  list(): Provider[] {
+    return [...this.providers.values()];
+  }
+
+  /** The provider with this id, if there is one. */
+  get(id: string): Provider | undefined {
+    return this.providers.get(id);
+  }
+
+  /** The models to try: the one asked for (or the default), then the fallbacks not tried yet. */
+  chainFor(ref: string | undefined): ModelChoice[] {
+    const first = ref === undefined ? this.defaultChoice : resolveModelRef(this.providers, ref);
+    if (!first) throw new UnknownModelError(`unknown model "${ref}"; use "provider" or "provider/model" with one of: ${this.ids().join(', ')}`);
+    const chain = [first];
+    for (const fallbackRef of this.fallback) {
+      const choice = resolveModelRef(this.providers, fallbackRef);
+      if (!choice) continue; // checked at start; only test-injected setups can miss
+      if (chain.some((c) => c.provider === choice.provider && c.model === choice.model)) continue; // tried already
+      chain.push(choice);
+    }
+    return chain;
+  }
+
+  private ids(): string[] {
+    return [...this.providers.keys()];
+  }
 }
