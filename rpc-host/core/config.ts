@@ -16,6 +16,7 @@ import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
 import {
   ENTRY_NAME_PATTERN,
+  isHttpUrl,
   ModelRefSchema,
   ProvidersSchema,
   WebhookSchema,
@@ -229,8 +230,10 @@ function resolveDelivery(file: ConfigFile, dataDir: string, env: NodeJS.ProcessE
     for (const [header, value] of Object.entries(section.webhook.headers ?? {})) {
       headers[header] = expandEnv(value, `delivery.webhook.headers.${header}`, env, secrets);
     }
+    const url = expandEnv(section.webhook.url, 'delivery.webhook.url', env, secrets);
+    if (!isHttpUrl(url)) throw new ConfigError('"delivery.webhook.url" must be an http:// or https:// URL (after reading the environment variables it names)');
     webhook = {
-      url: section.webhook.url,
+      url,
       headers,
       retries: section.webhook.retries ?? 3,
       backoffMs: section.webhook.backoffMs ?? 250,

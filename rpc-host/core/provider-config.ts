@@ -82,7 +82,8 @@ export const ModelRefSchema = z.string().min(1).max(200);
 /** The webhook delivery channel. */
 export const WebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/u, error: 'must be an http:// or https:// URL' }),
+    /** Where to POST; may be `${VAR}` (or contain it) when the URL itself is the secret, as with chat webhooks. */
+    url: z.string().refine((value) => value.includes('${') || isHttpUrl(value), 'must be an http:// or https:// URL, or ${VAR} to read it from the environment'),
     /** Extra headers, e.g. `{"Authorization": "Bearer ${HOOK_TOKEN}"}`. */
     headers: z.record(z.string().min(1), z.string()).optional(),
     /** Retries after the first attempt (network errors, 5xx, 408, 429). */
@@ -93,6 +94,16 @@ export const WebhookSchema = z
   })
   .strict();
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
+
+/** True for an absolute http:// or https:// URL. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 /** Values that must never be written anywhere: API keys and header secrets read from the environment. */
 export interface Secrets {

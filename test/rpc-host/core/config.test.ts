@@ -91,6 +91,13 @@ describe('config: providers, fallback, delivery', () => {
     expect(message).toMatch(/"providers\.hosted\.apiKeyEnv": the environment variable MISSING_KEY is not set; export it/);
   });
 
+  it('reads a secret webhook URL from the environment and treats it as a secret', () => {
+    const config = load({ delivery: { channel: 'webhook', webhook: { url: '${SLACK_HOOK}' } } }, { SLACK_HOOK: 'https://hooks.example.com/T000/B000/XXXX' });
+    expect(config.delivery.webhook?.url).toBe('https://hooks.example.com/T000/B000/XXXX');
+    expect(config.secrets).toContain('https://hooks.example.com/T000/B000/XXXX');
+    expect(loadError({ delivery: { webhook: { url: '${SLACK_HOOK}' } } }, { SLACK_HOOK: 'not a url' })).toMatch(/"delivery\.webhook\.url" must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('refuses a header that names an unset variable', () => {
     const message = loadError({ delivery: { webhook: { url: 'http://127.0.0.1/h', headers: { Authorization: 'Bearer ${NO_TOKEN}' } } } });
     expect(message).toMatch(/"delivery\.webhook\.headers\.Authorization" uses \$\{NO_TOKEN\}, but the environment variable NO_TOKEN is not set/);
