@@ -101,7 +101,13 @@ async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secr
     stopReason = 'timeout';
     http.abort();
   }, timeoutMs);
+  let idleArmed = false;
   const armIdle = () => {
+    if (idleArmed) {
+      timer!.refresh(); // once per network chunk: cheaper than a new timer each time
+      return;
+    }
+    idleArmed = true;
     clearTimeout(timer);
     timer = setTimeout(() => {
       stopReason = 'idle';
