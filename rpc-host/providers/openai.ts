@@ -149,7 +149,15 @@ async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secr
     if (!response.body) fail(`sent an empty response at ${where}`, true);
     if ((response.headers.get('content-type') ?? '').includes('application/json')) {
       // A server that ignores `stream: true` answers with one JSON object.
-      const json = (await response.json()) as CompletionChunk;
+      let json: CompletionChunk;
+      try {
+        json = (await response.json()) as CompletionChunk;
+      } catch (error) {
+        if (request.signal.aborted) return { text };
+        if (stopReason === 'timeout') fail(`did not finish its answer within ${timeoutMs} ms at ${where}`, true);
+        fail(`sent a JSON answer that could not be read (${describeFetchError(error)}) at ${where}`, true);
+      }
+      json = json!;
       const content = json.choices?.[0]?.message?.content ?? '';
       if (content) request.onDelta(content);
       return { text: content, ...(json.usage ? { usage: toUsage(json.usage) } : {}) };
