@@ -162,6 +162,14 @@ describe('configured providers through the child', () => {
     const nested = await runAgent(['--message', 'ping', '--model', 'nested', '--json'], { TETHER_HOME: home });
     expect(JSON.parse(nested.stdout)).toMatchObject({ payloads: [{ text: 'nested ping' }], meta: { provider: 'nested' } });
   });
+
+  it('tether agent says on stderr which models failed before the one that answered', async () => {
+    const home = homeWith({ provider: 'down', fallback: ['echo'], providers: { down: { type: 'openai', baseUrl: refusedUrl, model: 'm' } } });
+    const result = await runAgent(['--message', 'hi'], { TETHER_HOME: home });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('echo: hi\n');
+    expect(result.stderr).toMatch(/tether agent: down\/m failed, answered by echo\/echo: provider "down" cannot reach .*ECONNREFUSED/);
+  });
 });
 
 describe('invalid config is refused at start', () => {
