@@ -16,6 +16,7 @@ import { measureSend1Mib } from './send-1mib.js';
 import { measureSendVsCli } from './send-vs-cli.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
+import { measureStreamOverhead } from './stream-overhead.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
   { name: 'status round trip', measure: measureStatusRoundTrip },
@@ -25,6 +26,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'idle RSS', measure: measureIdleRss },
   { name: 'crash recovery', measure: measureCrashRecovery },
   { name: 'fail fast', measure: measureFailFast },
+  { name: 'streaming overhead', measure: measureStreamOverhead },
 ];
 
 async function main(): Promise<number> {

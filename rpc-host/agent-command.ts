@@ -65,6 +65,9 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     const payload: SendPayload = await gateway.send(request);
     if (args.json) process.stdout.write(JSON.stringify(payload) + '\n');
     else process.stdout.write(payload.payloads[0]?.text === '' ? '' : '\n');
+    for (const failure of payload.meta.failures ?? []) {
+      process.stderr.write(`tether agent: ${failure.provider}/${failure.model} failed, answered by ${payload.meta.provider}/${payload.meta.model}: ${failure.error}\n`);
+    }
     if (payload.meta.deliveryError) process.stderr.write(`tether agent: reply not delivered: ${payload.meta.deliveryError}\n`);
     return interrupted ? AgentExit.interrupted : AgentExit.ok;
   } catch (error) {

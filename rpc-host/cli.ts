@@ -36,7 +36,7 @@ Usage:
   tether --version           print the version
   tether <command> --help    options of a command
 
-Protocol reference: docs/protocol.md. Logs go to stderr (TETHER_LOG=debug|info|warn|error|silent).
+Protocol reference: docs/protocol.md; providers and delivery: docs/providers.md. Logs go to stderr (TETHER_LOG=debug|info|warn|error|silent).
 `;
 
 const RPC_HELP = `Usage: tether rpc [options]
@@ -66,9 +66,9 @@ Options:
                              limit, and the text stays out of the process list
   -s, --session KEY          session key (default main)
   --thinking LEVEL           off | minimal | low | medium | high
-  --deliver                  deliver the reply to --to through the outbox
-  --to TARGET                delivery target, e.g. +15551234567
-  --model NAME               provider or provider/model, e.g. echo
+  --deliver                  deliver the reply to --to through the configured channel (outbox or webhook)
+  --to TARGET                delivery target, e.g. +15551234567 (default: delivery.to of the config file)
+  --model NAME               provider or provider/model from the config file, e.g. echo or ollama/llama3.2
   --json                     print the send payload {"payloads":[{"text"}],"meta":{…}} (errors as {"type":"error",…})
 ${COMMON_HELP}
 `;

@@ -10,7 +10,7 @@
  * bench cannot leave children or data behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,11 +76,13 @@ export function ensureBuilt(): void {
 /**
  * Starts `node dist/rpc-host/cli.js rpc` on a fresh data dir and waits until it answers `status`.
  *
- * `nodeArgs` go before the script (e.g. `--cpu-prof`).
+ * `nodeArgs` go before the script (e.g. `--cpu-prof`); `config` is written as the
+ * data dir's config.json (e.g. to point the gateway at a bench's own server).
  */
-export async function startTether(nodeArgs: string[] = []): Promise<BenchChild> {
+export async function startTether(nodeArgs: string[] = [], config?: unknown): Promise<BenchChild> {
   ensureBuilt();
   const home = makeTempHome();
+  if (config !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify(config));
   const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc'], tetherEnv(home), home);
   try {
     const { response } = await child.client.exchange('{"type":"status","id":"ready"}\n', 'ready', 'the first status', 10_000);
@@ -103,6 +105,11 @@ export async function startFloor(): Promise<BenchChild> {
     throw error;
   }
   return child;
+}
+
+/** Starts `node SCRIPT ARGS` as a bench child with a line client on its stdio (a bench's own floor). */
+export function startNodeScript(name: string, script: string, args: string[] = []): BenchChild {
+  return startChild(name, [script, ...args], process.env, undefined);
 }
 
 /** Starts `tether rpc` and the floor together; if either fails, the other is closed. */

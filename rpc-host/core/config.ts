@@ -13,6 +13,20 @@ import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
+import { ConfigError } from './config-error.js';
+import {
+  ENTRY_NAME_PATTERN,
+  isHttpUrl,
+  ModelRefSchema,
+  ProvidersSchema,
+  WebhookSchema,
+  checkModelRefs,
+  expandEnv,
+  type CommandEntry,
+  type OpenAiEntry,
+} from './provider-config.js';
+
+export { ConfigError } from './config-error.js';
 
 const MINUTE = 60_000;
 
@@ -23,7 +37,12 @@ export const DEFAULT_HEARTBEAT_PROMPT =
 /** The shape of `config.json`; unknown keys are refused so typos do not pass silently. */
 export const ConfigFileSchema = z
   .object({
-    provider: z.string().min(1).optional(),
+    /** The default model: `echo`, an entry of `providers`, or `entry/model`. */
+    provider: ModelRefSchema.optional(),
+    /** Named provider entries (`openai` servers, `command` agents). */
+    providers: ProvidersSchema.optional(),
+    /** Tried in order when the chosen model fails before any output. */
+    fallback: z.array(ModelRefSchema).max(20).optional(),
     echo: z
       .object({
         delayMs: z.number().int().min(0).max(60_000).optional(),
@@ -43,6 +62,11 @@ export const ConfigFileSchema = z
     delivery: z
       .object({
         outbox: z.string().min(1).optional(),
+        /** Where `deliver: true` sends replies: the outbox file (default) or the webhook. */
+        channel: z.enum(['outbox', 'webhook']).optional(),
+        /** The target used when a send says `deliver: true` without `to`. */
+        to: z.string().min(1).max(512).optional(),
+        webhook: WebhookSchema.optional(),
       })
       .strict()
       .optional(),
@@ -59,10 +83,22 @@ export interface GatewayConfig {
   dataDir: string;
   /** The config file that was read, or would have been. */
   configPath: string;
+  /** The default model reference (`echo`, `entry` or `entry/model`). */
   provider: string;
+  /** Configured provider entries, by name, with secrets resolved from the environment. */
+  providers: Record<string, ResolvedProviderEntry>;
+  /** Model references tried in order after the chosen one fails before any output. */
+  fallback: string[];
+  /** Values read from the environment that must never be written out (API keys, header tokens). */
+  secrets: string[];
   echo: { delayMs: number; chunkChars: number };
   heartbeats: { enabled: boolean; intervalMs: number; prompt: string; session: string };
-  delivery: { outbox: string };
+  delivery: {
+    outbox: string;
+    channel: 'outbox' | 'webhook';
+    to: string | undefined;
+    webhook: ResolvedWebhook | undefined;
+  };
   maxLineBytes: number;
   maxQueuedPerSession: number;
   shutdownGraceMs: number;
@@ -79,9 +115,22 @@ export interface ConfigOverrides {
   shutdownGraceMs?: number;
 }
 
-/** A configuration problem, reported before anything starts. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** An `openai` entry with its API key read from the environment. */
+export type ResolvedOpenAiEntry = Omit<OpenAiEntry, 'headers'> & { apiKey: string | undefined; headers: Record<string, string> };
+
+/** A `command` entry with its environment expanded. */
+export type ResolvedCommandEntry = Omit<CommandEntry, 'env'> & { env: Record<string, string> };
+
+/** A provider entry ready to build. */
+export type ResolvedProviderEntry = ResolvedOpenAiEntry | ResolvedCommandEntry;
+
+/** The webhook channel with its header values expanded and defaults filled in. */
+export interface ResolvedWebhook {
+  url: string;
+  headers: Record<string, string>;
+  retries: number;
+  backoffMs: number;
+  timeoutMs: number;
 }
 
 /** The default data dir: `$TETHER_HOME`, else `$XDG_DATA_HOME/tether`, else `~/.local/share/tether`. */
@@ -107,17 +156,91 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     30 * MINUTE;
   const prompt = env.TETHER_HEARTBEAT_PROMPT || file.heartbeats?.prompt || DEFAULT_HEARTBEAT_PROMPT;
 
+  const secrets: string[] = [];
+  const provider = file.provider ?? 'echo';
+  const fallback = file.fallback ?? [];
+  let providers: Record<string, ResolvedProviderEntry>;
+  let delivery: GatewayConfig['delivery'];
+  try {
+    providers = resolveProviders(file, env, secrets);
+    checkModelRefs(['echo', ...Object.keys(providers)], provider, fallback);
+    delivery = resolveDelivery(file, dataDir, env, secrets);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`config file ${configPath}: ${error.message}`);
+  }
+
   return {
     dataDir,
     configPath,
-    provider: file.provider ?? 'echo',
+    provider,
+    providers,
+    fallback,
+    secrets,
     echo: { delayMs: echoDelayMs, chunkChars: file.echo?.chunkChars ?? 0 },
     heartbeats: { enabled: heartbeatsEnabled, intervalMs, prompt, session: file.heartbeats?.session ?? 'main' },
-    delivery: { outbox: resolve(dataDir, file.delivery?.outbox ?? 'outbox.jsonl') },
+    delivery,
     maxLineBytes: overrides.maxLineBytes ?? envInt(env, 'TETHER_MAX_LINE_BYTES', 1024, 1024 ** 3) ?? file.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxQueuedPerSession: file.maxQueuedPerSession ?? 1000,
     shutdownGraceMs: overrides.shutdownGraceMs ?? file.shutdownGraceMs ?? 2000,
   };
+}
+
+function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv, secrets: string[]): Record<string, ResolvedProviderEntry> {
+  const resolved: Record<string, ResolvedProviderEntry> = {};
+  for (const [name, entry] of Object.entries(file.providers ?? {})) {
+    if (!ENTRY_NAME_PATTERN.test(name)) {
+      throw new ConfigError(`"providers.${name}": ${JSON.stringify(name)} is not a plain name; use letters, digits, "_", "-" or "." (it becomes the provider part of "provider/model")`);
+    }
+    if (name === 'echo') throw new ConfigError('"providers.echo": the name echo is taken by the built-in provider; pick another name');
+    const keyPath = `providers.${name}`;
+    if (entry.type === 'openai') {
+      let apiKey: string | undefined;
+      if (entry.apiKeyEnv !== undefined) {
+        apiKey = env[entry.apiKeyEnv];
+        if (apiKey === undefined || apiKey === '') {
+          throw new ConfigError(`"${keyPath}.apiKeyEnv": the environment variable ${entry.apiKeyEnv} is not set; export it with the API key, or remove "apiKeyEnv" for a server without a key`);
+        }
+        secrets.push(apiKey);
+      }
+      const headers: Record<string, string> = {};
+      for (const [header, value] of Object.entries(entry.headers ?? {})) headers[header] = expandEnv(value, `${keyPath}.headers.${header}`, env, secrets);
+      resolved[name] = { ...entry, apiKey, headers };
+    } else {
+      const commandEnv: Record<string, string> = {};
+      for (const [variable, value] of Object.entries(entry.env ?? {})) commandEnv[variable] = expandEnv(value, `${keyPath}.env.${variable}`, env, secrets);
+      if (entry.input === 'argument' && !entry.argv.some((arg) => arg.includes('{prompt}'))) {
+        throw new ConfigError(`"${keyPath}.argv": "input" is "argument" but no argument holds {prompt}; add "{prompt}" where the message goes`);
+      }
+      resolved[name] = { ...entry, env: commandEnv };
+    }
+  }
+  return resolved;
+}
+
+function resolveDelivery(file: ConfigFile, dataDir: string, env: NodeJS.ProcessEnv, secrets: string[]): GatewayConfig['delivery'] {
+  const section = file.delivery ?? {};
+  const channel = section.channel ?? 'outbox';
+  if (channel === 'webhook' && section.webhook === undefined) {
+    throw new ConfigError(`"delivery.channel" is "webhook" but "delivery.webhook" is missing; add {"url": "https://…"} there`);
+  }
+  let webhook: ResolvedWebhook | undefined;
+  if (section.webhook) {
+    const headers: Record<string, string> = {};
+    for (const [header, value] of Object.entries(section.webhook.headers ?? {})) {
+      headers[header] = expandEnv(value, `delivery.webhook.headers.${header}`, env, secrets);
+    }
+    const url = expandEnv(section.webhook.url, 'delivery.webhook.url', env, secrets);
+    if (!isHttpUrl(url)) throw new ConfigError('"delivery.webhook.url" must be an http:// or https:// URL (after reading the environment variables it names)');
+    webhook = {
+      url,
+      headers,
+      retries: section.webhook.retries ?? 3,
+      backoffMs: section.webhook.backoffMs ?? 250,
+      timeoutMs: section.webhook.timeoutMs ?? 10_000,
+    };
+  }
+  return { outbox: resolve(dataDir, section.outbox ?? 'outbox.jsonl'), channel, to: section.to, webhook };
 }
 
 function readConfigFile(path: string, mustExist: boolean): ConfigFile {

@@ -24,9 +24,11 @@ import {
   type ResultPayloadOf,
   type SendPayload,
 } from '../protocol/schemas.js';
-import { Outbox } from '../delivery/outbox.js';
-import { createEchoProvider } from '../providers/echo.js';
+import { Deliverer } from '../delivery/deliverer.js';
+import { runChain } from '../providers/fallback.js';
 import { ProviderFailure, type Provider } from '../providers/provider.js';
+import { ModelRouter, UnknownModelError, createProviders, type ModelChoice } from '../providers/registry.js';
+import { redact } from './provider-config.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
@@ -75,10 +77,9 @@ export class Gateway {
   readonly store: SessionStore;
   private readonly config: GatewayConfig;
   private readonly queue: RunQueue;
-  private readonly providers = new Map<string, Provider>();
-  private readonly defaultProvider: Provider;
+  private readonly models: ModelRouter;
   private readonly heartbeatTimer: HeartbeatTimer;
-  private readonly outbox: Outbox;
+  private readonly deliverer: Deliverer;
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
   private readonly sendSource: 'rpc' | 'cli';
@@ -94,17 +95,13 @@ export class Gateway {
     this.sendSource = options.sendSource ?? 'rpc';
     this.store = new SessionStore(this.config.dataDir);
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
-    this.outbox = new Outbox(this.config.delivery.outbox);
-    for (const provider of [createEchoProvider(this.config.echo), ...(options.providers ?? [])]) {
-      this.providers.set(provider.id, provider);
+    this.deliverer = new Deliverer(this.config.delivery, this.config.secrets);
+    try {
+      this.models = new ModelRouter(createProviders(this.config, options.providers), this.config.provider, this.config.fallback);
+    } catch (error) {
+      if (!(error instanceof UnknownModelError)) throw error;
+      throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
-    const configured = this.providers.get(this.config.provider);
-    if (!configured) {
-      throw new ConfigError(
-        `config ${this.config.configPath}: "provider": unknown provider "${this.config.provider}"; use one of: ${[...this.providers.keys()].join(', ')}`,
-      );
-    }
-    this.defaultProvider = configured;
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.heartbeats !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
@@ -160,8 +157,8 @@ export class Gateway {
       version: TETHER_VERSION,
       pid: process.pid,
       uptimeMs: Date.now() - this.startedAt,
-      provider: this.defaultProvider.id,
-      providerLabel: this.defaultProvider.label,
+      provider: this.models.defaultChoice.provider.id,
+      providerLabel: this.models.defaultChoice.provider.label,
       heartbeats: this.heartbeatTimer.state(),
       sessions: this.store.size,
       queue: this.queue.totals(),
@@ -177,6 +174,8 @@ export class Gateway {
         ? { p50: lagMs(lag.percentile(50)), p99: lagMs(lag.percentile(99)), max: lagMs(lag.max) }
         : { p50: 0, p99: 0, max: 0 },
       dataDir: this.config.dataDir,
+      providers: this.models.list().map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
+      fallback: this.config.fallback,
     };
   }
 
@@ -184,9 +183,13 @@ export class Gateway {
   async send(request: Omit<RequestOf<'send'>, 'type' | 'id'>, requestId?: RequestId): Promise<SendPayload> {
     if (this.closing) throw new ProtocolError('busy', 'the gateway is shutting down; send again once it has restarted');
     const session = request.session ?? DEFAULT_SESSION;
-    const { provider, model } = this.resolveModel(request.model);
-    if (request.deliver === true && request.to === undefined) {
-      throw new ProtocolError('invalid_request', 'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567")');
+    const chain = this.chainFor(request.model);
+    const to = request.to ?? this.config.delivery.to;
+    if (request.deliver === true && to === undefined) {
+      throw new ProtocolError(
+        'invalid_request',
+        'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567"), or a default "delivery.to" in the config file',
+      );
     }
     const run = this.newRun(session, this.sendSource);
     return this.queue.enqueue(run, async () => {
@@ -207,32 +210,45 @@ export class Gateway {
       let seq = 0;
       let text: string;
       let usage: SendPayload['meta']['usage'];
+      let answered: ModelChoice = chain[0]!;
+      let failures: SendPayload['meta']['failures'] = [];
       try {
-        const reply = await provider.run({
-          session,
-          prompt: request.text,
-          loadContext: () => this.store.context(session, run.runId),
-          model,
-          thinking,
-          source: this.sendSource,
-          signal: run.controller.signal,
-          onDelta: (delta) => {
-            if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
-            streamed += delta;
-            this.emit('reply.delta', { session, runId: run.runId, seq: seq++, text: delta }, requestId);
+        const outcome = await runChain(
+          chain,
+          {
+            session,
+            prompt: request.text,
+            loadContext: () => this.store.context(session, run.runId),
+            thinking,
+            source: this.sendSource,
+            signal: run.controller.signal,
+            onDelta: (delta) => {
+              if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
+              streamed += delta;
+              this.emit('reply.delta', { session, runId: run.runId, seq: seq++, text: delta }, requestId);
+            },
           },
-        });
-        text = run.controller.signal.aborted ? streamed : reply.text;
-        usage = reply.usage;
+          () => streamed !== '',
+        );
+        answered = outcome.choice;
+        failures = outcome.failures;
+        text = run.controller.signal.aborted ? streamed : outcome.reply.text;
+        usage = outcome.reply.usage;
+        if (failures.length > 0) this.log.warn(`${session}/${run.runId}: answered by ${answered.provider.id}/${answered.model} after ${failures.map((f) => `${f.provider}/${f.model} (${f.error})`).join(', ')}`);
       } catch (error) {
         if (!run.controller.signal.aborted) {
-          const message = error instanceof ProviderFailure ? error.message : `provider "${provider.id}" failed: ${(error as Error).message}`;
-          if (!(error instanceof ProviderFailure)) this.log.error(`${message}\n${(error as Error).stack ?? ''}`);
+          const message = redact(
+            error instanceof ProviderFailure ? error.message : `provider "${chain[0]!.provider.id}" failed: ${(error as Error).message}`,
+            this.config.secrets,
+          );
+          if (error instanceof ProviderFailure) this.log.warn(`${session}/${run.runId}: ${message}`);
+          else this.log.error(`${message}\n${redact((error as Error).stack ?? '', this.config.secrets)}`);
           throw new ProtocolError('provider_error', message);
         }
         text = streamed; // aborted mid-way: keep what came
       }
       const aborted = run.controller.signal.aborted;
+      const { provider, model } = answered;
 
       const assistantSummary = this.store.appendMessage(session, {
         type: 'message',
@@ -256,7 +272,8 @@ export class Gateway {
       if (thinking) meta.thinking = thinking;
       if (aborted) meta.aborted = true;
       if (usage) meta.usage = usage;
-      if (request.deliver === true && request.to !== undefined) Object.assign(meta, this.deliver(session, request.to, text, run.runId, aborted));
+      if (failures.length > 0) meta.failures = failures;
+      if (request.deliver === true && to !== undefined) Object.assign(meta, await this.deliver(session, to, text, run.runId, aborted, requestId));
 
       this.emit(
         'reply',
@@ -305,7 +322,16 @@ export class Gateway {
     const run = this.newRun(session, this.sendSource);
     return this.queue.enqueue(run, async () => {
       const context = this.store.context(session);
-      const summary = await this.defaultProvider.summarize(context.messages, context.summary, run.controller.signal);
+      const provider = this.sessionProvider(session);
+      let summary: string;
+      try {
+        summary = await provider.summarize(context.messages, context.summary, run.controller.signal);
+      } catch (error) {
+        if (run.controller.signal.aborted) throw new ProtocolError('aborted', `compacting session "${session}" was aborted; the context is unchanged`);
+        const why = error instanceof ProviderFailure ? error.message : `provider "${provider.id}" failed: ${(error as Error).message}`;
+        throw new ProtocolError('provider_error', redact(`cannot compact session "${session}": ${why}; the context is unchanged`, this.config.secrets));
+      }
+      if (run.controller.signal.aborted) throw new ProtocolError('aborted', `compacting session "${session}" was aborted; the context is unchanged`);
       this.store.appendCompaction(session, context.total, summary);
       return {
         session,
@@ -331,7 +357,7 @@ export class Gateway {
     return {
       protocol: Math.min(request.protocol, PROTOCOL_VERSION),
       version: TETHER_VERSION,
-      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging'],
+      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events'],
     };
   }
 
@@ -347,34 +373,38 @@ export class Gateway {
     const prompt = this.config.heartbeats.prompt;
     this.heartbeatRunId = run.runId;
     try {
-      const text = await this.queue.enqueue(run, async () => {
-        const reply = await this.defaultProvider.run({
-          session,
-          prompt,
-          loadContext: () => this.store.context(session, run.runId),
-          model: this.defaultProvider.defaultModel,
-          thinking: undefined,
-          source: 'heartbeat',
-          signal: run.controller.signal,
-          onDelta: () => {}, // heartbeats are not streamed: most are suppressed
-        });
-        return run.controller.signal.aborted ? undefined : reply.text;
+      const answer = await this.queue.enqueue(run, async () => {
+        const { reply, choice } = await runChain(
+          this.chainFor(undefined),
+          {
+            session,
+            prompt,
+            loadContext: () => this.store.context(session, run.runId),
+            thinking: undefined,
+            source: 'heartbeat',
+            signal: run.controller.signal,
+            onDelta: () => {}, // heartbeats are not streamed: most are suppressed
+          },
+          () => false, // nothing is streamed, so a later model may always take over
+        );
+        return run.controller.signal.aborted ? undefined : { text: reply.text, choice };
       });
-      if (text === undefined) {
+      if (answer === undefined) {
         const reason = String(run.controller.signal.reason ?? 'aborted');
         this.emit('heartbeat', { outcome: 'skipped', at, session, runId: run.runId, reason });
         return 'skipped';
       }
+      const { text, choice } = answer;
       const trimmed = text.trim();
       if (trimmed === '' || trimmed === 'HEARTBEAT_OK') {
         this.emit('heartbeat', { outcome: 'ok', at, session, runId: run.runId });
         return 'ok';
       }
-      this.recordHeartbeatReply(session, run.runId, prompt, text);
+      this.recordHeartbeatReply(session, run.runId, prompt, text, choice);
       this.emit('heartbeat', { outcome: 'sent', at, session, runId: run.runId, text });
       return 'sent';
     } catch (error) {
-      const message = isProtocolError(error) || error instanceof ProviderFailure ? error.message : String(error);
+      const message = redact(isProtocolError(error) || error instanceof ProviderFailure ? error.message : String(error), this.config.secrets);
       this.log.warn(`heartbeat failed: ${message}`);
       this.emit('heartbeat', { outcome: 'failed', at, session, runId: run.runId, error: message });
       return 'failed';
@@ -383,8 +413,8 @@ export class Gateway {
     }
   }
 
-  private recordHeartbeatReply(session: string, runId: string, prompt: string, text: string): void {
-    const provider = this.defaultProvider;
+  private recordHeartbeatReply(session: string, runId: string, prompt: string, text: string, choice: ModelChoice): void {
+    const { provider, model } = choice;
     this.store.appendMessage(session, { type: 'message', role: 'user', text: prompt, ts: Date.now(), runId, source: 'heartbeat' });
     const summary = this.store.appendMessage(session, {
       type: 'message',
@@ -394,35 +424,47 @@ export class Gateway {
       runId,
       source: 'heartbeat',
       provider: provider.id,
-      model: provider.defaultModel,
+      model,
     });
-    this.emit('reply', { session, runId, text, source: 'heartbeat', provider: provider.id, model: provider.defaultModel });
+    this.emit('reply', { session, runId, text, source: 'heartbeat', provider: provider.id, model });
     this.emit('session.updated', sessionUpdatedPayload(summary));
   }
 
-  private deliver(session: string, to: string, text: string, runId: string, aborted: boolean): Pick<SendPayload['meta'], 'delivered' | 'deliveryError'> {
+  private async deliver(
+    session: string,
+    to: string,
+    text: string,
+    runId: string,
+    aborted: boolean,
+    requestId: RequestId | undefined,
+  ): Promise<Pick<SendPayload['meta'], 'delivered' | 'deliveryError'>> {
     if (aborted) return { delivered: false, deliveryError: 'not delivered: the run was aborted' };
+    const report = await this.deliverer.deliver({ session, to, text, runId });
+    this.emit('delivery', { session, runId, to, ...report }, requestId);
+    if (report.delivered) return { delivered: true };
+    this.log.warn(`delivery of ${runId} to ${to} failed: ${report.error}`);
+    return { delivered: false, deliveryError: report.error ?? 'not delivered' };
+  }
+
+  /** The models to try for a send; an unknown model is the client's mistake. */
+  private chainFor(model: string | undefined): ModelChoice[] {
     try {
-      this.outbox.deliver({ session, to, text, runId });
-      return { delivered: true };
+      return this.models.chainFor(model);
     } catch (error) {
-      this.log.warn(`delivery to ${to} failed: ${(error as Error).message}`);
-      return { delivered: false, deliveryError: `outbox ${this.outbox.path}: ${(error as Error).message}` };
+      if (error instanceof UnknownModelError) throw new ProtocolError('invalid_request', `invalid send request: ${error.message}`);
+      throw error;
     }
   }
 
-  private resolveModel(model: string | undefined): { provider: Provider; model: string } {
-    if (model === undefined) return { provider: this.defaultProvider, model: this.defaultProvider.defaultModel };
-    const slash = model.indexOf('/');
-    const providerId = slash === -1 ? model : model.slice(0, slash);
-    const provider = this.providers.get(providerId);
-    if (!provider) {
-      throw new ProtocolError(
-        'invalid_request',
-        `invalid send request: unknown model "${model}"; use "provider" or "provider/model" with one of: ${[...this.providers.keys()].join(', ')}`,
-      );
+  /** The provider that last answered in a session (it summarizes for `compact`), else the default. */
+  private sessionProvider(session: string): Provider {
+    const recent = this.store.history(session, { limit: 20 }).messages;
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const id = recent[i]!.provider;
+      const provider = id === undefined ? undefined : this.models.get(id);
+      if (provider) return provider;
     }
-    return { provider, model: slash === -1 ? provider.defaultModel : model.slice(slash + 1) || provider.defaultModel };
+    return this.models.defaultChoice.provider;
   }
 
   private requireSession(session: string): void {

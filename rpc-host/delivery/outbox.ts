@@ -14,6 +14,8 @@ export interface Delivery {
   to: string;
   text: string;
   runId: string;
+  /** Set when another channel (the webhook) could not take this reply. */
+  undelivered?: { channel: string; error: string };
 }
 
 /** Appends deliveries to `path`. */

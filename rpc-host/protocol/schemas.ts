@@ -43,7 +43,7 @@ export const ThinkingLevelSchema = z.enum(['off', 'minimal', 'low', 'medium', 'h
 export type ThinkingLevel = z.infer<typeof ThinkingLevelSchema>;
 
 /** Names of the events the host emits. */
-export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated']);
+export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
 export type EventName = z.infer<typeof EventNameSchema>;
 
 /** Timestamps on the wire are milliseconds since the Unix epoch. */
@@ -197,6 +197,10 @@ export const StatusPayloadSchema = z.object({
     .optional(),
   eventLoopLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
   dataDir: z.string().optional(),
+  /** Every provider the host offers (verbose only). */
+  providers: z.array(z.object({ id: z.string(), label: z.string(), defaultModel: z.string() })).optional(),
+  /** The fallback chain, as model references (verbose only). */
+  fallback: z.array(z.string()).optional(),
 });
 export type StatusPayload = z.infer<typeof StatusPayloadSchema>;
 
@@ -217,6 +221,8 @@ export const SendMetaSchema = z.object({
   delivered: z.boolean().optional(),
   deliveryError: z.string().optional(),
   usage: UsageSchema.optional(),
+  /** Models of the fallback chain that failed before the one that answered, in order. */
+  failures: z.array(z.object({ provider: z.string(), model: z.string(), error: z.string() })).optional(),
 });
 
 export const SendPayloadSchema = z.object({
@@ -368,6 +374,19 @@ export const SessionUpdatedPayloadSchema = z.object({
   preview: z.string(),
 });
 
+/** How delivering a reply went (`deliver: true`). */
+export const DeliveryPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  to: z.string(),
+  channel: z.enum(['outbox', 'webhook']),
+  delivered: z.boolean(),
+  attempts: z.number().int().nonnegative(),
+  error: z.string().optional(),
+  /** The outbox file that kept a reply the webhook could not take. */
+  keptIn: z.string().optional(),
+});
+
 const eventOf = <N extends EventName, P extends z.ZodType>(event: N, payload: P) =>
   z.object({
     type: z.literal('event'),
@@ -380,12 +399,14 @@ export const ReplyDeltaEventSchema = eventOf('reply.delta', ReplyDeltaPayloadSch
 export const ReplyEventSchema = eventOf('reply', ReplyPayloadSchema);
 export const HeartbeatEventSchema = eventOf('heartbeat', HeartbeatPayloadSchema);
 export const SessionUpdatedEventSchema = eventOf('session.updated', SessionUpdatedPayloadSchema);
+export const DeliveryEventSchema = eventOf('delivery', DeliveryPayloadSchema);
 
 export const EventSchema = z.discriminatedUnion('event', [
   ReplyDeltaEventSchema,
   ReplyEventSchema,
   HeartbeatEventSchema,
   SessionUpdatedEventSchema,
+  DeliveryEventSchema,
 ]);
 export type Event = z.infer<typeof EventSchema>;
 export type EventPayloadOf<N extends EventName> = Extract<Event, { event: N }>['payload'];

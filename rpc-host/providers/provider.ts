@@ -5,6 +5,11 @@
  * `onDelta` as text arrives so the gateway can stream it. It must stop promptly when
  * `signal` aborts; whatever it streamed until then is kept by the gateway as the
  * partial reply, so a provider need not return anything special on abort.
+ *
+ * Failures a user can act on (a server down, a command exiting non-zero) are thrown
+ * as `ProviderFailure`; `retryable` tells the fallback chain whether the next model
+ * may be tried (the provider was unreachable, overloaded or timed out, as opposed to
+ * refusing the request itself).
  */
 import type { MessageSource, ThinkingLevel } from '../protocol/schemas.js';
 import type { SessionContext } from '../core/session-store.js';
@@ -23,15 +28,22 @@ export interface ProviderRequest {
   onDelta(text: string): void;
 }
 
+/** Token counts, as far as the provider reports them. */
+export interface ProviderUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+}
+
 /** What a finished turn produced. */
 export interface ProviderReply {
   text: string;
-  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
+  usage?: ProviderUsage;
 }
 
 /** An agent backend. */
 export interface Provider {
-  /** The name used in config and in `model` (`echo`, `openai`, …). */
+  /** The name used in config and in `model` (`echo`, or a configured entry such as `local`). */
   readonly id: string;
   /** A human label for status views, e.g. `echo (built-in, offline)`. */
   readonly label: string;
@@ -45,4 +57,24 @@ export interface Provider {
 /** A provider failed (not a bug in the gateway): reported as `provider_error`. */
 export class ProviderFailure extends Error {
   override readonly name = 'ProviderFailure';
+
+  constructor(
+    message: string,
+    /** True when the next model of a fallback chain may be tried (unreachable, 5xx, timeout). */
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The prompt providers get for `compact`: the conversation as text and the request for a summary. */
+export function summaryPrompt(messages: SessionContext['messages'], previousSummary: string | undefined): string {
+  const lines = [
+    'Summarize the conversation below so that it can replace it as context for later turns.',
+    'Keep facts, decisions, names, open questions and anything the user asked to remember. Reply with the summary only.',
+    '',
+  ];
+  if (previousSummary) lines.push(`Summary of the conversation before this part: ${previousSummary}`, '');
+  for (const message of messages) lines.push(`${message.role}: ${message.text}`);
+  return lines.join('\n');
 }

@@ -14,6 +14,6 @@ describe('protocol JSON Schema', () => {
     const types = schema.request.oneOf?.map((variant) => variant.properties.type.const);
     expect(types).toEqual(['status', 'send', 'set-heartbeats', 'abort', 'compact', 'sessions', 'history', 'hello']);
     const events = schema.event.oneOf?.map((variant) => variant.properties.event.const);
-    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated']);
+    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
   });
 });

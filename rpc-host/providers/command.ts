@@ -1,0 +1,201 @@
+/**
+ * The `command` provider: runs a CLI agent once per message (`claude -p`,
+ * `ollama run MODEL`, another gateway's `tether agent --json`, a script).
+ *
+ * The argv template is spawned without a shell, `{prompt}`, `{model}`, `{session}`
+ * and `{thinking}` filled in per argument, so nothing in a message can become a
+ * shell word. The prompt goes on stdin unless an argument holds `{prompt}`. With
+ * `output: "text"` stdout is the reply and streams as deltas; with `"json"` stdout
+ * is parsed at the end and the reply read at `jsonPath` (default
+ * `payloads[0].text`, the shape `tether agent --json` prints). The command runs in
+ * its own process group, so abort and timeout kill the agent together with anything
+ * it started (SIGTERM, then SIGKILL for whatever is left).
+ */
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import type { ResolvedCommandEntry } from '../core/config.js';
+import { redact } from '../core/provider-config.js';
+import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/** How much of stderr is kept for error messages. */
+const STDERR_TAIL_CHARS = 2000;
+/** Time between SIGTERM and SIGKILL of the process group. */
+const KILL_GRACE_MS = 1000;
+/** Longest JSON output kept for parsing (a reply, not a data dump). */
+const MAX_JSON_OUTPUT_CHARS = 64 * 1024 * 1024;
+
+/**
+ * Process groups of commands still running. A command runs in its own group, so a
+ * supervisor killing the gateway's group would not reach it: when the gateway exits
+ * (stdin EOF, SIGTERM, an uncaught error), whatever is left is killed here.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return; // once per process
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+  });
+}
+
+/** Creates a `command` provider for the config entry `id`. */
+export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[]): Provider {
+  const program = entry.argv[0]!;
+  return {
+    id,
+    label: `${id} (command: ${program})`,
+    defaultModel: entry.model ?? 'default',
+    run: (request) => runCommand(id, entry, secrets, request),
+    async summarize(messages, previousSummary, signal) {
+      const reply = await runCommand(id, entry, secrets, {
+        session: '',
+        prompt: summaryPrompt(messages, previousSummary),
+        loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
+        model: entry.model ?? 'default',
+        thinking: undefined,
+        source: 'rpc',
+        signal,
+        onDelta: () => {},
+      });
+      return reply.text.trim();
+    },
+  };
+}
+
+/** Reads `payloads[0].text`-style paths (dots and `[n]`) out of parsed JSON. */
+export function readJsonPath(value: unknown, path: string): unknown {
+  const steps = path.replace(/\[(\d+)\]/gu, '.$1').split('.').filter((step) => step !== '');
+  let current = value;
+  for (const step of steps) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[step];
+  }
+  return current;
+}
+
+/** The argv with placeholders filled in. */
+export function fillArgv(argv: readonly string[], request: Pick<ProviderRequest, 'prompt' | 'model' | 'session' | 'thinking'>): string[] {
+  const values: Record<string, string> = { prompt: request.prompt, model: request.model, session: request.session, thinking: request.thinking ?? 'off' };
+  return argv.map((arg) => arg.replace(/\{(prompt|model|session|thinking)\}/gu, (_, name: string) => values[name]!));
+}
+
+function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
+  const clean = (text: string) => redact(text, secrets);
+  const promptInArgs = entry.argv.some((arg) => arg.includes('{prompt}'));
+  const input = entry.input ?? (promptInArgs ? 'argument' : 'stdin');
+  const output = entry.output ?? 'text';
+  const timeoutMs = entry.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const [program, ...args] = fillArgv(entry.argv, request);
+  const name = `provider "${id}" (${entry.argv[0]})`;
+
+  return new Promise<ProviderReply>((resolve, reject) => {
+    if (request.signal.aborted) return resolve({ text: '' }); // aborted before it started
+    const child = spawn(program!, args, {
+      cwd: entry.cwd,
+      env: { ...process.env, ...entry.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group: abort kills everything it started
+      windowsHide: true,
+    });
+    if (child.pid !== undefined) trackGroup(child.pid);
+    const stdoutDecoder = new StringDecoder('utf8');
+    let text = '';
+    let heldNewlines = '';
+    let stderrTail = '';
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const killGroup = () => {
+      signalGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const onAbort = () => killGroup();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutMs);
+    const finish = (outcome: () => void) => {
+      if (settled) return; // 'error' and 'close' may both come
+      settled = true;
+      clearTimeout(timeout);
+      request.signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const stderrNote = () => (stderrTail.trim() ? `; stderr: ${stderrTail.trim().slice(-STDERR_TAIL_CHARS)}` : '');
+
+    const onText = (piece: string) => {
+      if (piece === '') return;
+      if (output === 'json') {
+        if (text.length < MAX_JSON_OUTPUT_CHARS) text += piece;
+        return;
+      }
+      // Trailing line ends are held back: the final newline of a CLI's output is not part of the reply.
+      const pending = heldNewlines + piece;
+      const body = pending.replace(/[\r\n]+$/u, '');
+      heldNewlines = pending.slice(body.length);
+      if (body === '') return;
+      text += body;
+      if (!request.signal.aborted) request.onDelta(body);
+    };
+    child.stdout.on('data', (chunk: Buffer) => onText(stdoutDecoder.write(chunk)));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (piece: string) => {
+      stderrTail = (stderrTail + piece).slice(-STDERR_TAIL_CHARS);
+    });
+    child.stdin.on('error', () => {}); // EPIPE when the command does not read stdin: its exit says what happened
+    child.stdin.end(input === 'stdin' ? request.prompt : undefined);
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      finish(() => {
+        const hint = error.code === 'ENOENT' ? `; is "${entry.argv[0]}" installed and on PATH?` : '';
+        reject(new ProviderFailure(clean(`${name} could not start: ${error.message}${hint}`), true));
+      });
+    });
+    child.on('close', (code, signal) => {
+      // Whatever the command left running in its group goes with it.
+      signalGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      if (killTimer) clearTimeout(killTimer);
+      finish(() => {
+        onText(stdoutDecoder.end());
+        if (request.signal.aborted) return resolve({ text: output === 'text' ? text : '' });
+        const emitted = output === 'text' && text !== '';
+        if (timedOut) return reject(new ProviderFailure(clean(`${name} timed out after ${timeoutMs} ms; raise "timeoutMs" if it is slow${stderrNote()}`), !emitted));
+        if (code !== 0) {
+          const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
+          return reject(new ProviderFailure(clean(`${name} ${how}${stderrNote()}`), !emitted));
+        }
+        if (output === 'text') return resolve({ text });
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (error) {
+          return reject(new ProviderFailure(clean(`${name} printed output that is not JSON (${(error as Error).message}): ${text.slice(0, 200)}; set "output": "text" or fix the command`)));
+        }
+        const path = entry.jsonPath ?? 'payloads[0].text';
+        const reply = readJsonPath(parsed, path);
+        if (typeof reply !== 'string') {
+          return reject(new ProviderFailure(clean(`${name} printed JSON without a string at "${path}": ${text.slice(0, 200)}; set "jsonPath" to where the reply is`)));
+        }
+        if (reply !== '') request.onDelta(reply);
+        resolve({ text: reply });
+      });
+    });
+  });
+}
+
+/** Signals a whole process group; a group that is already gone is fine. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return; // never started
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group
+  }
+}

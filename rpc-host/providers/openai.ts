@@ -1,0 +1,270 @@
+/**
+ * The `openai` provider: any server speaking OpenAI's `/v1/chat/completions` with
+ * SSE streaming (Ollama, llama.cpp server, vLLM, LM Studio, hosted APIs).
+ *
+ * The session's summary and recent messages go as chat messages, newest kept first
+ * within a character budget; each streamed `choices[0].delta.content` becomes a
+ * delta; the usage chunk (asked for with `stream_options.include_usage`) becomes
+ * `usage`. Two clocks guard the request: `timeoutMs` until the response headers
+ * arrive, `idleTimeoutMs` between two pieces of the stream (a stalled server).
+ * Abort cancels the HTTP request. The API key is only ever put in the
+ * `Authorization` header; every message this module produces is passed through
+ * `redact`, because some servers quote the key back in their error bodies.
+ */
+import type { ResolvedOpenAiEntry } from '../core/config.js';
+import { redact } from '../core/provider-config.js';
+import type { ThinkingLevel } from '../protocol/schemas.js';
+import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage } from './provider.js';
+import { SseReader } from './sse.js';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_CONTEXT_CHARS = 48_000;
+/** How much of an error body is quoted in a failure message. */
+const ERROR_BODY_CHARS = 500;
+
+/** One chat message as the API takes it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Creates an `openai` provider for the config entry `id`. */
+export function createOpenAiProvider(id: string, entry: ResolvedOpenAiEntry, secrets: readonly string[]): Provider {
+  const url = `${entry.baseUrl.replace(/\/+$/u, '')}/chat/completions`;
+  const provider: Provider = {
+    id,
+    label: `${id} (OpenAI-compatible server at ${entry.baseUrl}, model ${entry.model})`,
+    defaultModel: entry.model,
+    run: (request) => runChat(id, url, entry, secrets, request),
+    async summarize(messages, previousSummary, signal) {
+      const reply = await runChat(id, url, entry, secrets, {
+        session: '',
+        prompt: summaryPrompt(messages, previousSummary),
+        loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
+        model: entry.model,
+        thinking: undefined,
+        source: 'rpc',
+        signal,
+        onDelta: () => {},
+      });
+      return reply.text.trim();
+    },
+  };
+  return provider;
+}
+
+/** The messages sent for a turn: system prompt, summary, the newest earlier messages that fit, the prompt. */
+export function buildMessages(request: Pick<ProviderRequest, 'prompt' | 'loadContext'>, system: string | undefined, budgetChars: number): ChatMessage[] {
+  const context = request.loadContext();
+  const head: ChatMessage[] = [];
+  if (system) head.push({ role: 'system', content: system });
+  if (context.summary) head.push({ role: 'system', content: `Summary of the earlier conversation: ${context.summary}` });
+  const recent: ChatMessage[] = [];
+  let used = 0;
+  for (let i = context.messages.length - 1; i >= 0; i--) {
+    const message = context.messages[i]!;
+    used += message.text.length;
+    if (used > budgetChars) break; // older messages than this do not fit
+    recent.push({ role: message.role, content: message.text });
+  }
+  return [...head, ...recent.reverse(), { role: 'user', content: request.prompt }];
+}
+
+/** The `reasoning_effort` to send, or undefined where the model does not take one. */
+export function reasoningEffortFor(entry: Pick<ResolvedOpenAiEntry, 'reasoningEffort'>, model: string, thinking: ThinkingLevel | undefined): string | undefined {
+  if (thinking === undefined || thinking === 'off') return undefined; // the server's default
+  const supported = entry.reasoningEffort;
+  const applies = supported === true || (Array.isArray(supported) && supported.some((pattern) => (pattern.endsWith('*') ? model.startsWith(pattern.slice(0, -1)) : model === pattern)));
+  return applies ? thinking : undefined;
+}
+
+async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
+  const clean = (text: string) => redact(text, secrets);
+  const where = `${entry.baseUrl} (model ${request.model})`;
+  const body: Record<string, unknown> = {
+    model: request.model,
+    messages: buildMessages(request, entry.system, entry.contextChars ?? DEFAULT_CONTEXT_CHARS),
+    stream: true,
+  };
+  if (entry.streamUsage !== false) body.stream_options = { include_usage: true };
+  const effort = reasoningEffortFor(entry, request.model, request.thinking);
+  if (effort !== undefined) body.reasoning_effort = effort;
+
+  const http = new AbortController();
+  let stopReason: 'timeout' | 'idle' | undefined;
+  const onAbort = () => http.abort();
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  const timeoutMs = entry.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const idleMs = entry.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    stopReason = 'timeout';
+    http.abort();
+  }, timeoutMs);
+  let idleArmed = false;
+  const armIdle = () => {
+    if (idleArmed) {
+      timer!.refresh(); // once per network chunk: cheaper than a new timer each time
+      return;
+    }
+    idleArmed = true;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stopReason = 'idle';
+      http.abort();
+    }, idleMs);
+  };
+
+  let text = '';
+  let usage: ProviderUsage | undefined;
+  let finished = false;
+  const fail = (message: string, retryable: boolean): never => {
+    throw new ProviderFailure(clean(`provider "${id}" ${message}`), retryable);
+  };
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          ...entry.headers,
+          ...(entry.apiKey ? { authorization: `Bearer ${entry.apiKey}` } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: http.signal,
+      });
+    } catch (error) {
+      if (request.signal.aborted) return { text };
+      if (stopReason === 'timeout') fail(`did not answer within ${timeoutMs} ms at ${where}; raise "timeoutMs" if the model is slow to load`, true);
+      fail(`cannot reach ${where}: ${describeFetchError(error)}; is the server running?`, true);
+    }
+    response = response!;
+    if (!response.ok) {
+      const detail = await readErrorBody(response);
+      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+      fail(`answered HTTP ${response.status} at ${where}${detail ? `: ${detail}` : ''}`, retryable);
+    }
+    if (!response.body) fail(`sent an empty response at ${where}`, true);
+    if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+      // A server that ignores `stream: true` answers with one JSON object.
+      let json: CompletionChunk;
+      try {
+        json = (await response.json()) as CompletionChunk;
+      } catch (error) {
+        if (request.signal.aborted) return { text };
+        if (stopReason === 'timeout') fail(`did not finish its answer within ${timeoutMs} ms at ${where}`, true);
+        fail(`sent a JSON answer that could not be read (${describeFetchError(error)}) at ${where}`, true);
+      }
+      json = json!;
+      const content = json.choices?.[0]?.message?.content ?? '';
+      if (content) request.onDelta(content);
+      return { text: content, ...(json.usage ? { usage: toUsage(json.usage) } : {}) };
+    }
+
+    armIdle();
+    let streamError: string | undefined;
+    let sawFinish = false;
+    const reader = new SseReader(({ data }) => {
+      if (finished || streamError) return;
+      if (data === '[DONE]') {
+        finished = true;
+        return;
+      }
+      let chunk: CompletionChunk;
+      try {
+        chunk = JSON.parse(data) as CompletionChunk;
+      } catch {
+        streamError = `sent a stream piece that is not JSON: ${data.slice(0, 200)}`;
+        return;
+      }
+      if (chunk.error) {
+        streamError = `reported an error mid-stream: ${errorMessageOf(chunk.error)}`;
+        return;
+      }
+      if (chunk.usage) usage = toUsage(chunk.usage);
+      const choice = chunk.choices?.[0];
+      const piece = choice?.delta?.content;
+      if (typeof piece === 'string' && piece !== '' && !request.signal.aborted) {
+        text += piece;
+        request.onDelta(piece);
+      }
+      if (choice?.finish_reason) sawFinish = true; // [DONE] normally follows (usage may come first)
+    });
+    const stream = response.body!.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await stream.read();
+        if (done) break;
+        armIdle();
+        reader.push(value);
+        if (streamError || finished) break;
+      }
+      reader.end();
+    } catch (error) {
+      if (request.signal.aborted) return { text };
+      if (stopReason === 'idle') fail(`stalled: no data for ${idleMs} ms after ${text.length} characters at ${where}; raise "idleTimeoutMs" for slow models`, text === '');
+      if (stopReason === 'timeout') fail(`did not finish within ${timeoutMs} ms at ${where}`, text === '');
+      fail(`closed the connection before the reply finished (${describeFetchError(error)}) after ${text.length} characters at ${where}`, text === '');
+    } finally {
+      if (streamError || finished) void stream.cancel().catch(() => {});
+    }
+    if (streamError) fail(streamError, text === '');
+    if (!finished && !sawFinish && !request.signal.aborted) {
+      fail(`ended the stream before finishing (no [DONE]) after ${text.length} characters at ${where}`, text === '');
+    }
+    return usage ? { text, usage } : { text };
+  } finally {
+    clearTimeout(timer);
+    request.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+interface CompletionChunk {
+  choices?: Array<{ delta?: { content?: string | null }; message?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+  error?: unknown;
+}
+
+function toUsage(usage: NonNullable<CompletionChunk['usage']>): ProviderUsage {
+  const out: ProviderUsage = {};
+  if (Number.isInteger(usage.prompt_tokens)) out.inputTokens = usage.prompt_tokens!;
+  if (Number.isInteger(usage.completion_tokens)) out.outputTokens = usage.completion_tokens!;
+  if (Number.isInteger(usage.total_tokens)) out.totalTokens = usage.total_tokens!;
+  return out;
+}
+
+function errorMessageOf(error: unknown): string {
+  if (typeof error === 'string') return error.slice(0, ERROR_BODY_CHARS);
+  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message.slice(0, ERROR_BODY_CHARS);
+  }
+  return JSON.stringify(error).slice(0, ERROR_BODY_CHARS);
+}
+
+/** The useful part of an error response: `error.message` of a JSON body, else the start of the text. */
+async function readErrorBody(response: Response): Promise<string> {
+  let raw: string;
+  try {
+    raw = await response.text();
+  } catch {
+    return '';
+  }
+  try {
+    const json = JSON.parse(raw) as { error?: unknown; message?: unknown };
+    if (json.error !== undefined) return errorMessageOf(json.error);
+    if (typeof json.message === 'string') return json.message.slice(0, ERROR_BODY_CHARS);
+  } catch {
+    // not JSON: quote the text
+  }
+  return raw.trim().slice(0, ERROR_BODY_CHARS);
+}
+
+/** fetch wraps the socket error in `cause`; its message (`connect ECONNREFUSED 127.0.0.1:11434`) is what a user can act on. */
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.message) return cause.message;
+  if (cause?.code) return cause.code;
+  return (error as Error).message ?? String(error);
+}

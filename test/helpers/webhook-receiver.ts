@@ -1,0 +1,78 @@
+/**
+ * A real webhook receiver on 127.0.0.1 for delivery tests: records every POST
+ * (headers and JSON body) and answers 200, or fails on demand with a status.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One received POST. */
+export interface ReceivedHook {
+  headers: IncomingMessage['headers'];
+  body: { session?: string; to?: string; text?: string; runId?: string; [key: string]: unknown };
+  status: number;
+}
+
+/** A running receiver. */
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedHook[];
+  /** Answers the next `count` requests with `status` (default 500). */
+  failNext(count: number, status?: number): void;
+  /** Answers every request with `status` from now on (0: back to 200). */
+  failAlways(status: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts a receiver on a free port. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: ReceivedHook[] = [];
+  let failures = 0;
+  let failStatus = 500;
+  let always = 0;
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => parts.push(chunk));
+    req.on('end', () => {
+      let status = 200;
+      if (always) status = always;
+      else if (failures > 0) {
+        failures--;
+        status = failStatus;
+      }
+      let body: ReceivedHook['body'] = {};
+      try {
+        body = JSON.parse(Buffer.concat(parts).toString('utf8')) as ReceivedHook['body'];
+      } catch {
+        // kept empty
+      }
+      received.push({ headers: req.headers, body, status });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'failing on demand');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    failNext(count, status = 500) {
+      failures = count;
+      failStatus = status;
+    },
+    failAlways(status) {
+      always = status;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 with nothing listening (connection refused). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
