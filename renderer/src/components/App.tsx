@@ -11,7 +11,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { BridgeArgs, BridgeResult } from '../../../main/bridge.js';
 import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
 import type { ConnectionState } from '../bridge/web-bridge.js';
-import { adviceFor, sendAvailability } from '../model/format.js';
+import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
 import { emptyTranscript, isBusy, transcriptReducer } from '../model/transcript.js';
 import { Composer } from './Composer.js';
@@ -237,12 +237,15 @@ export function App({ client }: { client: BridgeClient }) {
   };
 
   const toggle = async (what: 'set-heartbeats' | 'set-fallback', enabled: boolean) => {
+    // Shown at once; the state event (or the re-read below) confirms or corrects it.
+    setState((current) => current && (what === 'set-heartbeats' ? { ...current, heartbeatsEnabled: enabled } : { ...current, fallbackEnabled: enabled }));
     try {
       await client.call(what, { enabled });
       setState(await client.call('get-state', {}));
       void refreshStatus();
     } catch (error) {
       setNotice(noticeFor(what === 'set-heartbeats' ? 'Could not change "Send heartbeats"' : 'Could not change "Use CLI fallback"', error));
+      void client.call('get-state', {}).then(setState, () => undefined);
     }
   };
 
@@ -266,7 +269,7 @@ export function App({ client }: { client: BridgeClient }) {
       <main className="chat" aria-label={`Session ${openSession}`}>
         <header className="chat-header">
           <h1>{openSession}</h1>
-          {transcript.total > 0 && <span className="chat-count">{transcript.total} messages</span>}
+          {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
         </header>
         {connection !== 'open' && (
           <div className="notice notice-warn" role="status">

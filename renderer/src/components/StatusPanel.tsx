@@ -5,7 +5,7 @@
  * fallback"), since a browser has no tray.
  */
 import type { BridgeResult } from '../../../main/bridge.js';
-import { describeState, formatDuration, formatRelativeTime } from '../model/format.js';
+import { describeState, formatDuration, formatRelativeTime, plural } from '../model/format.js';
 
 type CompanionState = BridgeResult<'get-state'>;
 type CompanionStatus = BridgeResult<'get-status'>;
@@ -57,7 +57,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <dt>provider</dt>
         <dd title={child?.providerLabel}>{child?.provider ?? '—'}</dd>
       </dl>
-      {gateway.lastError && gateway.state !== 'running' && <p className="last-error">{gateway.lastError.split('\n')[0]}</p>}
+      {gateway.lastError && gateway.state !== 'running' && !words.detail.includes(gateway.lastError.split('\n')[0]!) && <p className="last-error">{gateway.lastError.split('\n')[0]}</p>}
       <div className="toggles">
         <label className="switch">
           <input type="checkbox" checked={state.heartbeatsEnabled} onChange={(event) => onHeartbeats(event.target.checked)} />
@@ -68,11 +68,11 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
           Use CLI fallback
         </label>
       </div>
-      <button type="button" className="button" onClick={onRestart} disabled={restarting}>
+      <button type="button" className={`button${gateway.state === 'failed' || gateway.state === 'stopped' ? ' button-primary' : ''}`} onClick={onRestart} disabled={restarting}>
         {restarting ? 'Restarting…' : 'Restart gateway'}
       </button>
       <details className="stderr" open={gateway.state === 'failed' || undefined}>
-        <summary>Recent output ({stderr.length} lines)</summary>
+        <summary>Recent output ({plural(stderr.length, 'line')})</summary>
         <pre tabIndex={0}>{stderr.length > 0 ? stderr.join('\n') : 'Nothing yet.'}</pre>
       </details>
     </aside>

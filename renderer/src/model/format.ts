@@ -59,7 +59,7 @@ export function describeState(state: CompanionState, now: number): { tone: Tone;
       return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${firstLine(gateway.reason)}` : firstLine(gateway.reason) };
     }
     case 'failed':
-      return { tone: 'bad', label: 'Failed', detail: `${firstLine(gateway.reason)} Use Restart when the cause is fixed.` };
+      return { tone: 'bad', label: 'Failed', detail: /restart/iu.test(gateway.reason) ? firstLine(gateway.reason) : `${firstLine(gateway.reason)} Use Restart when the cause is fixed.` };
     case 'stopped':
       return { tone: 'idle', label: 'Stopped', detail: firstLine(gateway.reason) };
   }
@@ -71,8 +71,20 @@ export function sendAvailability(state: CompanionState | null): { ok: true; via:
   const { gateway } = state;
   if (gateway.state === 'running' && !gateway.stopping) return { ok: true, via: 'gateway' };
   if (state.fallbackEnabled) return { ok: true, via: 'cli' };
-  const down = gateway.state === 'failed' ? 'The gateway has failed' : gateway.state === 'restarting' ? 'The gateway is restarting' : gateway.state === 'starting' ? 'The gateway is starting' : 'The gateway is not running';
-  return { ok: false, reason: `${down} and "Use CLI fallback" is off. Turn the fallback on in the status panel, or wait for the gateway.` };
+  const fallback = 'Turn on "Use CLI fallback" in the status panel';
+  switch (gateway.state) {
+    case 'failed':
+      return { ok: false, reason: `The gateway has failed and "Use CLI fallback" is off. ${fallback}, or fix the cause and press Restart gateway.` };
+    case 'stopped':
+      return { ok: false, reason: `The gateway is stopped and "Use CLI fallback" is off. ${fallback}, or press Restart gateway.` };
+    default:
+      return { ok: false, reason: `The gateway is ${gateway.state === 'running' ? 'stopping' : gateway.state} and "Use CLI fallback" is off. ${fallback}, or wait a moment.` };
+  }
+}
+
+/** `1 message`, `2 messages`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
 }
 
 /** What to do about a failed call, by its code. */
