@@ -70,3 +70,44 @@ test('Shift+Enter makes a new line; a new session gets its own transcript', asyn
   await expect(page.locator('article.message-assistant .markdown')).toHaveText('echo: in main');
   await expect(page.getByTestId('transcript').getByText('second line')).toHaveCount(0);
 });
+
+test.describe('heartbeats', () => {
+  // A prompt echo repeats (not HEARTBEAT_OK), so each heartbeat becomes a reply.
+  test.use({ launch: { config: { heartbeats: { intervalMs: 1500, prompt: 'Heartbeat: anything new?' } } } });
+
+  test('a heartbeat reply appears in main with its badge, and the panel shows the outcome', async ({ openApp, shot }) => {
+    const page = await openApp();
+    await expectGatewayState(page, 'running');
+    const reply = page.locator('article.message-assistant', { has: page.locator('.badge-heartbeat') }).first();
+    await expect(reply.locator('.markdown')).toHaveText('echo: Heartbeat: anything new?');
+    await expect(page.getByTestId('heartbeats-line')).toContainText('last sent', { timeout: 10_000 });
+    await page.getByLabel('Send heartbeats').uncheck();
+    await expect(page.getByTestId('heartbeats-line')).toHaveText('off');
+    await shot('09-heartbeat-reply');
+  });
+});
+
+test('replies render markdown safely: no raw HTML, code blocks with Copy, links open outside the window', async ({ openApp, page, context, shot }) => {
+  await openApp();
+  await expectGatewayState(page, 'running');
+  const text = 'Some **bold** and `inline`, a [link](https://example.com/docs) and <img src="x" onerror="window.pwned=1"> raw html\n\n```js\nconst answer = 42;\n```\n\n[bad](javascript:window.pwned=2)';
+  await page.getByLabel('Message to main').fill(text);
+  await page.getByLabel('Message to main').press('Enter');
+  const reply = page.locator('article.message-assistant').last();
+  await expect(reply.locator('strong')).toHaveText('bold');
+  await expect(reply.locator('.code-block pre')).toContainText('const answer = 42;');
+  await expect(reply.locator('img')).toHaveCount(0);
+  await expect(reply.getByRole('link', { name: 'bad' })).not.toHaveAttribute('href', /javascript/u);
+  expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+  await reply.getByRole('button', { name: 'Copy code' }).click();
+  await expect(reply.getByRole('button', { name: 'Copy code' })).toHaveText(/Copied|Copy failed/u);
+
+  // No network here: answer the external site locally so the new tab has a URL to show.
+  await context.route('https://example.com/**', (route) => route.fulfill({ body: 'outside', contentType: 'text/plain' }));
+  const popup = context.waitForEvent('page');
+  await reply.getByRole('link', { name: 'link' }).click();
+  expect((await popup).url()).toBe('https://example.com/docs');
+  expect(page.url()).toContain('127.0.0.1'); // the app itself did not navigate
+  await shot('10-markdown');
+});

@@ -26,7 +26,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
   const { gateway } = state;
   const child = (status?.via === 'gateway' ? status.gateway : null) ?? gateway.gateway;
   const running = gateway.state === 'running';
-  const uptime = running ? now - gateway.since : null;
+  const uptime = running ? Math.max(0, now - gateway.since) : null; // the clock ticks each second; never show a negative
   const lastExit = gateway.lastExit;
   const heartbeatLine = state.heartbeatsEnabled
     ? `on${child?.heartbeats.lastOutcome ? `, last ${child.heartbeats.lastOutcome}${child.heartbeats.lastAt ? ` ${formatRelativeTime(child.heartbeats.lastAt, now)}` : ''}` : ', none yet'}`
@@ -47,7 +47,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <dt>uptime</dt>
         <dd>{uptime !== null ? formatDuration(uptime) : '—'}</dd>
         <dt>restarts</dt>
-        <dd>{gateway.restarts}{gateway.recentCrashes > 0 ? ` (${gateway.recentCrashes} crashes lately)` : ''}</dd>
+        <dd>{gateway.restarts}{gateway.recentCrashes > 0 ? ` (${plural(gateway.recentCrashes, 'crash', 'crashes')} lately)` : ''}</dd>
         <dt>last exit</dt>
         <dd>{lastExit ? `${lastExit.spawnError ?? (lastExit.signal ? `signal ${lastExit.signal}` : `code ${lastExit.code}`)}, ${formatRelativeTime(lastExit.at, now)}` : '—'}</dd>
         <dt>heartbeats</dt>
