@@ -153,6 +153,12 @@ export function App({ client }: { client: BridgeClient }) {
     void refreshStatus();
   }, [running, state?.gateway.pid, openSession, refreshSessions, loadHistory, refreshStatus]);
 
+  // The window is usable once it knows the gateway's state (the bench reads this mark).
+  const interactive = state !== null && connection === 'open';
+  useEffect(() => {
+    if (interactive && performance.getEntriesByName('tether:interactive').length === 0) performance.mark('tether:interactive');
+  }, [interactive]);
+
   // Poll the child's status (heartbeats, queue) while the window is open.
   useEffect(() => {
     const timer = setInterval(() => void refreshStatus(), 4000);
