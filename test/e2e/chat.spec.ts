@@ -111,3 +111,37 @@ test('replies render markdown safely: no raw HTML, code blocks with Copy, links 
   expect(page.url()).toContain('127.0.0.1'); // the app itself did not navigate
   await shot('10-markdown');
 });
+
+test('works from the keyboard alone, with a visible focus, and fits a narrow window', async ({ openApp, page, shot }) => {
+  await openApp();
+  await expectGatewayState(page, 'running');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'New session' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Session name')).toBeFocused();
+  await page.keyboard.type('keys');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.chat-header h1')).toHaveText('keys');
+
+  // Into the composer by Tab, send with Enter.
+  const composer = page.getByLabel('Message to keys');
+  for (let i = 0; i < 10 && !(await composer.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(composer).toBeFocused();
+  await page.keyboard.type('typed without a mouse');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('article.message-assistant .markdown')).toHaveText('echo: typed without a mouse');
+
+  // The focused session button shows a focus ring.
+  await page.locator('button.session[data-session="keys"]').focus();
+  const outline = await page.locator('button.session[data-session="keys"]').evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline).toBe('solid');
+  await shot('11-keyboard-focus');
+
+  await page.setViewportSize({ width: 820, height: 700 });
+  await expect(page.getByRole('button', { name: 'Restart gateway' })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const transcriptBox = await page.getByTestId('transcript').boundingBox();
+  expect(transcriptBox!.height).toBeGreaterThan(150);
+  await shot('12-narrow');
+});

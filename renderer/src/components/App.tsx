@@ -146,12 +146,16 @@ export function App({ client }: { client: BridgeClient }) {
   }, [client, connection, refreshStatus]);
 
   // The gateway came up (or back): sessions and the open transcript may have changed meanwhile.
+  // (Opening another session loads its history itself, so the open session is read from a ref.)
+  const openSessionRef = useRef(openSession);
+  openSessionRef.current = openSession;
+  const gatewayPid = state?.gateway.pid;
   useEffect(() => {
     if (!running) return; // nothing to read yet
     void refreshSessions();
-    void loadHistory(openSession);
+    void loadHistory(openSessionRef.current);
     void refreshStatus();
-  }, [running, state?.gateway.pid, openSession, refreshSessions, loadHistory, refreshStatus]);
+  }, [running, gatewayPid, refreshSessions, loadHistory, refreshStatus]);
 
   // The window is usable once it knows the gateway's state (the bench reads this mark).
   const interactive = state !== null && connection === 'open';

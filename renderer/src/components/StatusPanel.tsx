@@ -34,6 +34,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
 
   return (
     <aside className="status" aria-label="Gateway status">
+      <div className="status-group">
       <h2>Gateway</h2>
       <p className={`state state-${words.tone}`} data-testid="gateway-state" data-state={gateway.state}>
         <span className="state-dot" aria-hidden="true" />
@@ -41,7 +42,8 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
       </p>
       <p className="state-detail">{words.detail}</p>
       {state.fallbackActive && <p className="state-note">Sends go through the one-shot CLI while the gateway is down.</p>}
-      <dl className="facts">
+      </div>
+      <dl className="facts status-group">
         <dt>pid</dt>
         <dd data-testid="gateway-pid">{gateway.pid ?? '—'}</dd>
         <dt>uptime</dt>
@@ -58,6 +60,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <dd title={child?.providerLabel}>{child?.provider ?? '—'}</dd>
       </dl>
       {gateway.lastError && gateway.state !== 'running' && !words.detail.includes(gateway.lastError.split('\n')[0]!) && <p className="last-error">{gateway.lastError.split('\n')[0]}</p>}
+      <div className="status-group">
       <div className="toggles">
         <label className="switch">
           <input type="checkbox" checked={state.heartbeatsEnabled} onChange={(event) => onHeartbeats(event.target.checked)} />
@@ -75,6 +78,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <summary>Recent output ({plural(stderr.length, 'line')})</summary>
         <pre tabIndex={0}>{stderr.length > 0 ? stderr.join('\n') : 'Nothing yet.'}</pre>
       </details>
+      </div>
     </aside>
   );
 }
