@@ -2,6 +2,8 @@
  * The main path: open the UI, send a message, watch the reply stream in and
  * finish, find the session in the list, reload and find it all still there.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, expectGatewayState, test } from './fixtures.js';
 
 // Echo streams word by word; a pause per word makes the streaming visible.
@@ -81,9 +83,20 @@ test.describe('heartbeats', () => {
     const reply = page.locator('article.message-assistant', { has: page.locator('.badge-heartbeat') }).first();
     await expect(reply.locator('.markdown')).toHaveText('echo: Heartbeat: anything new?');
     await expect(page.getByTestId('heartbeats-line')).toContainText('last sent', { timeout: 10_000 });
+    await shot('09-heartbeat-reply');
+
+    // While another session is open, the next heartbeat reply marks main unread.
+    await page.getByRole('button', { name: 'New session' }).click();
+    await page.getByLabel('Session name').fill('elsewhere');
+    await page.getByLabel('Session name').press('Enter');
+    await expect(page.locator('.chat-header h1')).toHaveText('elsewhere');
+    const main = page.locator('button.session[data-session="main"]');
+    await expect(main.getByLabel('unread')).toBeVisible({ timeout: 10_000 });
+    await main.click();
+    await expect(main.getByLabel('unread')).toHaveCount(0);
+
     await page.getByLabel('Send heartbeats').uncheck();
     await expect(page.getByTestId('heartbeats-line')).toHaveText('off');
-    await shot('09-heartbeat-reply');
   });
 });
 
@@ -144,4 +157,24 @@ test('works from the keyboard alone, with a visible focus, and fits a narrow win
   const transcriptBox = await page.getByTestId('transcript').boundingBox();
   expect(transcriptBox!.height).toBeGreaterThan(150);
   await shot('12-narrow');
+});
+
+test('thinking level and delivery go with the send: the reply lands in the outbox for its target', async ({ app, openApp, page, bridge }) => {
+  await openApp();
+  await expectGatewayState(page, 'running');
+  await page.getByLabel('Thinking').selectOption('high');
+  await page.getByLabel('Deliver').check();
+  await page.getByLabel('Message to main').fill('deliver this');
+  await expect(page.locator('#composer-reason')).toContainText('Type where to deliver');
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeDisabled();
+  await page.getByLabel('to', { exact: true }).fill('+15551234567');
+  await page.getByLabel('Message to main').press('Enter');
+  await expect(page.locator('article.message-assistant .markdown')).toHaveText('echo: deliver this');
+
+  const outbox = join(app.dataDir, 'outbox.jsonl');
+  await expect.poll(() => existsSync(outbox)).toBe(true);
+  const delivered = readFileSync(outbox, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string; session: string });
+  expect(delivered).toEqual([expect.objectContaining({ to: '+15551234567', text: 'echo: deliver this', session: 'main' })]);
+  const { sessions } = await bridge.call('list-sessions', {});
+  expect(sessions.find((session) => session.key === 'main')?.thinking).toBe('high');
 });

@@ -65,11 +65,18 @@ export const test = base.extend<Fixtures>({
     expect(code, `tether app --web should exit 0 on Ctrl+C; output:\n${app.output()}`).toBe(0);
   },
   openApp: async ({ app, page }, use) => {
+    // The page must run under its strict CSP without a single violation (no inline code, no eval).
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/iu.test(message.text())) violations.push(message.text());
+    });
+    page.on('pageerror', (error) => violations.push(`uncaught: ${error.message}`));
     await use(async () => {
       await page.goto(app.url);
       await expect(page.getByTestId('gateway-state')).toBeVisible();
       return page;
     });
+    expect(violations, 'CSP violations or uncaught errors in the page').toEqual([]);
   },
   shot: async ({ page }, use) => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
