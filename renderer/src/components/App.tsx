@@ -176,7 +176,11 @@ export function App({ client }: { client: BridgeClient }) {
     setSeen((current) => (current[openSession] === openCount ? current : { ...current, [openSession]: openCount }));
   }, [openSession, openCount]);
   useEffect(() => {
-    localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+    try {
+      localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+    } catch {
+      // Storage full or unavailable: unread marks just will not survive a reload.
+    }
   }, [seen]);
 
   const openSessionByKey = (key: string) => {
