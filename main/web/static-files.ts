@@ -33,6 +33,7 @@ export function contentSecurityPolicy(port: number): string {
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
+    "object-src 'none'",
   ].join('; ');
 }
 
