@@ -72,6 +72,35 @@ describe('transcriptReducer', () => {
     expect(isBusy(state)).toBe(false);
   });
 
+  it('ends a reply that was streaming when its send fails, keeping what arrived', () => {
+    const state = run([
+      { type: 'sent', session: 'main', key: 'local-1', text: 'slow one', ts: 1 },
+      { type: 'delta', session: 'main', runId: 'A', seq: 0, text: 'echo: slow', ts: 2 },
+      { type: 'send-failed', session: 'main', key: 'local-1', error: { code: 'gateway_exited', message: 'gateway pid 7 exited' } },
+    ]);
+    expect(state.items[1]).toMatchObject({ text: 'echo: slow', streaming: false, aborted: true });
+    expect(isBusy(state)).toBe(false);
+  });
+
+  it('moves a failed send\'s error onto its stored message after a reload, and Send again clears it', () => {
+    const failed = run([
+      { type: 'sent', session: 'main', key: 'local-1', text: 'slow one', ts: 5_000 },
+      { type: 'send-failed', session: 'main', key: 'local-1', error: { code: 'gateway_exited', message: 'gateway pid 7 exited' } },
+      { type: 'sent', session: 'main', key: 'local-2', text: 'never stored', ts: 6_000 },
+      { type: 'send-failed', session: 'main', key: 'local-2', error: { code: 'fallback_failed', message: 'no' } },
+    ]);
+    const reloaded = run([{ type: 'page', session: 'main', mode: 'replace', page: page([message(0, 'user', 'slow one', { ts: 5_010 })], 1, false) }], failed);
+    expect(reloaded.items.map((item) => [item.text, item.error?.code, item.index])).toEqual([
+      ['slow one', 'gateway_exited', 0],
+      ['never stored', 'fallback_failed', undefined],
+    ]);
+    const retried = run([
+      { type: 'retry', session: 'main', key: 'h0' },
+      { type: 'retry', session: 'main', key: 'local-2' },
+    ], reloaded);
+    expect(retried.items.map((item) => [item.text, item.error])).toEqual([['slow one', undefined]]);
+  });
+
   it('loads the last page, prepends older ones without duplicates, and keeps live rows on a reload', () => {
     let state = run([{ type: 'page', session: 'main', mode: 'replace', page: page([message(8, 'user', 'q4'), message(9, 'assistant', 'a4', { aborted: true })], 10, true) }]);
     expect(state).toMatchObject({ firstIndex: 8, total: 10, hasMore: true });

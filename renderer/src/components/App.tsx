@@ -13,8 +13,9 @@ import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
 import type { ConnectionState } from '../bridge/web-bridge.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
-import { emptyTranscript, isBusy, transcriptReducer } from '../model/transcript.js';
+import { emptyTranscript, isBusy, transcriptReducer, type TranscriptItem } from '../model/transcript.js';
 import { Composer } from './Composer.js';
+import { ErrorText } from './ErrorText.js';
 import { SessionList } from './SessionList.js';
 import { StatusPanel } from './StatusPanel.js';
 import { Transcript } from './Transcript.js';
@@ -230,6 +231,11 @@ export function App({ client }: { client: BridgeClient }) {
     }
   };
 
+  const retry = (item: TranscriptItem) => {
+    dispatch({ type: 'retry', session: openSession, key: item.key });
+    void send({ text: item.text });
+  };
+
   const abort = async () => {
     try {
       await client.call('abort', { session: openSession });
@@ -294,7 +300,7 @@ export function App({ client }: { client: BridgeClient }) {
           <div className="notice notice-error" role="alert">
             <div>
               <strong>{notice.what}: </strong>
-              {notice.message}
+              <ErrorText message={notice.message} />
               <div className="advice">{notice.advice}</div>
             </div>
             <button type="button" className="button" onClick={() => setNotice(null)}>
@@ -302,7 +308,7 @@ export function App({ client }: { client: BridgeClient }) {
             </button>
           </div>
         )}
-        <Transcript session={openSession} items={transcript.items} hasMore={transcript.hasMore} loadingOlder={loadingOlder} onLoadOlder={loadOlder} onOpenLink={openLink} now={now} />
+        <Transcript session={openSession} items={transcript.items} hasMore={transcript.hasMore} loadingOlder={loadingOlder} onLoadOlder={loadOlder} onOpenLink={openLink} onRetry={retry} now={now} />
         <Composer
           session={openSession}
           blockedReason={availability.ok ? null : availability.reason}

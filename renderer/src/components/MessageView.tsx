@@ -6,15 +6,18 @@
 import { memo } from 'react';
 import { replyPath, type TranscriptItem } from '../model/transcript.js';
 import { adviceFor, formatTimestamp } from '../model/format.js';
+import { ErrorText } from './ErrorText.js';
 import { Markdown } from './Markdown.js';
 
 export interface MessageViewProps {
   item: TranscriptItem;
   now: number;
   onOpenLink: (url: string) => void;
+  /** Sends a failed message again. */
+  onRetry: (item: TranscriptItem) => void;
 }
 
-export const MessageView = memo(function MessageView({ item, now, onOpenLink }: MessageViewProps) {
+export const MessageView = memo(function MessageView({ item, now, onOpenLink, onRetry }: MessageViewProps) {
   const path = replyPath(item);
   const fromHeartbeat = item.source === 'heartbeat';
   return (
@@ -36,9 +39,12 @@ export const MessageView = memo(function MessageView({ item, now, onOpenLink }: 
       {item.role === 'assistant' ? <Markdown text={item.text} onOpenLink={onOpenLink} /> : <p className="message-plain">{item.text}</p>}
       {item.error && (
         <div className="message-error" role="alert">
-          <strong>Not sent: </strong>
-          {item.error.message}
+          <strong>{item.error.code === 'gateway_exited' || item.error.code === 'timeout' ? 'No reply: ' : 'Not sent: '}</strong>
+          <ErrorText message={item.error.message} />
           <div className="advice">{adviceFor(item.error.code)}</div>
+          <button type="button" className="button" onClick={() => onRetry(item)}>
+            Send again
+          </button>
         </div>
       )}
     </article>

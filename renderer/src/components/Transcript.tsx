@@ -18,13 +18,14 @@ export interface TranscriptProps {
   loadingOlder: boolean;
   onLoadOlder: () => void;
   onOpenLink: (url: string) => void;
+  onRetry: (item: TranscriptItem) => void;
   now: number;
 }
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 
-export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, now }: TranscriptProps) {
+export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
@@ -78,7 +79,7 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
           const item = items[row.index]!;
           return (
             <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="transcript-row" style={{ transform: `translateY(${row.start}px)` }}>
-              <MessageView item={item} now={now} onOpenLink={onOpenLink} />
+              <MessageView item={item} now={now} onOpenLink={onOpenLink} onRetry={onRetry} />
             </div>
           );
         })}

@@ -56,7 +56,11 @@ export type TranscriptAction =
   | { type: 'delta'; session: string; runId: string; seq: number; text: string; ts: number }
   | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; ts: number }
   | { type: 'send-result'; session: string; key: string; result: SendResult; ts: number }
-  | { type: 'send-failed'; session: string; key: string; error: { code: string; message: string } };
+  | { type: 'send-failed'; session: string; key: string; error: { code: string; message: string } }
+  | { type: 'retry'; session: string; key: string };
+
+/** How far apart a failed send and its stored message may be timestamped and still be the same send. */
+const SAME_SEND_MS = 60_000;
 
 /** An empty transcript for a session. */
 export function emptyTranscript(session: string): TranscriptState {
@@ -102,9 +106,24 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
         const older = loaded.filter((item) => !known.has(item.index));
         return { ...state, items: [...older, ...state.items], firstIndex: Math.min(firstIndex, state.firstIndex), hasMore: action.page.hasMore };
       }
-      // Keep rows that are live (streaming, pending, failed) and not in the page yet.
+      // Keep rows that are live (streaming, pending, failed) and not in the page yet. A failed
+      // send whose message did reach the transcript (the gateway died while answering) is that
+      // stored message: the error moves onto it rather than showing the text twice.
       const pageRuns = new Set(loaded.map((item) => `${item.role}:${item.runId}`));
-      const live = state.items.filter((item) => (item.streaming || item.pending || item.error) && !pageRuns.has(`${item.role}:${item.runId}`));
+      const claimed = new Set<TranscriptItem>();
+      const live: TranscriptItem[] = [];
+      for (const item of state.items) {
+        if (!(item.streaming || item.pending || item.error) || pageRuns.has(`${item.role}:${item.runId}`)) continue;
+        if (item.error && item.role === 'user') {
+          const stored = loaded.find((row) => row.role === 'user' && !claimed.has(row) && row.text === item.text && row.ts >= item.ts - SAME_SEND_MS);
+          if (stored) {
+            claimed.add(stored);
+            stored.error = item.error;
+            continue;
+          }
+        }
+        live.push(item);
+      }
       return { ...state, items: [...loaded, ...live], total: action.page.total, firstIndex, hasMore: action.page.hasMore };
     }
     case 'sent':
@@ -144,8 +163,23 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       }
       return { ...state, items };
     }
-    case 'send-failed':
-      return { ...state, items: state.items.map((item) => (item.key === action.key ? { ...item, pending: false, error: action.error } : item)) };
+    case 'send-failed': {
+      // A reply that was streaming for this send ends here too (the gateway died under it, say):
+      // it keeps what arrived, and stops claiming to stream.
+      const at = state.items.findIndex((item) => item.key === action.key);
+      if (at === -1) return state; // not ours (another window's send)
+      return {
+        ...state,
+        items: state.items.map((item, i) => {
+          if (i === at) return { ...item, pending: false, error: action.error };
+          if (i > at && item.streaming) return { ...item, streaming: false, aborted: true };
+          return item;
+        }),
+      };
+    }
+    case 'retry':
+      // A stored message stays (it is in the transcript) and loses its error; a local one goes.
+      return { ...state, items: state.items.flatMap((item) => (item.key !== action.key ? [item] : item.index !== undefined ? [{ ...item, error: undefined }] : [])) };
   }
 }
 
