@@ -1,0 +1,87 @@
+/**
+ * Serves the built renderer (dist/renderer) with the headers a local app page needs:
+ * a strict Content-Security-Policy (scripts and styles from this server only, no
+ * inline code, no eval, sockets only to this server), no framing, no sniffing, and
+ * no referrer (the page URL holds the token).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+};
+
+/** The Content-Security-Policy of every page this server sends. */
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** Headers every answer carries, refusals included. */
+export function securityHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(port),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
+}
+
+/**
+ * Maps a URL path to a file under `root`, or undefined when it would leave `root`
+ * or names no file. `/` is the index page.
+ */
+export function resolveStaticPath(root: string, urlPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined; // malformed escape
+  }
+  if (decoded.includes('\0')) return undefined;
+  const relativePath = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/u, '');
+  const base = resolve(root);
+  const file = resolve(join(base, relativePath));
+  if (file !== base && !file.startsWith(base + sep)) return undefined; // escapes the root
+  try {
+    return statSync(file).isFile() ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Streams a file with its type; the index page is never cached (it changes with each build). */
+export function sendFile(response: ServerResponse, file: string, headers: Record<string, string>): void {
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const isIndex = file.endsWith('index.html');
+  response.writeHead(200, {
+    ...headers,
+    'Content-Type': type,
+    'Cache-Control': isIndex ? 'no-store' : 'private, max-age=3600',
+  });
+  createReadStream(file)
+    .on('error', () => response.destroy())
+    .pipe(response);
+}

@@ -1,0 +1,64 @@
+/**
+ * The app's typed view of the bridge: `call` returns the value or throws a
+ * `BridgeCallError` carrying the code, so components can say what to do.
+ *
+ * The bridge itself is picked once at startup: the preload's `window.tether` inside
+ * Electron, else a WebSocket client to the server that served this page.
+ */
+import type { BridgeArgs, BridgeChannel, BridgeErrorData, BridgeEventName, BridgeEvents, BridgeResult, TetherBridge } from '../../../main/bridge.js';
+import { bridgeSocketUrl, createWebBridge, type ConnectionState } from './web-bridge.js';
+
+declare global {
+  interface Window {
+    /** Exposed by the Electron preload; absent in a browser. */
+    tether?: TetherBridge;
+  }
+}
+
+/** A failed bridge call, with the code the UI switches on. */
+export class BridgeCallError extends Error {
+  override readonly name = 'BridgeCallError';
+  readonly code: BridgeErrorData['code'];
+  readonly details: BridgeErrorData['details'];
+
+  constructor(readonly channel: BridgeChannel, error: BridgeErrorData) {
+    super(error.message);
+    this.code = error.code;
+    // BridgeService sends a companion error's details flattened beside code and message
+    // (CompanionError.toJSON); accept both shapes.
+    const flat = error as BridgeErrorData & NonNullable<BridgeErrorData['details']>;
+    this.details = error.details ?? (flat.wireCode !== undefined || flat.exit !== undefined || flat.stderrTail !== undefined ? { ...(flat.wireCode !== undefined ? { wireCode: flat.wireCode } : {}), ...(flat.exit !== undefined ? { exit: flat.exit } : {}), ...(flat.stderrTail !== undefined ? { stderrTail: flat.stderrTail } : {}) } : undefined);
+  }
+}
+
+/** What components use. */
+export interface BridgeClient {
+  call<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeResult<C>>;
+  on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void;
+  /** Connection changes (always `open` inside Electron). */
+  onDidChangeConnection(listener: (state: ConnectionState) => void): () => void;
+  connection(): ConnectionState;
+}
+
+/** Wraps a raw bridge. */
+export function wrapBridge(
+  bridge: TetherBridge,
+  connection: Pick<BridgeClient, 'onDidChangeConnection' | 'connection'> = { onDidChangeConnection: () => () => undefined, connection: () => 'open' },
+): BridgeClient {
+  return {
+    async call(channel, args) {
+      const reply = await bridge.invoke(channel, args);
+      if (!reply.ok) throw new BridgeCallError(channel, reply.error);
+      return reply.value;
+    },
+    on: (event, listener) => bridge.on(event, listener),
+    ...connection,
+  };
+}
+
+/** The bridge for where this page runs. */
+export function selectBridge(win: Window = window): BridgeClient {
+  if (win.tether) return wrapBridge(win.tether);
+  const web = createWebBridge({ url: bridgeSocketUrl(win.location) });
+  return wrapBridge(web, { onDidChangeConnection: (listener) => web.onDidChangeConnection(listener), connection: () => web.connection() });
+}

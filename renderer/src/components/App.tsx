@@ -1,0 +1,331 @@
+/**
+ * The chat window: sessions on the left, the open session's transcript and the
+ * composer in the middle, the gateway's status on the right.
+ *
+ * All data comes through the bridge client; the same component runs inside
+ * Electron (preload) and in a browser (WebSocket). Failures are shown where they
+ * happened (a failed send on its message, a failed toggle in a notice) with what to
+ * do about them.
+ */
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import type { BridgeArgs, BridgeResult } from '../../../main/bridge.js';
+import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
+import type { ConnectionState } from '../bridge/web-bridge.js';
+import { adviceFor, plural, sendAvailability } from '../model/format.js';
+import { applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { emptyTranscript, isBusy, transcriptReducer, type TranscriptItem } from '../model/transcript.js';
+import { Composer } from './Composer.js';
+import { ErrorText } from './ErrorText.js';
+import { SessionList } from './SessionList.js';
+import { StatusPanel } from './StatusPanel.js';
+import { Transcript } from './Transcript.js';
+
+type CompanionState = BridgeResult<'get-state'>;
+type CompanionStatus = BridgeResult<'get-status'>;
+
+const FIRST_PAGE = 200;
+const OLDER_PAGE = 500;
+const SEEN_KEY = 'tether.seen';
+
+/** A problem shown at the top of the transcript until dismissed. */
+interface Notice {
+  what: string;
+  message: string;
+  advice: string;
+}
+
+function noticeFor(what: string, error: unknown): Notice {
+  if (error instanceof BridgeCallError) return { what, message: error.message, advice: adviceFor(error.code) };
+  return { what, message: String((error as Error)?.message ?? error), advice: adviceFor('internal') };
+}
+
+function loadSeen(): SeenCounts {
+  try {
+    return JSON.parse(localStorage.getItem(SEEN_KEY) ?? '{}') as SeenCounts;
+  } catch {
+    return {}; // unreadable: start fresh
+  }
+}
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+export function App({ client }: { client: BridgeClient }) {
+  const now = useNow(1000);
+  const [connection, setConnection] = useState<ConnectionState>(client.connection());
+  const [state, setState] = useState<CompanionState | null>(null);
+  const [status, setStatus] = useState<CompanionStatus | null>(null);
+  const [stderr, setStderr] = useState<string[]>([]);
+  const [sessions, setSessions] = useState<SessionSummary[]>([]);
+  const [sessionsError, setSessionsError] = useState<string | null>(null);
+  const [seen, setSeen] = useState<SeenCounts>(loadSeen);
+  const [openSession, setOpenSession] = useState('main');
+  const [transcript, dispatch] = useReducer(transcriptReducer, 'main', emptyTranscript);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [restarting, setRestarting] = useState(false);
+  const sendCounter = useRef(0);
+  const running = state?.gateway.state === 'running';
+
+  const refreshSessions = useCallback(async () => {
+    try {
+      const { sessions: list } = await client.call('list-sessions', {});
+      setSessions((current) => sortSessions([...list, ...current.filter((s) => s.messageCount === 0 && !list.some((l) => l.key === s.key))]));
+      setSeen((current) => seedSeen(list, current));
+      setSessionsError(null);
+    } catch (error) {
+      setSessionsError(error instanceof BridgeCallError && error.code === 'gateway_unavailable' ? 'The list comes back when the gateway runs.' : `Could not list the sessions: ${(error as Error).message}`);
+    }
+  }, [client]);
+
+  const loadHistory = useCallback(
+    async (session: string) => {
+      try {
+        const page = await client.call('get-history', { session, limit: FIRST_PAGE });
+        dispatch({ type: 'page', session, page, mode: 'replace' });
+      } catch (error) {
+        if (error instanceof BridgeCallError && error.code === 'gateway_unavailable') return; // shown once the gateway runs
+        if (error instanceof BridgeCallError && error.details?.wireCode === 'not_found') {
+          dispatch({ type: 'page', session, page: { session, messages: [], total: 0, hasMore: false }, mode: 'replace' }); // a new session: nothing on disk yet
+          return;
+        }
+        setNotice(noticeFor(`Could not load the messages of "${session}"`, error));
+      }
+    },
+    [client],
+  );
+
+  const refreshStatus = useCallback(async () => {
+    try {
+      setStatus(await client.call('get-status', {}));
+      setStderr((await client.call('get-stderr-tail', { lines: 50 })).lines);
+    } catch {
+      // The state events keep the panel current; a missed poll is not worth a notice.
+    }
+  }, [client]);
+
+  // Subscriptions: state, gateway events, the connection.
+  useEffect(() => {
+    const offState = client.on('state-changed', setState);
+    const offEvents = client.on('gateway-event', (event) => {
+      const ts = Date.now();
+      switch (event.event) {
+        case 'reply.delta':
+          dispatch({ type: 'delta', session: event.payload.session, runId: event.payload.runId, seq: event.payload.seq, text: event.payload.text, ts });
+          break;
+        case 'reply':
+          dispatch({ type: 'reply', session: event.payload.session, runId: event.payload.runId, text: event.payload.text, source: event.payload.source, aborted: event.payload.aborted, ts });
+          break;
+        case 'session.updated':
+          setSessions((current) => applySessionUpdate(current, event.payload));
+          break;
+        case 'heartbeat':
+          void refreshStatus();
+          break;
+      }
+    });
+    const offConnection = client.onDidChangeConnection(setConnection);
+    setConnection(client.connection()); // it may have opened before this effect ran
+    return () => {
+      offState();
+      offEvents();
+      offConnection();
+    };
+  }, [client, refreshStatus]);
+
+  // (Re)connected: read everything afresh.
+  useEffect(() => {
+    if (connection !== 'open') return; // wait for the socket
+    void client.call('get-state', {}).then(setState, (error: unknown) => setNotice(noticeFor('Could not read the gateway state', error)));
+    void refreshStatus();
+  }, [client, connection, refreshStatus]);
+
+  // The gateway came up (or back): sessions and the open transcript may have changed meanwhile.
+  // (Opening another session loads its history itself, so the open session is read from a ref.)
+  const openSessionRef = useRef(openSession);
+  openSessionRef.current = openSession;
+  const gatewayPid = state?.gateway.pid;
+  useEffect(() => {
+    if (!running) return; // nothing to read yet
+    void refreshSessions();
+    void loadHistory(openSessionRef.current);
+    void refreshStatus();
+  }, [running, gatewayPid, refreshSessions, loadHistory, refreshStatus]);
+
+  // The window is usable once it knows the gateway's state (the bench reads this mark).
+  const interactive = state !== null && connection === 'open';
+  useEffect(() => {
+    if (interactive && performance.getEntriesByName('tether:interactive').length === 0) performance.mark('tether:interactive');
+  }, [interactive]);
+
+  // Poll the child's status (heartbeats, queue) while the window is open.
+  useEffect(() => {
+    const timer = setInterval(() => void refreshStatus(), 4000);
+    return () => clearInterval(timer);
+  }, [refreshStatus]);
+
+  // The open session counts as seen.
+  const openCount = sessions.find((s) => s.key === openSession)?.messageCount;
+  useEffect(() => {
+    if (openCount === undefined) return; // not listed yet
+    setSeen((current) => (current[openSession] === openCount ? current : { ...current, [openSession]: openCount }));
+  }, [openSession, openCount]);
+  useEffect(() => {
+    try {
+      localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+    } catch {
+      // Storage full or unavailable: unread marks just will not survive a reload.
+    }
+  }, [seen]);
+
+  const openSessionByKey = (key: string) => {
+    if (key === openSession) return; // already open
+    setOpenSession(key);
+    dispatch({ type: 'reset', session: key });
+    if (running) void loadHistory(key);
+  };
+
+  const createSession = (key: string) => {
+    setSessions((current) => sortSessions([{ key, updatedAt: Date.now(), messageCount: 0, preview: '', thinking: null }, ...current]));
+    openSessionByKey(key);
+  };
+
+  const loadOlder = useCallback(async () => {
+    if (loadingOlder || !transcript.hasMore) return; // one page at a time
+    setLoadingOlder(true);
+    const session = transcript.session;
+    try {
+      const page = await client.call('get-history', { session, limit: OLDER_PAGE, before: transcript.firstIndex });
+      dispatch({ type: 'page', session, page, mode: 'prepend' });
+    } catch (error) {
+      setNotice(noticeFor('Could not load older messages', error));
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [client, loadingOlder, transcript.hasMore, transcript.session, transcript.firstIndex]);
+
+  const send = async (args: Omit<BridgeArgs<'send'>, 'session'>) => {
+    const session = openSession;
+    const key = `local-${++sendCounter.current}`;
+    dispatch({ type: 'sent', session, key, text: args.text, ts: Date.now() });
+    try {
+      const result = await client.call('send', { ...args, session });
+      dispatch({ type: 'send-result', session, key, result, ts: Date.now() });
+      if (result.via === 'cli') {
+        // The gateway is down, so no session.updated comes: update the list here.
+        const text = result.payload.payloads[0]?.text ?? '';
+        setSessions((current) => {
+          const known = current.find((s) => s.key === session);
+          return applySessionUpdate(current, { session, updatedAt: Date.now(), messageCount: (known?.messageCount ?? 0) + 2, preview: text.slice(0, 120) });
+        });
+      }
+    } catch (error) {
+      const code = error instanceof BridgeCallError ? error.code : 'internal';
+      dispatch({ type: 'send-failed', session, key, error: { code, message: (error as Error).message } });
+    }
+  };
+
+  const retry = (item: TranscriptItem) => {
+    dispatch({ type: 'retry', session: openSession, key: item.key });
+    void send({ text: item.text });
+  };
+
+  const abort = async () => {
+    try {
+      await client.call('abort', { session: openSession });
+    } catch (error) {
+      setNotice(noticeFor('Could not abort the reply', error));
+    }
+  };
+
+  const restart = async () => {
+    setRestarting(true);
+    try {
+      setState(await client.call('restart-gateway', {}));
+    } catch (error) {
+      setNotice(noticeFor('Could not restart the gateway', error));
+    } finally {
+      setRestarting(false);
+      void refreshStatus();
+    }
+  };
+
+  const toggle = async (what: 'set-heartbeats' | 'set-fallback', enabled: boolean) => {
+    // Shown at once; the state event (or the re-read below) confirms or corrects it.
+    setState((current) => current && (what === 'set-heartbeats' ? { ...current, heartbeatsEnabled: enabled } : { ...current, fallbackEnabled: enabled }));
+    try {
+      await client.call(what, { enabled });
+      setState(await client.call('get-state', {}));
+      void refreshStatus();
+    } catch (error) {
+      setNotice(noticeFor(what === 'set-heartbeats' ? 'Could not change "Send heartbeats"' : 'Could not change "Use CLI fallback"', error));
+      void client.call('get-state', {}).then(setState, () => undefined);
+    }
+  };
+
+  const openLink = async (url: string) => {
+    try {
+      const { opened } = await client.call('open-external', { url });
+      if (!opened) window.open(url, '_blank', 'noopener,noreferrer'); // web mode: the browser opens it
+    } catch (error) {
+      setNotice(noticeFor('Did not open the link', error));
+    }
+  };
+
+  // The open session is listed even before its first message.
+  const listed = sessions.some((s) => s.key === openSession) ? sessions : [...sessions, { key: openSession, updatedAt: now, messageCount: 0, preview: '', thinking: null }];
+  const availability = sendAvailability(connection === 'open' ? state : null);
+  const busy = isBusy(transcript);
+
+  return (
+    <div className="app">
+      <SessionList sessions={listed} openSession={openSession} seen={seen} now={now} onOpen={openSessionByKey} onCreate={createSession} error={sessionsError} />
+      <main className="chat" aria-label={`Session ${openSession}`}>
+        <header className="chat-header">
+          <h1>{openSession}</h1>
+          {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
+        </header>
+        {connection !== 'open' && (
+          <div className="notice notice-warn" role="status">
+            {connection === 'connecting' ? 'Connecting to Tether…' : 'Lost the connection to Tether; reconnecting. If this stays, check that "tether app --web" is still running.'}
+          </div>
+        )}
+        {notice && (
+          <div className="notice notice-error" role="alert">
+            <div>
+              <strong>{notice.what}: </strong>
+              <ErrorText message={notice.message} />
+              <div className="advice">{notice.advice}</div>
+            </div>
+            <button type="button" className="button" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        <Transcript session={openSession} items={transcript.items} hasMore={transcript.hasMore} loadingOlder={loadingOlder} onLoadOlder={loadOlder} onOpenLink={openLink} onRetry={retry} now={now} />
+        <Composer
+          session={openSession}
+          blockedReason={availability.ok ? null : availability.reason}
+          hint={availability.ok && availability.via === 'cli' ? 'The gateway is down: this message will be answered by the one-shot CLI.' : null}
+          busy={busy}
+          onSend={send}
+          onAbort={abort}
+        />
+      </main>
+      {state ? (
+        <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
+      ) : (
+        <aside className="status" aria-label="Gateway status">
+          <h2>Gateway</h2>
+          <p>Connecting…</p>
+        </aside>
+      )}
+    </div>
+  );
+}

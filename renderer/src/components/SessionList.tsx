@@ -1,0 +1,83 @@
+/**
+ * The sessions: key, last message preview, relative time and an unread mark, most
+ * recent first, with a "New session" form. Arrow keys move between sessions.
+ */
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { formatRelativeTime } from '../model/format.js';
+import { isUnread, validateSessionKey, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+
+export interface SessionListProps {
+  sessions: readonly SessionSummary[];
+  openSession: string;
+  seen: SeenCounts;
+  now: number;
+  onOpen: (key: string) => void;
+  onCreate: (key: string) => void;
+  error: string | null;
+}
+
+export function SessionList({ sessions, openSession, seen, now, onOpen, onCreate, error }: SessionListProps) {
+  const [creating, setCreating] = useState(false);
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const key = name.trim();
+    const why = validateSessionKey(key, sessions);
+    if (why) {
+      setProblem(why);
+      return;
+    }
+    onCreate(key);
+    setCreating(false);
+    setName('');
+    setProblem(null);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    const buttons = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('button.session')];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, at + (event.key === 'ArrowDown' ? 1 : -1)))];
+    next?.focus();
+    event.preventDefault();
+  };
+
+  return (
+    <nav className="sessions" aria-label="Sessions">
+      <div className="sessions-header">
+        <h2>Sessions</h2>
+        <button type="button" className="button" onClick={() => setCreating((value) => !value)} aria-expanded={creating}>
+          New session
+        </button>
+      </div>
+      {creating && (
+        <form className="new-session" onSubmit={submit}>
+          <label htmlFor="new-session-name">Session name</label>
+          <input id="new-session-name" value={name} autoFocus onChange={(event) => setName(event.target.value)} placeholder="e.g. research" maxLength={128} aria-invalid={problem ? true : undefined} aria-describedby={problem ? 'new-session-problem' : undefined} />
+          <button type="submit" className="button button-primary">Create</button>
+          {problem && <p id="new-session-problem" className="field-error">{problem}</p>}
+        </form>
+      )}
+      {error && <p className="sessions-error" role="status">{error}</p>}
+      <ul onKeyDown={onKeyDown}>
+        {sessions.map((session) => {
+          const unread = isUnread(session, seen, openSession);
+          return (
+            <li key={session.key}>
+              <button type="button" className={`session${session.key === openSession ? ' is-open' : ''}`} aria-current={session.key === openSession ? 'true' : undefined} onClick={() => onOpen(session.key)} data-session={session.key}>
+                <span className="session-line">
+                  <span className="session-key">{session.key}</span>
+                  {unread && <span className="unread-dot" aria-label="unread" title="New messages" />}
+                  <span className="session-time">{session.messageCount > 0 ? formatRelativeTime(session.updatedAt, now) : 'new'}</span>
+                </span>
+                <span className="session-preview">{session.preview || 'No messages yet'}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The open session's messages in a virtualised list: only the rows in view (plus a
+ * few) are in the DOM, so a 10,000-message session opens and scrolls smoothly.
+ *
+ * It sticks to the bottom while the user is there (streaming text stays in view),
+ * leaves the position alone when they scrolled up, and loads older pages when they
+ * reach the top, keeping the rows they were reading where they were.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
+import type { TranscriptItem } from '../model/transcript.js';
+import { MessageView } from './MessageView.js';
+
+export interface TranscriptProps {
+  session: string;
+  items: readonly TranscriptItem[];
+  hasMore: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  onOpenLink: (url: string) => void;
+  onRetry: (item: TranscriptItem) => void;
+  now: number;
+}
+
+const NEAR_BOTTOM_PX = 48;
+const NEAR_TOP_PX = 400;
+
+export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now }: TranscriptProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const firstKey = useRef<string | undefined>(undefined);
+  const sizeBefore = useRef(0);
+
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 96,
+    overscan: 6,
+    getItemKey: (index) => items[index]!.key,
+  });
+
+  // A new session starts at the bottom.
+  useEffect(() => {
+    atBottom.current = true;
+    firstKey.current = undefined;
+  }, [session]);
+
+  // Older rows were put in front: keep the reader's place by the height they added.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const first = items[0]?.key;
+    const total = virtualizer.getTotalSize();
+    if (el && firstKey.current !== undefined && first !== firstKey.current && !atBottom.current) {
+      el.scrollTop += total - sizeBefore.current;
+    }
+    firstKey.current = first;
+    sizeBefore.current = total;
+  });
+
+  // Follow new text while at the bottom.
+  const lastText = items.at(-1)?.text;
+  useLayoutEffect(() => {
+    if (atBottom.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
+  }, [items.length, lastText, virtualizer]);
+
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return; // unmounted
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (el.scrollTop < NEAR_TOP_PX && hasMore && !loadingOlder) onLoadOlder();
+  }, [hasMore, loadingOlder, onLoadOlder]);
+
+  return (
+    <div className="transcript" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label={`Messages in ${session}`} aria-live="polite" data-testid="transcript">
+      {hasMore && <div className="transcript-older">{loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
+      {items.length === 0 && <div className="transcript-empty">No messages in “{session}” yet. Type below to start.</div>}
+      <div className="transcript-rows" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const item = items[row.index]!;
+          return (
+            <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="transcript-row" style={{ transform: `translateY(${row.start}px)` }}>
+              <MessageView item={item} now={now} onOpenLink={onOpenLink} onRetry={onRetry} />
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Words and numbers for the window: relative times, durations, byte-free status
+ * lines, and the colour and words of each gateway state.
+ */
+import type { BridgeResult } from '../../../main/bridge.js';
+
+type CompanionState = BridgeResult<'get-state'>;
+export type GatewayState = CompanionState['gateway']['state'];
+
+/** `just now`, `5 min ago`, `3 h ago`, `yesterday`, `4 days ago`, then the date. */
+export function formatRelativeTime(ts: number, now: number): string {
+  const seconds = Math.round((now - ts) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days === 1) return 'yesterday';
+  if (days < 7) return `${days} days ago`;
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+/** A clock time for message timestamps (`14:05`), with the date when not today. */
+export function formatTimestamp(ts: number, now: number): string {
+  const date = new Date(ts);
+  const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  const today = new Date(now);
+  const sameDay = date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth() && date.getDate() === today.getDate();
+  return sameDay ? time : `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')} ${time}`;
+}
+
+/** `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/** The tone (colour) of a state: good, busy, bad or idle. */
+export type Tone = 'ok' | 'busy' | 'bad' | 'idle';
+
+/** The colour and the words the status panel shows for a state. */
+export function describeState(state: CompanionState, now: number): { tone: Tone; label: string; detail: string } {
+  const { gateway } = state;
+  switch (gateway.state) {
+    case 'running':
+      return gateway.stopping
+        ? { tone: 'busy', label: 'Stopping', detail: gateway.reason }
+        : { tone: 'ok', label: 'Running', detail: gateway.pid !== null ? `Gateway pid ${gateway.pid} is ready.` : gateway.reason };
+    case 'starting':
+      return { tone: 'busy', label: 'Starting', detail: gateway.reason };
+    case 'restarting': {
+      const inMs = gateway.retryAt !== null ? Math.max(0, gateway.retryAt - now) : null;
+      return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${firstLine(gateway.reason)}` : firstLine(gateway.reason) };
+    }
+    case 'failed':
+      return { tone: 'bad', label: 'Failed', detail: /restart/iu.test(gateway.reason) ? firstLine(gateway.reason) : `${firstLine(gateway.reason)} Use Restart when the cause is fixed.` };
+    case 'stopped':
+      return { tone: 'idle', label: 'Stopped', detail: firstLine(gateway.reason) };
+  }
+}
+
+/** Whether a send can go anywhere now, and why not. */
+export function sendAvailability(state: CompanionState | null): { ok: true; via: 'gateway' | 'cli' } | { ok: false; reason: string } {
+  if (state === null) return { ok: false, reason: 'Connecting to Tether…' };
+  const { gateway } = state;
+  if (gateway.state === 'running' && !gateway.stopping) return { ok: true, via: 'gateway' };
+  if (state.fallbackEnabled) return { ok: true, via: 'cli' };
+  const fallback = 'Turn on "Use CLI fallback" in the status panel';
+  switch (gateway.state) {
+    case 'failed':
+      return { ok: false, reason: `The gateway has failed and "Use CLI fallback" is off. ${fallback}, or fix the cause and press Restart gateway.` };
+    case 'stopped':
+      return { ok: false, reason: `The gateway is stopped and "Use CLI fallback" is off. ${fallback}, or press Restart gateway.` };
+    default:
+      return { ok: false, reason: `The gateway is ${gateway.state === 'running' ? 'stopping' : gateway.state} and "Use CLI fallback" is off. ${fallback}, or wait a moment.` };
+  }
+}
+
+/** `1 message`, `2 messages`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
+}
+
+/** What to do about a failed call, by its code. */
+export function adviceFor(code: string): string {
+  switch (code) {
+    case 'gateway_unavailable':
+      return 'The gateway is not running. Wait for it to restart, use Restart in the status panel, or turn on "Use CLI fallback".';
+    case 'gateway_exited':
+      return 'The gateway stopped while working on this. It restarts by itself; send again if you still want a reply.';
+    case 'timeout':
+      return 'The gateway did not answer in time. Check the status panel and its recent output, then try again.';
+    case 'fallback_failed':
+      return 'The one-shot CLI could not answer either. Check the gateway command in the settings and the recent output in the status panel.';
+    case 'disconnected':
+      return 'The window lost its connection to Tether. It reconnects by itself; if it does not, restart "tether app".';
+    case 'invalid_request':
+      return 'Tether refused the request as written; check what you typed.';
+    case 'closed':
+      return 'Tether is shutting down. Start it again to continue.';
+    default:
+      return 'See the status panel for the gateway\'s recent output.';
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

@@ -1,0 +1,33 @@
+/**
+ * A 10,000-message session opens at its end, keeps only the rows in view in the
+ * page (virtualised), and loads older pages as the user scrolls up.
+ */
+import { expect, expectGatewayState, test } from './fixtures.js';
+import { writeLongSession } from './long-session.js';
+
+test('a 10,000-message session opens at the end, virtualised, and pages in older messages', async ({ app, openApp, shot }) => {
+  writeLongSession(app.dataDir, 'long', 10_000);
+  const page = await openApp();
+  await expectGatewayState(page, 'running');
+  await page.locator('button.session[data-session="long"]').click();
+  await expect(page.locator('.chat-header .chat-count')).toHaveText('10,000 messages');
+  await expect(page.locator('article.message').last()).toContainText('answer 9999');
+  const rows = await page.locator('.transcript-row').count();
+  expect(rows).toBeGreaterThan(3);
+  expect(rows).toBeLessThan(60);
+  await shot('08-long-session');
+
+  // Scroll to the top again and again: older pages arrive until the first message is reached.
+  const transcript = page.getByTestId('transcript');
+  const first = page.locator('article.message').first();
+  for (let pages = 0; pages < 40 && !(await first.innerText()).includes('Question 0:'); pages++) {
+    const before = await first.innerText();
+    await transcript.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(async () => {
+      await transcript.evaluate((el) => el.scrollTo({ top: 0 }));
+      expect(await first.innerText()).not.toBe(before);
+    }).toPass({ timeout: 10_000, intervals: [50] });
+  }
+  await expect(first).toContainText('Question 0:');
+  expect(await page.locator('.transcript-row').count()).toBeLessThan(60);
+});

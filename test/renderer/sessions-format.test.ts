@@ -1,0 +1,81 @@
+/**
+ * Sessions list and status words: merging updates, unread marks, new-session
+ * names, relative times, durations, state tones, and when a send can go.
+ */
+import { describe, expect, it } from 'vitest';
+import { adviceFor, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
+import { applySessionUpdate, isUnread, seedSeen, validateSessionKey, type SessionSummary } from '../../renderer/src/model/sessions.js';
+import { STATE_NOW, stateWith } from '../helpers/companion-state.js';
+
+const session = (key: string, updatedAt: number, messageCount: number): SessionSummary => ({ key, updatedAt, messageCount, preview: `${key} preview`, thinking: null });
+
+describe('sessions', () => {
+  it('moves an updated session to the top and adds new ones', () => {
+    const list = [session('a', 30, 2), session('b', 20, 4)];
+    expect(applySessionUpdate(list, { session: 'b', updatedAt: 40, messageCount: 6, preview: 'new' }).map((s) => [s.key, s.messageCount, s.preview])).toEqual([
+      ['b', 6, 'new'],
+      ['a', 2, 'a preview'],
+    ]);
+    expect(applySessionUpdate(list, { session: 'c', updatedAt: 10, messageCount: 1, preview: 'x' }).map((s) => s.key)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('marks sessions with unseen messages, never the open one, and seeds what is there on first load', () => {
+    const list = [session('a', 1, 4), session('b', 1, 2)];
+    const seen = seedSeen(list, { b: 1 });
+    expect(seen).toEqual({ a: 4, b: 1 });
+    expect(isUnread(list[0]!, seen, null)).toBe(false);
+    expect(isUnread(list[1]!, seen, null)).toBe(true);
+    expect(isUnread(list[1]!, seen, 'b')).toBe(false);
+  });
+
+  it('checks new session names the way the gateway does', () => {
+    expect(validateSessionKey('research', [])).toBeNull();
+    expect(validateSessionKey('  ', [])).toContain('Type a name');
+    expect(validateSessionKey('a/b', [])).toContain('"/"');
+    expect(validateSessionKey('x'.repeat(129), [])).toContain('128');
+    expect(validateSessionKey('a', [session('a', 1, 1)])).toContain('exists already');
+  });
+});
+
+describe('format', () => {
+  it('says how long ago, in words', () => {
+    const now = 10 * 86_400_000;
+    expect(formatRelativeTime(now - 10_000, now)).toBe('just now');
+    expect(formatRelativeTime(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(formatRelativeTime(now - 3 * 3_600_000, now)).toBe('3 h ago');
+    expect(formatRelativeTime(now - 86_400_000, now)).toBe('yesterday');
+    expect(formatRelativeTime(now - 3 * 86_400_000, now)).toBe('3 days ago');
+    expect(formatRelativeTime(0, now)).toBe('1970-01-01');
+  });
+
+  it('formats durations and counts', () => {
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(12 * 60_000)).toBe('12 min');
+    expect(formatDuration((3 * 60 + 5) * 60_000)).toBe('3 h 5 min');
+    expect(formatDuration(52 * 3_600_000)).toBe('2 d 4 h');
+    expect(plural(1, 'message')).toBe('1 message');
+    expect(plural(10_000, 'message')).toBe('10,000 messages');
+  });
+
+  it('gives each state a tone and words', () => {
+    expect(describeState(stateWith({}), STATE_NOW)).toMatchObject({ tone: 'ok', label: 'Running' });
+    expect(describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 400, reason: 'crashed' }), STATE_NOW)).toMatchObject({ tone: 'busy', label: 'Restarting', detail: expect.stringContaining('Next try in 1 s') });
+    expect(describeState(stateWith({ state: 'failed', reason: 'it crashed 5 times' }), STATE_NOW)).toMatchObject({ tone: 'bad', detail: expect.stringContaining('Use Restart') });
+    expect(describeState(stateWith({ state: 'stopped', reason: 'shut down' }), STATE_NOW)).toMatchObject({ tone: 'idle' });
+  });
+
+  it('says whether a send can go, by which path, and why not', () => {
+    expect(sendAvailability(stateWith({}))).toEqual({ ok: true, via: 'gateway' });
+    expect(sendAvailability(stateWith({ state: 'failed' }, { fallbackEnabled: true }))).toEqual({ ok: true, via: 'cli' });
+    expect(sendAvailability(stateWith({ state: 'failed' }, { fallbackEnabled: false }))).toMatchObject({ ok: false, reason: expect.stringContaining('Use CLI fallback') });
+    expect(sendAvailability(stateWith({ state: 'restarting' }, { fallbackEnabled: false }))).toMatchObject({ ok: false, reason: expect.stringContaining('restarting') });
+    expect(sendAvailability(stateWith({ stopping: true }, { fallbackEnabled: false }))).toMatchObject({ ok: false, reason: expect.stringContaining('stopping') });
+    expect(sendAvailability(null)).toMatchObject({ ok: false });
+  });
+
+  it('has advice for every code a call can fail with', () => {
+    for (const code of ['gateway_unavailable', 'gateway_exited', 'timeout', 'fallback_failed', 'disconnected', 'invalid_request', 'closed', 'internal']) {
+      expect(adviceFor(code).length).toBeGreaterThan(20);
+    }
+  });
+});
