@@ -17,6 +17,7 @@ import { measureSendVsCli } from './send-vs-cli.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
+import { measureWebUi } from './web-ui.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
   { name: 'status round trip', measure: measureStatusRoundTrip },
@@ -27,6 +28,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'crash recovery', measure: measureCrashRecovery },
   { name: 'fail fast', measure: measureFailFast },
   { name: 'streaming overhead', measure: measureStreamOverhead },
+  { name: 'web UI', measure: measureWebUi },
 ];
 
 async function main(): Promise<number> {

@@ -21,22 +21,28 @@ export const APP_START_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 /**
  * The renderer's Content Security Policy: its own scripts and styles only (no
  * inline script, no eval, no inline style), images also as `data:`, no plugins, no
- * frames, no forms, no connections anywhere but its own origin. The bridge reaches
- * main through the preload, not the network.
+ * frames, no forms, no connections anywhere but its own origin and `connectTo`.
+ * One policy for both hosts of the renderer: the Electron window (whose bridge is
+ * the preload, so it connects nowhere) and the web mode (which adds its WebSocket).
  */
-export const RENDERER_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export function rendererCsp(connectTo: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...connectTo].join(' '),
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** The policy of the Electron window's pages (`app://tether/`). */
+export const RENDERER_CSP = rendererCsp();
 
 /**
  * True when `url` is a page of the app's own origin (`app://tether/...`).

@@ -56,7 +56,7 @@ export class BridgeService {
     try {
       return { ok: true, value: await this.run(channel, parsed.value) };
     } catch (error) {
-      if (isCompanionError(error)) return { ok: false, error: error.toJSON() };
+      if (isCompanionError(error)) return { ok: false, error: bridgeErrorOf(error) };
       this.logger.error(`bridge ${channel}: unexpected failure (a bug): ${(error as Error)?.stack ?? String(error)}`);
       return refuse('internal', `${channel} failed unexpectedly: ${(error as Error)?.message ?? String(error)}; see the app log`);
     }
@@ -135,4 +135,10 @@ export function parseBridgeArgs<C extends BridgeChannel>(
 
 function refuse(code: BridgeErrorData['code'], message: string): { ok: false; error: BridgeErrorData } {
   return { ok: false, error: { code, message } };
+}
+
+/** A companion error as the contract carries it: facts for the status view under `details`, only when there are some. */
+function bridgeErrorOf(error: CompanionError): BridgeErrorData {
+  const hasDetails = Object.keys(error.details).length > 0;
+  return { code: error.code, message: error.message, ...(hasDetails ? { details: { ...error.details } } : {}) };
 }

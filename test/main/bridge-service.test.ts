@@ -70,6 +70,18 @@ describe('BridgeService', () => {
     expect(!reply.ok && reply.error.message).toContain('Use CLI fallback');
   });
 
+  it('carries the facts of a gateway refusal under details, as the contract says', async () => {
+    const { companion } = makeCompanion();
+    await companion.start();
+    await waitForRunning(companion);
+    const { service } = serviceFor(companion);
+    const reply = await service.handle('get-history', { session: 'never-used' });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'gateway_error', message: expect.stringContaining('never-used'), details: { wireCode: 'not_found' } },
+    });
+  });
+
   it('refuses an unknown channel and names the known ones', async () => {
     const { companion } = makeCompanion();
     const { service } = serviceFor(companion);

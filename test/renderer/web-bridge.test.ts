@@ -97,12 +97,12 @@ describe('createWebBridge', () => {
 });
 
 describe('wrapBridge', () => {
-  it('returns values and throws the code (with flattened details) for refusals', async () => {
+  it('returns values and throws the code (with its details) for refusals', async () => {
     const client = wrapBridge({
       invoke: async (channel) =>
         (channel === 'app-info'
           ? { ok: true, value: { mode: 'electron', version: '1', platform: 'linux' } }
-          : { ok: false, error: { code: 'gateway_error', message: 'no session', wireCode: 'not_found' } }) as never,
+          : { ok: false, error: { code: 'gateway_error', message: 'no session', details: { wireCode: 'not_found' } } }) as never,
       on: () => () => undefined,
     });
     expect(await client.call('app-info', {})).toMatchObject({ mode: 'electron' });

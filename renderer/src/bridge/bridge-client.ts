@@ -24,10 +24,7 @@ export class BridgeCallError extends Error {
   constructor(readonly channel: BridgeChannel, error: BridgeErrorData) {
     super(error.message);
     this.code = error.code;
-    // BridgeService sends a companion error's details flattened beside code and message
-    // (CompanionError.toJSON); accept both shapes.
-    const flat = error as BridgeErrorData & NonNullable<BridgeErrorData['details']>;
-    this.details = error.details ?? (flat.wireCode !== undefined || flat.exit !== undefined || flat.stderrTail !== undefined ? { ...(flat.wireCode !== undefined ? { wireCode: flat.wireCode } : {}), ...(flat.exit !== undefined ? { exit: flat.exit } : {}), ...(flat.stderrTail !== undefined ? { stderrTail: flat.stderrTail } : {}) } : undefined);
+    this.details = error.details;
   }
 }
 
