@@ -17,10 +17,13 @@ test('a 10,000-message session opens at the end, virtualised, and pages in older
   expect(rows).toBeLessThan(60);
   await shot('08-long-session');
 
-  // Scroll to the top again and again: older pages arrive until the first message is reached.
+  // Scroll to the top again and again: older pages arrive until the first message is
+  // reached. A scroll may only move the virtualised window within what is loaded, so
+  // the number of scrolls is not the number of pages (20): allow many, on a loaded machine.
+  test.setTimeout(180_000);
   const transcript = page.getByTestId('transcript');
   const first = page.locator('article.message').first();
-  for (let pages = 0; pages < 40 && !(await first.innerText()).includes('Question 0:'); pages++) {
+  for (let scrolls = 0; scrolls < 400 && !(await first.innerText()).includes('Question 0:'); scrolls++) {
     const before = await first.innerText();
     await transcript.evaluate((el) => el.scrollTo({ top: 0 }));
     await expect(async () => {

@@ -3,7 +3,7 @@
  * names, relative times, durations, state tones, and when a send can go.
  */
 import { describe, expect, it } from 'vitest';
-import { adviceFor, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
+import { adviceFor, asSentence, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
 import { applySessionUpdate, isUnread, seedSeen, validateSessionKey, type SessionSummary } from '../../renderer/src/model/sessions.js';
 import { STATE_NOW, stateWith } from '../helpers/companion-state.js';
 
@@ -61,7 +61,13 @@ describe('format', () => {
     expect(describeState(stateWith({}), STATE_NOW)).toMatchObject({ tone: 'ok', label: 'Running' });
     expect(describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 400, reason: 'crashed' }), STATE_NOW)).toMatchObject({ tone: 'busy', label: 'Restarting', detail: expect.stringContaining('Next try in 1 s') });
     expect(describeState(stateWith({ state: 'failed', reason: 'it crashed 5 times' }), STATE_NOW)).toMatchObject({ tone: 'bad', detail: expect.stringContaining('Use Restart') });
-    expect(describeState(stateWith({ state: 'stopped', reason: 'shut down' }), STATE_NOW)).toMatchObject({ tone: 'idle' });
+    expect(describeState(stateWith({ state: 'stopped', reason: 'shut down' }), STATE_NOW)).toMatchObject({ tone: 'idle', detail: 'Shut down.' });
+  });
+
+  it('shows the supervisor\'s log-style reasons as sentences', () => {
+    expect(asSentence('gateway pid 7 exited (exit code 3)')).toBe('Gateway pid 7 exited (exit code 3).');
+    expect(asSentence('Already a sentence.')).toBe('Already a sentence.');
+    expect(asSentence('  ')).toBe('');
   });
 
   it('says whether a send can go, by which path, and why not', () => {

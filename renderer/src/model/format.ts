@@ -47,21 +47,22 @@ export type Tone = 'ok' | 'busy' | 'bad' | 'idle';
 /** The colour and the words the status panel shows for a state. */
 export function describeState(state: CompanionState, now: number): { tone: Tone; label: string; detail: string } {
   const { gateway } = state;
+  const reason = asSentence(firstLine(gateway.reason));
   switch (gateway.state) {
     case 'running':
       return gateway.stopping
-        ? { tone: 'busy', label: 'Stopping', detail: gateway.reason }
-        : { tone: 'ok', label: 'Running', detail: gateway.pid !== null ? `Gateway pid ${gateway.pid} is ready.` : gateway.reason };
+        ? { tone: 'busy', label: 'Stopping', detail: reason }
+        : { tone: 'ok', label: 'Running', detail: gateway.pid !== null ? `Gateway pid ${gateway.pid} is ready.` : reason };
     case 'starting':
-      return { tone: 'busy', label: 'Starting', detail: gateway.reason };
+      return { tone: 'busy', label: 'Starting', detail: reason };
     case 'restarting': {
       const inMs = gateway.retryAt !== null ? Math.max(0, gateway.retryAt - now) : null;
-      return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${firstLine(gateway.reason)}` : firstLine(gateway.reason) };
+      return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${reason}` : reason };
     }
     case 'failed':
-      return { tone: 'bad', label: 'Failed', detail: /restart/iu.test(gateway.reason) ? firstLine(gateway.reason) : `${firstLine(gateway.reason)} Use Restart when the cause is fixed.` };
+      return { tone: 'bad', label: 'Failed', detail: /restart/iu.test(gateway.reason) ? reason : `${reason} Use Restart when the cause is fixed.` };
     case 'stopped':
-      return { tone: 'idle', label: 'Stopped', detail: firstLine(gateway.reason) };
+      return { tone: 'idle', label: 'Stopped', detail: reason };
   }
 }
 
@@ -107,6 +108,14 @@ export function adviceFor(code: string): string {
     default:
       return 'See the status panel for the gateway\'s recent output.';
   }
+}
+
+/** The supervisor's reasons are log phrases ("gateway pid 7 exited"); the panel shows them as sentences. */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return trimmed;
+  const capital = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?…:]$/u.test(capital) ? capital : `${capital}.`;
 }
 
 function firstLine(text: string): string {
