@@ -165,11 +165,11 @@ test('thinking level and delivery go with the send: the reply lands in the outbo
   await page.getByLabel('Thinking').selectOption('high');
   await page.getByLabel('Deliver').check();
   await page.getByLabel('Message to main').fill('deliver this');
-  await expect(page.locator('#composer-reason')).toContainText('Type where to deliver');
-  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeDisabled();
+  await expect(page.locator('#composer-reason')).toContainText('default delivery target');
   await page.getByLabel('to', { exact: true }).fill('+15551234567');
   await page.getByLabel('Message to main').press('Enter');
   await expect(page.locator('article.message-assistant .markdown')).toHaveText('echo: deliver this');
+  await expect(page.locator('article.message-assistant .message-notes')).toHaveText('Delivered');
 
   const outbox = join(app.dataDir, 'outbox.jsonl');
   await expect.poll(() => existsSync(outbox)).toBe(true);
@@ -177,4 +177,10 @@ test('thinking level and delivery go with the send: the reply lands in the outbo
   expect(delivered).toEqual([expect.objectContaining({ to: '+15551234567', text: 'echo: deliver this', session: 'main' })]);
   const { sessions } = await bridge.call('list-sessions', {});
   expect(sessions.find((session) => session.key === 'main')?.thinking).toBe('high');
+
+  // Without a "to" and no default target configured, the gateway refuses and the message says why.
+  await page.getByLabel('to', { exact: true }).fill('');
+  await page.getByLabel('Message to main').fill('deliver where?');
+  await page.getByLabel('Message to main').press('Enter');
+  await expect(page.locator('article.message.is-failed .message-error')).toContainText('needs a "to" target');
 });

@@ -3,7 +3,7 @@
  * ones dropped), final replies, CLI and heartbeat paths, aborts and failures.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyTranscript, isBusy, replyPath, transcriptReducer, type TranscriptAction, type TranscriptState } from '../../renderer/src/model/transcript.js';
+import { emptyTranscript, isBusy, replyNotes, replyPath, transcriptReducer, type TranscriptAction, type TranscriptState } from '../../renderer/src/model/transcript.js';
 
 const run = (actions: TranscriptAction[], start: TranscriptState = emptyTranscript('main')) => actions.reduce(transcriptReducer, start);
 const message = (index: number, role: 'user' | 'assistant', text: string, extra: Record<string, unknown> = {}) => ({ index, role, text, ts: 1000 + index, runId: `r${Math.floor(index / 2)}`, ...extra });
@@ -47,6 +47,24 @@ describe('transcriptReducer', () => {
     ]);
     expect(state.items[1]).toMatchObject({ role: 'assistant', text: 'echo: while down', source: 'cli' });
     expect(replyPath(state.items[1]!)).toBe('cli');
+  });
+
+  it('notes under a reply which model answered after others failed, and how delivery went', () => {
+    const meta = {
+      session: 'main', runId: 'F', provider: 'openai', model: 'backup', durationMs: 40, delivered: false, deliveryError: 'webhook answered 503',
+      failures: [{ provider: 'openai', model: 'primary', error: 'connection refused' }],
+    };
+    const state = run([
+      { type: 'sent', session: 'main', key: 'local-1', text: 'hi', ts: 1 },
+      { type: 'send-result', session: 'main', key: 'local-1', ts: 2, result: { via: 'gateway', payload: { payloads: [{ text: 'hello' }], meta } } },
+    ]);
+    expect(state.items[1]!.notes).toEqual([
+      { tone: 'warn', text: 'openai/primary failed: connection refused' },
+      { tone: 'info', text: 'Answered by openai/backup' },
+      { tone: 'warn', text: 'Not delivered: webhook answered 503 (the reply is kept here)' },
+    ]);
+    expect(replyNotes({ session: 'main', runId: 'G', provider: 'echo', model: 'echo', durationMs: 1, delivered: true })).toEqual([{ tone: 'info', text: 'Delivered' }]);
+    expect(replyNotes({ session: 'main', runId: 'H', provider: 'echo', model: 'echo', durationMs: 1 })).toEqual([]);
   });
 
   it('keeps an aborted reply with its partial text', () => {

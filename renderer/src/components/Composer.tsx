@@ -27,14 +27,16 @@ export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }
   const [thinking, setThinking] = useState<ThinkingLevel | ''>('');
   const [deliver, setDeliver] = useState(false);
   const [to, setTo] = useState('');
-  const needsTarget = deliver && to.trim() === '';
-  const reason = blockedReason ?? (busy ? 'A reply is on its way; wait for it or press Abort.' : needsTarget ? 'Type where to deliver the reply, or turn Deliver off.' : null);
+  const reason = blockedReason ?? (busy ? 'A reply is on its way; wait for it or press Abort.' : null);
+  // An empty `to` is allowed: the gateway then delivers to its configured default
+  // target, or refuses the send naming the missing `to` (shown on the message).
+  const deliverHint = deliver && to.trim() === '' ? 'No "to": the reply goes to the default delivery target in the gateway config.' : null;
   const canSend = reason === null && text.trim() !== '';
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (!canSend) return; // the reason is on screen
-    onSend({ text, ...(thinking ? { thinking } : {}), ...(deliver ? { deliver: true, to: to.trim() } : {}) });
+    onSend({ text, ...(thinking ? { thinking } : {}), ...(deliver ? { deliver: true, ...(to.trim() !== '' ? { to: to.trim() } : {}) } : {}) });
     setText('');
   };
 
@@ -78,7 +80,7 @@ export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }
         {deliver && (
           <label>
             to
-            <input className="deliver-to" value={to} onChange={(event) => setTo(event.target.value)} placeholder="+15551234567" maxLength={512} />
+            <input className="deliver-to" value={to} onChange={(event) => setTo(event.target.value)} placeholder="default target" maxLength={512} />
           </label>
         )}
         <span className="spacer" />
@@ -92,7 +94,7 @@ export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }
         </button>
       </div>
       <p id="composer-reason" className={`composer-reason${blockedReason ? ' is-blocked' : ''}`} role="status">
-        {reason ?? hint ?? ''}
+        {reason ?? deliverHint ?? hint ?? ''}
       </p>
     </form>
   );

@@ -37,6 +37,15 @@ export const MessageView = memo(function MessageView({ item, now, onOpenLink, on
         {item.pending && <span className="badge badge-pending">sending…</span>}
       </header>
       {item.role === 'assistant' ? <Markdown text={item.text} onOpenLink={onOpenLink} /> : <p className="message-plain">{item.text}</p>}
+      {item.notes && item.notes.length > 0 && (
+        <ul className="message-notes">
+          {item.notes.map((note, i) => (
+            <li key={i} className={`note note-${note.tone}`}>
+              {note.text}
+            </li>
+          ))}
+        </ul>
+      )}
       {item.error && (
         <div className="message-error" role="alert">
           <strong>{item.error.code === 'gateway_exited' || item.error.code === 'timeout' ? 'No reply: ' : 'Not sent: '}</strong>

@@ -37,6 +37,29 @@ export interface TranscriptItem {
   index?: number | undefined;
   /** Highest delta seq applied (streaming only). */
   lastSeq?: number;
+  /** What the send's answer said beyond the text: which model answered after which failed, how delivery went. */
+  notes?: ReplyNote[] | undefined;
+}
+
+/** One line under a reply, from its send's `meta`; `warn` for what went wrong but lost nothing. */
+export interface ReplyNote {
+  tone: 'info' | 'warn';
+  text: string;
+}
+
+/**
+ * The notes a send's `meta` calls for: the model that answered when the fallback chain
+ * had to skip others (and why they failed), and whether the reply was delivered.
+ */
+export function replyNotes(meta: SendResult['payload']['meta']): ReplyNote[] {
+  const notes: ReplyNote[] = [];
+  for (const failure of meta.failures ?? []) {
+    notes.push({ tone: 'warn', text: `${failure.provider}/${failure.model} failed: ${failure.error}` });
+  }
+  if ((meta.failures ?? []).length > 0) notes.push({ tone: 'info', text: `Answered by ${meta.provider}/${meta.model}` });
+  if (meta.delivered === true) notes.push({ tone: 'info', text: 'Delivered' });
+  if (meta.deliveryError !== undefined) notes.push({ tone: 'warn', text: `Not delivered: ${meta.deliveryError} (the reply is kept here)` });
+  return notes;
 }
 
 export interface TranscriptState {
@@ -154,12 +177,14 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       let items = state.items.map((item) => (item.key === action.key ? { ...item, pending: false, runId, source: via === 'cli' ? ('cli' as const) : ('rpc' as const) } : item));
       const text = payload.payloads[0]?.text ?? '';
       const source = via === 'cli' ? ('cli' as const) : ('rpc' as const);
+      const notes = replyNotes(payload.meta);
+      const extra = { ...(payload.meta.aborted ? { aborted: true } : {}), ...(notes.length > 0 ? { notes } : {}) };
       const at = findReply(items, runId);
       if (at === -1) {
-        items = [...items, { key: `r${runId}`, role: 'assistant', text, ts: action.ts, runId, source, ...(payload.meta.aborted ? { aborted: true } : {}) }];
+        items = [...items, { key: `r${runId}`, role: 'assistant', text, ts: action.ts, runId, source, ...extra }];
       } else {
         const current = items[at]!;
-        items = items.map((item, i) => (i === at ? { ...current, text, streaming: false, source: current.source === 'heartbeat' ? current.source : source, ...(payload.meta.aborted ? { aborted: true } : {}) } : item));
+        items = items.map((item, i) => (i === at ? { ...current, text, streaming: false, source: current.source === 'heartbeat' ? current.source : source, ...extra } : item));
       }
       return { ...state, items };
     }
