@@ -9,7 +9,8 @@
  * tested without Electron; the adapter registers it with `protocol.handle`.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { contentTypeOf } from './content-types.js';
 
 /** The custom scheme the renderer is served from. */
 export const APP_SCHEME = 'app';
@@ -60,26 +61,6 @@ export function isAppUrl(url: string | undefined | null): boolean {
   }
   return parsed.protocol === `${APP_SCHEME}:` && parsed.hostname === APP_HOST && parsed.port === '' && parsed.username === '' && parsed.password === '';
 }
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Where the handler serves from, and what it reports a refused request to. */
 export interface AppFileHandlerOptions {
@@ -133,10 +114,6 @@ export function resolveAppPath(root: string, pathname: string): string | null {
   const inside = relative(root, file);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) return null;
   return file;
-}
-
-function contentTypeOf(file: string): string {
-  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
 function baseHeaders(contentType: string): Record<string, string> {

@@ -6,21 +6,9 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { rendererCsp } from '../app-protocol.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
+import { contentTypeOf } from '../content-types.js';
 
 /** The Content-Security-Policy of every page this server sends: the renderer's own, plus its bridge socket. */
 export function contentSecurityPolicy(port: number): string {
@@ -64,7 +52,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
 
 /** Streams a file with its type; the index page is never cached (it changes with each build). */
 export function sendFile(response: ServerResponse, file: string, headers: Record<string, string>): void {
-  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentTypeOf(file);
   const isIndex = file.endsWith('index.html');
   response.writeHead(200, {
     ...headers,

@@ -13,6 +13,7 @@ import { createCommandProvider, fillArgv, readJsonPath } from '../../../rpc-host
 import { ProviderFailure, type ProviderRequest } from '../../../rpc-host/providers/provider.js';
 import { REPO_ROOT } from '../../helpers/rpc-child.js';
 import { isRunning } from '../../helpers/processes.js';
+import { providerRequest } from '../../helpers/provider-request.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,19 +25,7 @@ function command(argv: string[], overrides: Partial<ResolvedCommandEntry> = {}) 
 }
 
 function request(prompt: string, overrides: Partial<ProviderRequest> = {}) {
-  const deltas: string[] = [];
-  const req: ProviderRequest = {
-    session: 'main',
-    prompt,
-    loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
-    model: 'default',
-    thinking: undefined,
-    source: 'rpc',
-    signal: new AbortController().signal,
-    onDelta: (text) => deltas.push(text),
-    ...overrides,
-  };
-  return { req, deltas };
+  return providerRequest({ prompt, ...overrides });
 }
 
 async function failure(promise: Promise<unknown>): Promise<ProviderFailure> {

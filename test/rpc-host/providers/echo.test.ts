@@ -7,21 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEchoProvider, echoChunks, echoReplyText } from '../../../rpc-host/providers/echo.js';
 import type { ProviderRequest } from '../../../rpc-host/providers/provider.js';
+import { providerRequest } from '../../helpers/provider-request.js';
 
 function request(prompt: string, overrides: Partial<ProviderRequest> = {}) {
-  const deltas: string[] = [];
-  const req: ProviderRequest = {
-    session: 'main',
-    prompt,
-    loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
-    model: 'echo',
-    thinking: undefined,
-    source: 'rpc',
-    signal: new AbortController().signal,
-    onDelta: (text) => deltas.push(text),
-    ...overrides,
-  };
-  return { req, deltas };
+  return providerRequest({ prompt, model: 'echo', ...overrides });
 }
 
 /** True when the string has no unpaired surrogate (what String#isWellFormed checks; in `u` mode a pair is one code point). */

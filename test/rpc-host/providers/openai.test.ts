@@ -11,6 +11,7 @@ import { ProviderFailure, type ProviderRequest } from '../../../rpc-host/provide
 import type { SessionContext } from '../../../rpc-host/core/session-store.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../helpers/fake-openai-server.js';
 import { closedPort } from '../../helpers/webhook-receiver.js';
+import { providerRequest } from '../../helpers/provider-request.js';
 
 const KEY = 'sk-test-7c1e9a0b5d3f4e2a8b6c0d1e';
 let server: FakeOpenAiServer;
@@ -28,21 +29,8 @@ function entry(overrides: Partial<ResolvedOpenAiEntry> = {}): ResolvedOpenAiEntr
   return { type: 'openai', baseUrl: server.baseUrl, model: 'fake-model', apiKey: KEY, headers: {}, ...overrides };
 }
 
-function request(overrides: Partial<ProviderRequest> & { context?: SessionContext } = {}) {
-  const deltas: string[] = [];
-  const { context, ...rest } = overrides;
-  const req: ProviderRequest = {
-    session: 'main',
-    prompt: 'hi',
-    loadContext: () => context ?? { summary: undefined, messages: [], firstIndex: 0, total: 0 },
-    model: 'fake-model',
-    thinking: undefined,
-    source: 'rpc',
-    signal: new AbortController().signal,
-    onDelta: (text) => deltas.push(text),
-    ...rest,
-  };
-  return { req, deltas };
+function request(overrides: Parameters<typeof providerRequest>[0] = {}) {
+  return providerRequest({ model: 'fake-model', ...overrides });
 }
 
 async function failure(promise: Promise<unknown>): Promise<ProviderFailure> {

@@ -1,0 +1,23 @@
+/**
+ * A provider request for provider unit tests: an empty session context, no
+ * thinking, a live abort signal, and the streamed deltas collected in order.
+ */
+import type { SessionContext } from '../../rpc-host/core/session-store.js';
+import type { ProviderRequest } from '../../rpc-host/providers/provider.js';
+
+export function providerRequest(overrides: Partial<ProviderRequest> & { context?: SessionContext } = {}): { req: ProviderRequest; deltas: string[] } {
+  const deltas: string[] = [];
+  const { context, ...rest } = overrides;
+  const req: ProviderRequest = {
+    session: 'main',
+    prompt: 'hi',
+    loadContext: () => context ?? { summary: undefined, messages: [], firstIndex: 0, total: 0 },
+    model: 'default',
+    thinking: undefined,
+    source: 'rpc',
+    signal: new AbortController().signal,
+    onDelta: (text) => deltas.push(text),
+    ...rest,
+  };
+  return { req, deltas };
+}
