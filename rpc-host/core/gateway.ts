@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ProtocolError, isProtocolError } from '../protocol/errors.js';
+import { ProtocolError } from '../protocol/errors.js';
 import {
   DEFAULT_SESSION,
   PROTOCOL_VERSION,
@@ -33,9 +33,10 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
 import { ConfigError, type GatewayConfig } from './config.js';
+import { HeartbeatRunner } from './heartbeat-runner.js';
 import { HeartbeatTimer } from './heartbeats.js';
 import { RunQueue, type Run } from './run-queue.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore, sessionUpdatedPayload } from './session-store.js';
 
 /** An event as the gateway emits it; the connection turns it into a wire line. */
 export interface GatewayEvent<N extends EventName = EventName> {
@@ -86,8 +87,7 @@ export class Gateway {
   private readonly log: Logger;
   private lagMonitor: IntervalHistogram | undefined;
   private closing = false;
-  /** The heartbeat run going now, so turning heartbeats off can stop it. */
-  private heartbeatRunId: string | undefined;
+  private readonly heartbeats: HeartbeatRunner;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -102,6 +102,16 @@ export class Gateway {
       if (!(error instanceof UnknownModelError)) throw error;
       throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
+    this.heartbeats = new HeartbeatRunner({
+      config: this.config.heartbeats,
+      secrets: this.config.secrets,
+      store: this.store,
+      queue: this.queue,
+      chain: () => this.chainFor(undefined),
+      newRun: (session, source) => this.newRun(session, source),
+      emit: (event, payload) => this.emit(event, payload),
+      log: this.log,
+    });
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.heartbeats !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
@@ -131,7 +141,7 @@ export class Gateway {
       case 'set-heartbeats':
         this.heartbeatTimer.setEnabled(request.enabled);
         // Off means no more heartbeat replies, including one already on its way.
-        if (!request.enabled && this.heartbeatRunId) this.queue.abortRun(this.heartbeatRunId, 'heartbeats turned off');
+        if (!request.enabled) this.heartbeats.abortRunning('heartbeats turned off');
         this.log.info(`heartbeats turned ${request.enabled ? 'on' : 'off'}`);
         return { enabled: request.enabled };
       case 'abort':
@@ -294,6 +304,11 @@ export class Gateway {
     });
   }
 
+  /** Runs one heartbeat now, as the timer does at each interval. */
+  runHeartbeat(): Promise<HeartbeatOutcome> {
+    return this.heartbeats.run();
+  }
+
   /** Finishes or aborts the work in flight, then flushes the store. */
   async shutdown(graceMs: number = this.config.shutdownGraceMs): Promise<void> {
     this.closing = true;
@@ -361,75 +376,6 @@ export class Gateway {
     };
   }
 
-  /** One heartbeat: skipped while the session is busy, suppressed when the agent says HEARTBEAT_OK. */
-  private async runHeartbeat(): Promise<HeartbeatOutcome> {
-    const session = this.config.heartbeats.session;
-    const at = Date.now();
-    if (this.queue.isBusy(session)) {
-      this.emit('heartbeat', { outcome: 'skipped', at, session, reason: `session "${session}" is busy` });
-      return 'skipped';
-    }
-    const run = this.newRun(session, 'heartbeat');
-    const prompt = this.config.heartbeats.prompt;
-    this.heartbeatRunId = run.runId;
-    try {
-      const answer = await this.queue.enqueue(run, async () => {
-        const { reply, choice } = await runChain(
-          this.chainFor(undefined),
-          {
-            session,
-            prompt,
-            loadContext: () => this.store.context(session, run.runId),
-            thinking: undefined,
-            source: 'heartbeat',
-            signal: run.controller.signal,
-            onDelta: () => {}, // heartbeats are not streamed: most are suppressed
-          },
-          () => false, // nothing is streamed, so a later model may always take over
-        );
-        return run.controller.signal.aborted ? undefined : { text: reply.text, choice };
-      });
-      if (answer === undefined) {
-        const reason = String(run.controller.signal.reason ?? 'aborted');
-        this.emit('heartbeat', { outcome: 'skipped', at, session, runId: run.runId, reason });
-        return 'skipped';
-      }
-      const { text, choice } = answer;
-      const trimmed = text.trim();
-      if (trimmed === '' || trimmed === 'HEARTBEAT_OK') {
-        this.emit('heartbeat', { outcome: 'ok', at, session, runId: run.runId });
-        return 'ok';
-      }
-      this.recordHeartbeatReply(session, run.runId, prompt, text, choice);
-      this.emit('heartbeat', { outcome: 'sent', at, session, runId: run.runId, text });
-      return 'sent';
-    } catch (error) {
-      const message = redact(isProtocolError(error) || error instanceof ProviderFailure ? error.message : String(error), this.config.secrets);
-      this.log.warn(`heartbeat failed: ${message}`);
-      this.emit('heartbeat', { outcome: 'failed', at, session, runId: run.runId, error: message });
-      return 'failed';
-    } finally {
-      this.heartbeatRunId = undefined;
-    }
-  }
-
-  private recordHeartbeatReply(session: string, runId: string, prompt: string, text: string, choice: ModelChoice): void {
-    const { provider, model } = choice;
-    this.store.appendMessage(session, { type: 'message', role: 'user', text: prompt, ts: Date.now(), runId, source: 'heartbeat' });
-    const summary = this.store.appendMessage(session, {
-      type: 'message',
-      role: 'assistant',
-      text,
-      ts: Date.now(),
-      runId,
-      source: 'heartbeat',
-      provider: provider.id,
-      model,
-    });
-    this.emit('reply', { session, runId, text, source: 'heartbeat', provider: provider.id, model });
-    this.emit('session.updated', sessionUpdatedPayload(summary));
-  }
-
   private async deliver(
     session: string,
     to: string,
@@ -486,10 +432,6 @@ export class Gateway {
     const message: GatewayEvent = requestId === undefined ? { event, payload } : { event, payload, requestId };
     for (const listener of this.listeners) listener(message);
   }
-}
-
-function sessionUpdatedPayload(summary: { key: string; updatedAt: number; messageCount: number; preview: string }): EventPayloadOf<'session.updated'> {
-  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
 }
 
 /** The monitor samples every LAG_RESOLUTION_MS, and its figures include that wait: only the excess is lag. */

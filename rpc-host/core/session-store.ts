@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
+import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/schemas.js';
 import { appendRecord, readTranscript, type MessageRecord, type TranscriptRecord } from './transcript-file.js';
 
@@ -289,6 +289,11 @@ const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/u;
  * case too, so `Main` and `main` stay apart on case-insensitive file systems) and
  * Windows device names.
  */
+/** The `session.updated` event for a session after a write. */
+export function sessionUpdatedPayload(summary: SessionSummary): EventPayloadOf<'session.updated'> {
+  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
+}
+
 export function encodeSessionKey(key: string): string {
   let out = '';
   const bytes = Buffer.from(key, 'utf8');

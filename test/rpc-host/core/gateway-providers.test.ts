@@ -130,7 +130,7 @@ describe('gateway with configured providers', () => {
 
   it('heartbeats go through the chain too', async () => {
     const { gateway, events } = gatewayWith({ provider: 'down', fallback: ['echo'], providers: providers(), heartbeats: { prompt: 'anything to report?' } });
-    await (gateway as unknown as { runHeartbeat(): Promise<string> }).runHeartbeat();
+    expect(await gateway.runHeartbeat()).toBe('sent');
     expect(events.find((e) => e.event === 'heartbeat')?.payload).toMatchObject({ outcome: 'sent', text: 'echo: anything to report?' });
     expect(events.find((e) => e.event === 'reply')?.payload).toMatchObject({ provider: 'echo', model: 'echo', source: 'heartbeat' });
   });
