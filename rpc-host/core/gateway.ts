@@ -1,6 +1,8 @@
 /**
  * The gateway core: every request type, over the session store, run queues,
- * providers, heartbeats and delivery.
+ * providers, heartbeats and delivery. The send path (`agent-turn.ts`) and the
+ * heartbeat turn (`heartbeat-runner.ts`) live in their own modules; this one
+ * dispatches, and owns what they share (store, queue, model chain, events).
  *
  * It knows nothing of stdio, framing or `process` I/O: the RPC connection feeds it
  * validated requests and writes out what it returns and emits, and the one-shot
@@ -25,7 +27,6 @@ import {
   type SendPayload,
 } from '../protocol/schemas.js';
 import { Deliverer } from '../delivery/deliverer.js';
-import { runChain } from '../providers/fallback.js';
 import { ProviderFailure, type Provider } from '../providers/provider.js';
 import { ModelRouter, UnknownModelError, createProviders, type ModelChoice } from '../providers/registry.js';
 import { redact } from './provider-config.js';
@@ -33,10 +34,11 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
 import { ConfigError, type GatewayConfig } from './config.js';
+import { AgentTurns, type SendRequest } from './agent-turn.js';
 import { HeartbeatRunner } from './heartbeat-runner.js';
 import { HeartbeatTimer } from './heartbeats.js';
 import { RunQueue, type Run } from './run-queue.js';
-import { SessionStore, sessionUpdatedPayload } from './session-store.js';
+import { SessionStore } from './session-store.js';
 
 /** An event as the gateway emits it; the connection turns it into a wire line. */
 export interface GatewayEvent<N extends EventName = EventName> {
@@ -80,7 +82,7 @@ export class Gateway {
   private readonly queue: RunQueue;
   private readonly models: ModelRouter;
   private readonly heartbeatTimer: HeartbeatTimer;
-  private readonly deliverer: Deliverer;
+  private readonly turns: AgentTurns;
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
   private readonly sendSource: 'rpc' | 'cli';
@@ -95,13 +97,23 @@ export class Gateway {
     this.sendSource = options.sendSource ?? 'rpc';
     this.store = new SessionStore(this.config.dataDir);
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
-    this.deliverer = new Deliverer(this.config.delivery, this.config.secrets);
     try {
       this.models = new ModelRouter(createProviders(this.config, options.providers), this.config.provider, this.config.fallback);
     } catch (error) {
       if (!(error instanceof UnknownModelError)) throw error;
       throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
+    this.turns = new AgentTurns({
+      config: this.config,
+      store: this.store,
+      queue: this.queue,
+      deliverer: new Deliverer(this.config.delivery, this.config.secrets),
+      source: this.sendSource,
+      chainFor: (model) => this.chainFor(model),
+      newRun: (session, source) => this.newRun(session, source),
+      emit: (event, payload, requestId) => this.emit(event, payload, requestId),
+      log: this.log,
+    });
     this.heartbeats = new HeartbeatRunner({
       config: this.config.heartbeats,
       secrets: this.config.secrets,
@@ -190,118 +202,9 @@ export class Gateway {
   }
 
   /** Runs one agent turn; resolves with the reply (partial and marked when aborted). */
-  async send(request: Omit<RequestOf<'send'>, 'type' | 'id'>, requestId?: RequestId): Promise<SendPayload> {
+  async send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
     if (this.closing) throw new ProtocolError('busy', 'the gateway is shutting down; send again once it has restarted');
-    const session = request.session ?? DEFAULT_SESSION;
-    const chain = this.chainFor(request.model);
-    const to = request.to ?? this.config.delivery.to;
-    if (request.deliver === true && to === undefined) {
-      throw new ProtocolError(
-        'invalid_request',
-        'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567"), or a default "delivery.to" in the config file',
-      );
-    }
-    const run = this.newRun(session, this.sendSource);
-    return this.queue.enqueue(run, async () => {
-      const startedAt = Date.now();
-      const thinking = request.thinking;
-      const userSummary = this.store.appendMessage(session, {
-        type: 'message',
-        role: 'user',
-        text: request.text,
-        ts: startedAt,
-        runId: run.runId,
-        source: this.sendSource,
-        ...(thinking ? { thinking } : {}),
-      });
-      this.emit('session.updated', sessionUpdatedPayload(userSummary), requestId);
-
-      let streamed = '';
-      let seq = 0;
-      let text: string;
-      let usage: SendPayload['meta']['usage'];
-      let answered: ModelChoice = chain[0]!;
-      let failures: SendPayload['meta']['failures'] = [];
-      try {
-        const outcome = await runChain(
-          chain,
-          {
-            session,
-            prompt: request.text,
-            loadContext: () => this.store.context(session, run.runId),
-            thinking,
-            source: this.sendSource,
-            signal: run.controller.signal,
-            onDelta: (delta) => {
-              if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
-              streamed += delta;
-              this.emit('reply.delta', { session, runId: run.runId, seq: seq++, text: delta }, requestId);
-            },
-          },
-          () => streamed !== '',
-        );
-        answered = outcome.choice;
-        failures = outcome.failures;
-        text = run.controller.signal.aborted ? streamed : outcome.reply.text;
-        usage = outcome.reply.usage;
-        if (failures.length > 0) this.log.warn(`${session}/${run.runId}: answered by ${answered.provider.id}/${answered.model} after ${failures.map((f) => `${f.provider}/${f.model} (${f.error})`).join(', ')}`);
-      } catch (error) {
-        if (!run.controller.signal.aborted) {
-          const message = redact(
-            error instanceof ProviderFailure ? error.message : `provider "${chain[0]!.provider.id}" failed: ${(error as Error).message}`,
-            this.config.secrets,
-          );
-          if (error instanceof ProviderFailure) this.log.warn(`${session}/${run.runId}: ${message}`);
-          else this.log.error(`${message}\n${redact((error as Error).stack ?? '', this.config.secrets)}`);
-          throw new ProtocolError('provider_error', message);
-        }
-        text = streamed; // aborted mid-way: keep what came
-      }
-      const aborted = run.controller.signal.aborted;
-      const { provider, model } = answered;
-
-      const assistantSummary = this.store.appendMessage(session, {
-        type: 'message',
-        role: 'assistant',
-        text,
-        ts: Date.now(),
-        runId: run.runId,
-        source: this.sendSource,
-        provider: provider.id,
-        model,
-        ...(aborted ? { aborted: true } : {}),
-      });
-
-      const meta: SendPayload['meta'] = {
-        session,
-        runId: run.runId,
-        provider: provider.id,
-        model,
-        durationMs: Date.now() - startedAt,
-      };
-      if (thinking) meta.thinking = thinking;
-      if (aborted) meta.aborted = true;
-      if (usage) meta.usage = usage;
-      if (failures.length > 0) meta.failures = failures;
-      if (request.deliver === true && to !== undefined) Object.assign(meta, await this.deliver(session, to, text, run.runId, aborted, requestId));
-
-      this.emit(
-        'reply',
-        {
-          session,
-          runId: run.runId,
-          text,
-          source: this.sendSource,
-          provider: provider.id,
-          model,
-          ...(aborted ? { aborted: true } : {}),
-          ...(meta.delivered !== undefined ? { delivered: meta.delivered } : {}),
-        },
-        requestId,
-      );
-      this.emit('session.updated', sessionUpdatedPayload(assistantSummary), requestId);
-      return { payloads: [{ text }], meta };
-    });
+    return this.turns.send(request, requestId);
   }
 
   /** Runs one heartbeat now, as the timer does at each interval. */
@@ -374,22 +277,6 @@ export class Gateway {
       version: TETHER_VERSION,
       capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events'],
     };
-  }
-
-  private async deliver(
-    session: string,
-    to: string,
-    text: string,
-    runId: string,
-    aborted: boolean,
-    requestId: RequestId | undefined,
-  ): Promise<Pick<SendPayload['meta'], 'delivered' | 'deliveryError'>> {
-    if (aborted) return { delivered: false, deliveryError: 'not delivered: the run was aborted' };
-    const report = await this.deliverer.deliver({ session, to, text, runId });
-    this.emit('delivery', { session, runId, to, ...report }, requestId);
-    if (report.delivered) return { delivered: true };
-    this.log.warn(`delivery of ${runId} to ${to} failed: ${report.error}`);
-    return { delivered: false, deliveryError: report.error ?? 'not delivered' };
   }
 
   /** The models to try for a send; an unknown model is the client's mistake. */
