@@ -11,7 +11,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import { DEFAULT_SESSION, type EventName, type EventPayloadOf, type MessageSource, type RequestId, type RequestOf, type SendPayload } from '../protocol/schemas.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { Logger } from '../log.js';
-import { runChain } from '../providers/fallback.js';
+import { ChainFailure, runChain } from '../providers/fallback.js';
 import { ProviderFailure } from '../providers/provider.js';
 import type { ModelChoice } from '../providers/registry.js';
 import type { GatewayConfig } from './config.js';
@@ -104,7 +104,10 @@ export class AgentTurns {
           );
           if (error instanceof ProviderFailure) log.warn(`${session}/${run.runId}: ${message}`);
           else log.error(`${message}\n${redact((error as Error).stack ?? '', config.secrets)}`);
-          throw new ProtocolError('provider_error', message);
+          if (streamed === '') throw new ProtocolError('provider_error', message);
+          // The user saw this much stream in: keep it, marked with why it stopped.
+          this.keepBrokenReply(session, run.runId, streamed, message, brokenChoice(error, chain), requestId);
+          throw new ProtocolError('provider_error', `${message}; the ${streamed.length}-character partial reply is kept in the session's history`);
         }
         text = streamed; // aborted mid-way: keep what came
       }
@@ -171,4 +174,26 @@ export class AgentTurns {
     this.deps.log.warn(`delivery of ${runId} to ${to} failed: ${report.error}`);
     return { delivered: false, deliveryError: report.error ?? 'not delivered' };
   }
+
+  /** Writes a reply the provider broke off after streaming, so the history shows what the user saw. */
+  private keepBrokenReply(session: string, runId: string, text: string, error: string, choice: ModelChoice, requestId: RequestId | undefined): void {
+    const summary = this.deps.store.appendMessage(session, {
+      type: 'message',
+      role: 'assistant',
+      text,
+      ts: Date.now(),
+      runId,
+      source: this.deps.source,
+      provider: choice.provider.id,
+      model: choice.model,
+      error,
+    });
+    this.deps.emit('session.updated', sessionUpdatedPayload(summary), requestId);
+  }
+}
+
+/** The model that was streaming when the chain gave up: the last one tried. */
+function brokenChoice(error: unknown, chain: readonly ModelChoice[]): ModelChoice {
+  const last = error instanceof ChainFailure ? error.failures.at(-1) : undefined;
+  return chain.find((choice) => last !== undefined && choice.provider.id === last.provider && choice.model === last.model) ?? chain[0]!;
 }

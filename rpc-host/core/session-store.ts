@@ -152,7 +152,8 @@ export class SessionStore {
       summary,
       messages: messages
         .slice(firstIndex)
-        .filter((message) => message.runId !== excludeRunId)
+        // A reply the provider broke off is history for the user, not context for a model.
+        .filter((message) => message.runId !== excludeRunId && message.error === undefined)
         .map(({ role, text }) => ({ role, text })),
       firstIndex,
       total: messages.length,
@@ -262,6 +263,7 @@ function toHistoryMessage(record: MessageRecord, index: number): HistoryMessage 
   if (record.provider) message.provider = record.provider;
   if (record.model) message.model = record.model;
   if (record.aborted) message.aborted = true;
+  if (record.error !== undefined) message.error = record.error;
   return message;
 }
 

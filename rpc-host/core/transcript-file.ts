@@ -25,6 +25,8 @@ export const MessageRecordSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   aborted: z.boolean().optional(),
+  /** The provider failed after streaming `text`: why (redacted). Such replies are kept, never given back to a model. */
+  error: z.string().optional(),
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 

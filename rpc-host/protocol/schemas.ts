@@ -272,6 +272,8 @@ export const HistoryMessageSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   aborted: z.boolean().optional(),
+  /** An assistant reply the provider broke off after streaming this much: why it stopped. */
+  error: z.string().optional(),
 });
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 

@@ -67,6 +67,12 @@ describe('transcriptReducer', () => {
     expect(replyNotes({ session: 'main', runId: 'H', provider: 'echo', model: 'echo', durationMs: 1 })).toEqual([]);
   });
 
+  it('notes a stored reply the provider broke off, with why', () => {
+    const state = run([{ type: 'page', session: 'main', mode: 'replace', page: page([message(0, 'user', 'q'), message(1, 'assistant', 'half an', { error: 'the server closed the connection' })], 2, false) }]);
+    expect(state.items[1]!.notes).toEqual([{ tone: 'warn', text: 'The reply broke off: the server closed the connection' }]);
+    expect(state.items[0]!.notes).toBeUndefined();
+  });
+
   it('keeps an aborted reply with its partial text', () => {
     const state = run([
       { type: 'sent', session: 'main', key: 'local-1', text: 'long one', ts: 1 },

@@ -101,6 +101,7 @@ export function fromHistory(message: HistoryMessage): TranscriptItem {
     source: message.source,
     index: message.index,
     ...(message.aborted ? { aborted: true } : {}),
+    ...(message.error !== undefined ? { notes: [{ tone: 'warn' as const, text: `The reply broke off: ${message.error}` }] } : {}),
   };
 }
 

@@ -112,6 +112,22 @@ describe('gateway with configured providers', () => {
     expect(error.message).toMatch(/closed the connection before the reply finished/);
   });
 
+  it('keeps a reply the provider broke off, marked with why, in history but not in the next context', async () => {
+    const { gateway } = gatewayWith({ provider: 'down', fallback: ['local'], providers: providers() });
+    server.next({ kind: 'disconnect', pieces: ['half an answer'] });
+    const error = await protocolError(gateway.send({ text: 'first question' }));
+    expect(error.message).toMatch(/partial reply is kept in the session's history/);
+    const { messages } = await gateway.handle({ type: 'history', session: 'main' });
+    expect(messages.map((message) => message.text)).toEqual(['first question', 'half an answer']);
+    expect(messages[1]).toMatchObject({ role: 'assistant', provider: 'local', model: 'local-model', error: expect.stringMatching(/closed the connection/) });
+
+    server.next({ kind: 'stream', pieces: ['whole answer'] });
+    await gateway.send({ text: 'second question', model: 'local' });
+    const sent = server.requests.at(-1)!.body.messages!.map((message) => message.content);
+    expect(sent).toContain('first question');
+    expect(sent).not.toContain('half an answer');
+  });
+
   it('reports every failure when the whole chain fails', async () => {
     const { gateway } = gatewayWith({ provider: 'down', fallback: ['failing'], providers: providers() });
     const error = await protocolError(gateway.send({ text: 'x' }));
