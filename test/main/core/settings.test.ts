@@ -305,6 +305,7 @@ describe('SettingsStore: updating', () => {
     expect(logger.errors).toEqual([(error as Error).message]);
   });
 
+  // Skipped as root: root writes into a read-only dir anyway, so the failure cannot be provoked.
   it.skipIf(process.getuid?.() === 0)('rejects with settings_error when the dir is read-only, keeping the change in memory', async () => {
     const store = openStore(dir, logger);
     await store.update({ cliFallbackEnabled: false });
