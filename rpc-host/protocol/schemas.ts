@@ -42,6 +42,15 @@ export type SessionKey = z.infer<typeof SessionKeySchema>;
 export const ThinkingLevelSchema = z.enum(['off', 'minimal', 'low', 'medium', 'high']);
 export type ThinkingLevel = z.infer<typeof ThinkingLevelSchema>;
 
+/**
+ * Names one logical send, so that sending it again never runs it twice.
+ *
+ * Opaque to the host (clients should use a UUID) and scoped to the session. It is
+ * stored on the transcript records the send writes and never used in a file path.
+ */
+export const IdempotencyKeySchema = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export type IdempotencyKey = z.infer<typeof IdempotencyKeySchema>;
+
 /** Names of the events the host emits. */
 export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
 export type EventName = z.infer<typeof EventNameSchema>;
@@ -71,6 +80,8 @@ export const SendRequestSchema = z.object({
   deliver: z.boolean().optional(),
   to: z.string().min(1, 'must not be empty').max(512).optional(),
   model: z.string().min(1, 'must not be empty').max(200).optional(),
+  /** Makes the send retry-safe: a send with a key the session has seen is attached, replayed or resumed, never run twice. */
+  idempotencyKey: IdempotencyKeySchema.optional(),
 });
 
 /** Starts or stops the heartbeat timer at once, without a restart. */
@@ -110,6 +121,30 @@ export const HistoryRequestSchema = z.object({
   before: z.number().int().nonnegative().optional(),
 });
 
+/** The longest a `wait` may hold its answer back. */
+export const MAX_WAIT_MS = 3_600_000;
+
+/**
+ * Asks what became of a send, by its idempotency key or run id, optionally waiting
+ * up to `timeoutMs` for it to end: how a client that lost its connection learns the
+ * outcome without sending again.
+ */
+export const WaitRequestSchema = z
+  .object({
+    type: z.literal('wait'),
+    ...withId,
+    idempotencyKey: IdempotencyKeySchema.optional(),
+    runId: z.string().min(1).max(128).optional(),
+    /** The session of the key (default `main`); for a run id, narrows the search. */
+    session: SessionKeySchema.optional(),
+    /** How long to wait for a terminal state; 0 (the default) answers at once. */
+    timeoutMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
+  })
+  .refine((request) => (request.idempotencyKey === undefined) !== (request.runId === undefined), {
+    message: 'give exactly one of "idempotencyKey" and "runId"',
+    path: ['idempotencyKey'],
+  });
+
 /** Optional handshake: version negotiation, capabilities and event selection. */
 export const HelloRequestSchema = z.object({
   type: z.literal('hello'),
@@ -131,6 +166,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   SessionsRequestSchema,
   HistoryRequestSchema,
   HelloRequestSchema,
+  WaitRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
@@ -146,6 +182,7 @@ export const REQUEST_SCHEMAS = {
   sessions: SessionsRequestSchema,
   history: HistoryRequestSchema,
   hello: HelloRequestSchema,
+  wait: WaitRequestSchema,
 } as const satisfies { [T in RequestType]: z.ZodType<RequestOf<T>> };
 
 export const REQUEST_TYPES = Object.keys(REQUEST_SCHEMAS) as RequestType[];
@@ -223,6 +260,10 @@ export const SendMetaSchema = z.object({
   usage: UsageSchema.optional(),
   /** Models of the fallback chain that failed before the one that answered, in order. */
   failures: z.array(z.object({ provider: z.string(), model: z.string(), error: z.string() })).optional(),
+  /** The send's idempotency key, when it had one. */
+  idempotencyKey: IdempotencyKeySchema.optional(),
+  /** True when this answer is the stored result of an earlier send with the same key: nothing ran again. */
+  replayed: z.boolean().optional(),
 });
 
 export const SendPayloadSchema = z.object({
@@ -262,6 +303,10 @@ export const SessionsPayloadSchema = z.object({ sessions: z.array(SessionSummary
 export const MessageSourceSchema = z.enum(['rpc', 'cli', 'heartbeat']);
 export type MessageSource = z.infer<typeof MessageSourceSchema>;
 
+/** How a reply ended: whole, stopped by an abort, broken off by a provider failure, or cut short by the gateway stopping. */
+export const ReplyStateSchema = z.enum(['complete', 'aborted', 'failed', 'interrupted', 'streaming']);
+export type ReplyState = z.infer<typeof ReplyStateSchema>;
+
 export const HistoryMessageSchema = z.object({
   index: z.number().int().nonnegative(),
   role: z.enum(['user', 'assistant']),
@@ -272,8 +317,18 @@ export const HistoryMessageSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   aborted: z.boolean().optional(),
-  /** An assistant reply the provider broke off after streaming this much: why it stopped. */
+  /** An assistant reply that failed (broken off after streaming this much, or with no text at all): why. */
   error: z.string().optional(),
+  /** The idempotency key of the send this message belongs to. */
+  idempotencyKey: IdempotencyKeySchema.optional(),
+  /**
+   * Replies only: how the reply ended. `streaming` is a reply still running in this
+   * gateway (its text is the last checkpoint, up to `seq`); `interrupted` is one the
+   * gateway stopped under (a crash): its text is what was checkpointed.
+   */
+  state: ReplyStateSchema.optional(),
+  /** For a `streaming` reply: the last `reply.delta` seq its text includes. */
+  seq: z.number().int().min(-1).optional(),
 });
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 
@@ -290,6 +345,26 @@ export const HelloPayloadSchema = z.object({
   capabilities: z.array(z.string()),
 });
 
+/** Where a send stands, as `wait` reports it. */
+export const RunStateSchema = z.enum(['queued', 'running', 'done', 'aborted', 'failed', 'interrupted', 'unknown']);
+export type RunState = z.infer<typeof RunStateSchema>;
+
+export const WaitPayloadSchema = z.object({
+  state: RunStateSchema,
+  session: SessionKeySchema,
+  runId: z.string().optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+  /** `done` and `aborted`: the send's answer, as `send` gave it. */
+  result: SendPayloadSchema.optional(),
+  /** `failed`: the error `send` answered with. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** `interrupted`: the reply text the gateway kept before it stopped (may be empty). */
+  partialText: z.string().optional(),
+  /** A sentence on what to do next, for the non-obvious states (`interrupted`, `unknown`). */
+  hint: z.string().optional(),
+});
+export type WaitPayload = z.infer<typeof WaitPayloadSchema>;
+
 /** The result payload schema for each request type. */
 export const RESULT_PAYLOAD_SCHEMAS = {
   status: StatusPayloadSchema,
@@ -300,6 +375,7 @@ export const RESULT_PAYLOAD_SCHEMAS = {
   sessions: SessionsPayloadSchema,
   history: HistoryPayloadSchema,
   hello: HelloPayloadSchema,
+  wait: WaitPayloadSchema,
 } as const satisfies { [T in RequestType]: z.ZodType };
 
 export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYLOAD_SCHEMAS)[T]>;
@@ -341,11 +417,15 @@ export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 // ---------------------------------------------------------------------------
 // Events (stdout, unsolicited)
 
+/** On every event a keyed send causes: its idempotency key. */
+const eventKey = { idempotencyKey: IdempotencyKeySchema.optional() };
+
 export const ReplyDeltaPayloadSchema = z.object({
   session: SessionKeySchema,
   runId: z.string(),
   seq: z.number().int().nonnegative(),
   text: z.string(),
+  ...eventKey,
 });
 
 export const ReplyPayloadSchema = z.object({
@@ -357,6 +437,7 @@ export const ReplyPayloadSchema = z.object({
   model: z.string(),
   aborted: z.boolean().optional(),
   delivered: z.boolean().optional(),
+  ...eventKey,
 });
 
 export const HeartbeatPayloadSchema = z.object({
@@ -374,6 +455,7 @@ export const SessionUpdatedPayloadSchema = z.object({
   updatedAt: EpochMs,
   messageCount: z.number().int().nonnegative(),
   preview: z.string(),
+  ...eventKey,
 });
 
 /** How delivering a reply went (`deliver: true`). */
@@ -387,6 +469,7 @@ export const DeliveryPayloadSchema = z.object({
   error: z.string().optional(),
   /** The outbox file that kept a reply the webhook could not take. */
   keptIn: z.string().optional(),
+  ...eventKey,
 });
 
 const eventOf = <N extends EventName, P extends z.ZodType>(event: N, payload: P) =>
