@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { adviceFor, asSentence, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
-import { applySessionUpdate, isUnread, seedSeen, validateSessionKey, type SessionSummary } from '../../renderer/src/model/sessions.js';
+import { applySessionActivity, applySessionUpdate, isUnread, seedSeen, validateSessionKey, type SessionSummary } from '../../renderer/src/model/sessions.js';
 import { STATE_NOW, stateWith } from '../helpers/companion-state.js';
 
 const session = (key: string, updatedAt: number, messageCount: number): SessionSummary => ({ key, updatedAt, messageCount, preview: `${key} preview`, thinking: null });
@@ -17,6 +17,15 @@ describe('sessions', () => {
       ['a', 2, 'a preview'],
     ]);
     expect(applySessionUpdate(list, { session: 'c', updatedAt: 10, messageCount: 1, preview: 'x' }).map((s) => s.key)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('moves a session a CLI send answered to the top with its preview, keeping the count as last listed', () => {
+    const list = [session('a', 30, 2), session('b', 20, 4)];
+    expect(applySessionActivity(list, { session: 'b', updatedAt: 40, preview: 'echo: hi' }).map((s) => [s.key, s.messageCount, s.preview])).toEqual([
+      ['b', 4, 'echo: hi'],
+      ['a', 2, 'a preview'],
+    ]);
+    expect(applySessionActivity(list, { session: 'c', updatedAt: 50, preview: 'new one' })[0]).toMatchObject({ key: 'c', messageCount: 0, preview: 'new one' });
   });
 
   it('marks sessions with unseen messages, never the open one, and seeds what is there on first load', () => {

@@ -28,6 +28,25 @@ export function applySessionUpdate(list: readonly SessionSummary[], update: Sess
   return sortSessions([merged, ...list.filter((session) => session.key !== update.session)]);
 }
 
+/** What a send tells about its session when no `session.updated` comes (the one-shot CLI answered it). */
+export interface SessionActivity {
+  session: string;
+  updatedAt: number;
+  preview: string;
+}
+
+/**
+ * Merges a send's activity into the list: the session moves up with its new preview.
+ *
+ * How many messages it has now is not known (the CLI may have written one or two, and
+ * the list may be stale already), so the count stays as last listed until the list is
+ * read again, which happens when the gateway runs.
+ */
+export function applySessionActivity(list: readonly SessionSummary[], activity: SessionActivity): SessionSummary[] {
+  const existing = list.find((session) => session.key === activity.session);
+  return applySessionUpdate(list, { ...activity, messageCount: existing?.messageCount ?? 0 });
+}
+
 /** Most recently updated first; ties by key. */
 export function sortSessions(list: readonly SessionSummary[]): SessionSummary[] {
   return [...list].sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key));
