@@ -8,12 +8,13 @@
  * do about them.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import type { BridgeArgs, BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge.js';
 import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
 import type { ConnectionState } from '../bridge/web-bridge.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
-import { applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
-import { emptyTranscript, isBusy, transcriptReducer, type TranscriptItem } from '../model/transcript.js';
+import { newIdempotencyKey } from '../model/idempotency-key.js';
+import { applySessionActivity, applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { emptyTranscript, isBusy, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
 import { Composer } from './Composer.js';
 import { ErrorText } from './ErrorText.js';
 import { SessionList } from './SessionList.js';
@@ -37,6 +38,19 @@ interface Notice {
 function noticeFor(what: string, error: unknown): Notice {
   if (error instanceof BridgeCallError) return { what, message: error.message, advice: adviceFor(error.code) };
   return { what, message: String((error as Error)?.message ?? error), advice: adviceFor('internal') };
+}
+
+/** A failed send call as the transcript keeps it: the code, the words, and what the companion knew. */
+function sendFailure(error: unknown): SendFailure {
+  if (!(error instanceof BridgeCallError)) return { code: 'internal', message: String((error as Error)?.message ?? error) };
+  const details = error.details;
+  const reached = details && 'reached' in details ? details.reached : undefined;
+  return {
+    code: error.code,
+    message: error.message,
+    wireCode: details?.wireCode,
+    reached: reached === 'no' || reached === 'maybe' || reached === 'yes' ? reached : undefined,
+  };
 }
 
 function loadSeen(): SeenCounts {
@@ -70,8 +84,13 @@ export function App({ client }: { client: BridgeClient }) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [restarting, setRestarting] = useState(false);
-  const sendCounter = useRef(0);
   const running = state?.gateway.state === 'running';
+  // Read by callbacks that outlive a render (a send's answer comes later).
+  const runningRef = useRef(running);
+  runningRef.current = running;
+  const openSessionRef = useRef(openSession);
+  openSessionRef.current = openSession;
+  const historyRead = useRef(0);
 
   const refreshSessions = useCallback(async () => {
     try {
@@ -86,8 +105,12 @@ export function App({ client }: { client: BridgeClient }) {
 
   const loadHistory = useCallback(
     async (session: string) => {
+      // Reads can overlap (a restart and a failed send both ask): only the last one counts,
+      // so an older page never replaces a newer one.
+      const read = ++historyRead.current;
       try {
         const page = await client.call('get-history', { session, limit: FIRST_PAGE });
+        if (read !== historyRead.current) return; // a newer read is on its way
         dispatch({ type: 'page', session, page, mode: 'replace' });
       } catch (error) {
         if (error instanceof BridgeCallError && error.code === 'gateway_unavailable') return; // shown once the gateway runs
@@ -116,12 +139,16 @@ export function App({ client }: { client: BridgeClient }) {
     const offEvents = client.on('gateway-event', (event) => {
       const ts = Date.now();
       switch (event.event) {
-        case 'reply.delta':
-          dispatch({ type: 'delta', session: event.payload.session, runId: event.payload.runId, seq: event.payload.seq, text: event.payload.text, ts });
+        case 'reply.delta': {
+          const { session, runId, seq, text, idempotencyKey } = event.payload;
+          dispatch({ type: 'delta', session, runId, seq, text, idempotencyKey, ts });
           break;
-        case 'reply':
-          dispatch({ type: 'reply', session: event.payload.session, runId: event.payload.runId, text: event.payload.text, source: event.payload.source, aborted: event.payload.aborted, ts });
+        }
+        case 'reply': {
+          const { session, runId, text, source, aborted, idempotencyKey } = event.payload;
+          dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
           break;
+        }
         case 'session.updated':
           setSessions((current) => applySessionUpdate(current, event.payload));
           break;
@@ -146,17 +173,22 @@ export function App({ client }: { client: BridgeClient }) {
     void refreshStatus();
   }, [client, connection, refreshStatus]);
 
-  // The gateway came up (or back): sessions and the open transcript may have changed meanwhile.
+  // The gateway came up (or back), or the window reconnected: sessions and the open
+  // transcript may have changed meanwhile (replies finished or were cut off unseen).
   // (Opening another session loads its history itself, so the open session is read from a ref.)
-  const openSessionRef = useRef(openSession);
-  openSessionRef.current = openSession;
   const gatewayPid = state?.gateway.pid;
+  const connected = connection === 'open';
   useEffect(() => {
-    if (!running) return; // nothing to read yet
+    if (!running) {
+      // Whatever the gateway was streaming stopped with its process.
+      dispatch({ type: 'gateway-stopped', session: openSessionRef.current });
+      return;
+    }
+    if (!connected) return; // read once the socket is back
     void refreshSessions();
     void loadHistory(openSessionRef.current);
     void refreshStatus();
-  }, [running, gatewayPid, refreshSessions, loadHistory, refreshStatus]);
+  }, [running, gatewayPid, connected, refreshSessions, loadHistory, refreshStatus]);
 
   // The window is usable once it knows the gateway's state (the bench reads this mark).
   const interactive = state !== null && connection === 'open';
@@ -210,30 +242,38 @@ export function App({ client }: { client: BridgeClient }) {
     }
   }, [client, loadingOlder, transcript.hasMore, transcript.session, transcript.firstIndex]);
 
-  const send = async (args: Omit<BridgeArgs<'send'>, 'session'>) => {
+  /**
+   * Sends a message, or sends a failed one again under its key (`again`): the row made
+   * here is keyed by the send's idempotency key from the start, and everything that
+   * comes back about it (events, the answer, history) finds it by that key.
+   */
+  const send = async (args: SendArgs, again?: string) => {
     const session = openSession;
-    const key = `local-${++sendCounter.current}`;
-    dispatch({ type: 'sent', session, key, text: args.text, ts: Date.now() });
+    const idempotencyKey = again ?? newIdempotencyKey();
+    dispatch(again === undefined ? { type: 'sent', session, idempotencyKey, args, ts: Date.now() } : { type: 'retry', session, idempotencyKey });
     try {
-      const result = await client.call('send', { ...args, session });
-      dispatch({ type: 'send-result', session, key, result, ts: Date.now() });
+      const result = await client.call('send', { ...args, session, idempotencyKey });
+      dispatch({ type: 'send-result', session, idempotencyKey, result, ts: Date.now() });
       if (result.via === 'cli') {
-        // The gateway is down, so no session.updated comes: update the list here.
+        // The gateway is down, so no session.updated comes: the list shows what the answer
+        // says, and is read again when the gateway runs.
         const text = result.payload.payloads[0]?.text ?? '';
-        setSessions((current) => {
-          const known = current.find((s) => s.key === session);
-          return applySessionUpdate(current, { session, updatedAt: Date.now(), messageCount: (known?.messageCount ?? 0) + 2, preview: text.slice(0, 120) });
-        });
+        setSessions((current) => applySessionActivity(current, { session, updatedAt: Date.now(), preview: text.slice(0, 120) }));
       }
     } catch (error) {
-      const code = error instanceof BridgeCallError ? error.code : 'internal';
-      dispatch({ type: 'send-failed', session, key, error: { code, message: (error as Error).message } });
+      dispatch({ type: 'send-failed', session, idempotencyKey, error: sendFailure(error) });
+      // The gateway may have stored the message and how its reply ended (a provider
+      // failure, say): history shows it as a reload would.
+      if (runningRef.current && openSessionRef.current === session) void loadHistory(session);
     }
   };
 
   const retry = (item: TranscriptItem) => {
-    dispatch({ type: 'retry', session: openSession, key: item.key });
-    void send({ text: item.text });
+    const key = item.idempotencyKey;
+    if (key === undefined) return; // only sends with a key offer it
+    const user = transcript.items.find((row) => row.role === 'user' && row.idempotencyKey === key);
+    if (!user) return; // only offered while the message is loaded
+    void send(user.sendArgs ?? { text: user.text }, key);
   };
 
   const abort = async () => {

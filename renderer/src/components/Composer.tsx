@@ -18,7 +18,8 @@ export interface ComposerProps {
   /** A note about the path a send will take (e.g. through the CLI). */
   hint: string | null;
   busy: boolean;
-  onSend: (args: Omit<SendArgs, 'session'>) => void;
+  /** The app adds the session and the send's idempotency key. */
+  onSend: (args: Omit<SendArgs, 'session' | 'idempotencyKey'>) => void;
   onAbort: () => void;
 }
 

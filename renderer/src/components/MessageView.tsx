@@ -1,42 +1,58 @@
 /**
  * One transcript row: who, when, the text (markdown for replies, plain for the
  * user), and badges for how it ended or came (CLI fallback, heartbeat, aborted,
- * streaming, failed with what to do).
+ * interrupted, failed, streaming), with what to do about a failure.
  */
 import { memo } from 'react';
-import { replyPath, type TranscriptItem } from '../model/transcript.js';
+import { failureLabel, replyPath, type TranscriptItem } from '../model/transcript.js';
 import { adviceFor, formatTimestamp } from '../model/format.js';
 import { ErrorText } from './ErrorText.js';
 import { Markdown } from './Markdown.js';
 
+/** What one row needs. */
 export interface MessageViewProps {
   item: TranscriptItem;
   now: number;
+  /** This row offers "Send again" (see `sendAgainRows`). */
+  canRetry: boolean;
   onOpenLink: (url: string) => void;
-  /** Sends a failed message again. */
+  /** Sends the row's send again, under the same key. */
   onRetry: (item: TranscriptItem) => void;
 }
 
-export const MessageView = memo(function MessageView({ item, now, onOpenLink, onRetry }: MessageViewProps) {
+/** One message row. */
+export const MessageView = memo(function MessageView({ item, now, canRetry, onOpenLink, onRetry }: MessageViewProps) {
   const path = replyPath(item);
   const fromHeartbeat = item.source === 'heartbeat';
+  const streaming = item.state === 'streaming';
+  const failed = item.error !== undefined || item.state === 'failed';
+  const sendAgain = canRetry && (
+    <div className="message-actions">
+      <button type="button" className="button" onClick={() => onRetry(item)}>
+        Send again
+      </button>
+    </div>
+  );
   return (
     <article
-      className={`message message-${item.role}${item.streaming ? ' is-streaming' : ''}${item.aborted ? ' is-aborted' : ''}${item.error ? ' is-failed' : ''}`}
+      className={`message message-${item.role}${streaming ? ' is-streaming' : ''}${item.state === 'aborted' ? ' is-aborted' : ''}${item.state === 'interrupted' ? ' is-interrupted' : ''}${failed ? ' is-failed' : ''}`}
       data-role={item.role}
       data-run-id={item.runId ?? undefined}
-      aria-busy={item.streaming ? true : undefined}
+      data-state={item.state}
+      aria-busy={streaming ? true : undefined}
     >
       <header className="message-meta">
         <span className="message-author">{item.role === 'user' ? (fromHeartbeat ? 'Heartbeat' : 'You') : 'Assistant'}</span>
         <time dateTime={new Date(item.ts).toISOString()}>{formatTimestamp(item.ts, now)}</time>
         {path === 'cli' && <span className="badge badge-cli" title="The gateway was down; the one-shot CLI answered">via CLI fallback</span>}
         {path === 'heartbeat' && <span className="badge badge-heartbeat">heartbeat</span>}
-        {item.aborted && <span className="badge badge-aborted">aborted</span>}
-        {item.streaming && <span className="badge badge-streaming">streaming…</span>}
+        {item.state === 'aborted' && <span className="badge badge-aborted">aborted</span>}
+        {item.state === 'interrupted' && <span className="badge badge-interrupted">interrupted</span>}
+        {item.state === 'failed' && <span className="badge badge-failed">failed</span>}
+        {streaming && <span className="badge badge-streaming">streaming…</span>}
         {item.pending && <span className="badge badge-pending">sending…</span>}
       </header>
-      {item.role === 'assistant' ? <Markdown text={item.text} onOpenLink={onOpenLink} /> : <p className="message-plain">{item.text}</p>}
+      {item.role === 'user' ? <p className="message-plain">{item.text}</p> : (item.text !== '' || streaming) && <Markdown text={item.text} onOpenLink={onOpenLink} />}
       {item.notes && item.notes.length > 0 && (
         <ul className="message-notes">
           {item.notes.map((note, i) => (
@@ -46,14 +62,29 @@ export const MessageView = memo(function MessageView({ item, now, onOpenLink, on
           ))}
         </ul>
       )}
+      {item.state === 'interrupted' && (
+        <div className="message-interrupted">
+          <p className="message-state-note">The gateway stopped while this reply streamed; the text up to then is kept.</p>
+          {sendAgain}
+        </div>
+      )}
+      {item.state === 'failed' && (item.failure !== undefined || canRetry) && (
+        <div className="message-error" role="alert">
+          {item.failure !== undefined && (
+            <>
+              <strong>{item.text !== '' ? 'The reply broke off: ' : 'No reply: '}</strong>
+              <ErrorText message={item.failure} />
+            </>
+          )}
+          {sendAgain}
+        </div>
+      )}
       {item.error && (
         <div className="message-error" role="alert">
-          <strong>{item.error.code === 'gateway_exited' || item.error.code === 'timeout' ? 'No reply: ' : 'Not sent: '}</strong>
+          <strong>{failureLabel(item.error)}: </strong>
           <ErrorText message={item.error.message} />
           <div className="advice">{adviceFor(item.error.code)}</div>
-          <button type="button" className="button" onClick={() => onRetry(item)}>
-            Send again
-          </button>
+          {sendAgain}
         </div>
       )}
     </article>

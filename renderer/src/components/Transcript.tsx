@@ -7,10 +7,11 @@
  * reach the top, keeping the rows they were reading where they were.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
-import type { TranscriptItem } from '../model/transcript.js';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { sendAgainRows, type TranscriptItem } from '../model/transcript.js';
 import { MessageView } from './MessageView.js';
 
+/** What the list shows and what its rows call back. */
 export interface TranscriptProps {
   session: string;
   items: readonly TranscriptItem[];
@@ -18,6 +19,7 @@ export interface TranscriptProps {
   loadingOlder: boolean;
   onLoadOlder: () => void;
   onOpenLink: (url: string) => void;
+  /** "Send again" on a row that offers it. */
   onRetry: (item: TranscriptItem) => void;
   now: number;
 }
@@ -25,11 +27,15 @@ export interface TranscriptProps {
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 
+/** The open session's rows, virtualised, following the newest while the reader is at the bottom. */
 export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
   const sizeBefore = useRef(0);
+
+  // One "Send again" per failed send, on the row that tells the failure.
+  const retryable = useMemo(() => sendAgainRows(items), [items]);
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -79,7 +85,7 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
           const item = items[row.index]!;
           return (
             <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="transcript-row" style={{ transform: `translateY(${row.start}px)` }}>
-              <MessageView item={item} now={now} onOpenLink={onOpenLink} onRetry={onRetry} />
+              <MessageView item={item} now={now} canRetry={retryable.has(item.key)} onOpenLink={onOpenLink} onRetry={onRetry} />
             </div>
           );
         })}

@@ -3,40 +3,74 @@
  * user's messages as they are sent, replies as they stream in, and how each ended.
  *
  * A pure reducer, so streaming, reordering and failure cases are unit-tested
- * without a browser. Deltas carry `runId` and `seq`: a repeated or late delta is
- * dropped, and the final `reply` (or the send's answer) replaces the streamed text
- * with the authoritative one.
+ * without a browser. Rows are matched by identity, never by text or time: a user
+ * message by the idempotency key of its send (made when Send is pressed, stored by
+ * the gateway, echoed on every event the send causes), a reply by its run id. So
+ * the row made when Send is pressed becomes the stored message, in its stored
+ * place, when history arrives; and how a reply ended (complete, aborted, failed,
+ * interrupted by a gateway crash, still streaming) comes from history, so it
+ * survives reloads and gateway restarts.
+ *
+ * Deltas carry `runId` and `seq`: a repeated or late delta is dropped, one after a
+ * gap waits for the gap to fill (a reply's text is always seqs 0..lastSeq), and the
+ * final `reply` (or the send's answer) replaces the streamed text with the
+ * authoritative one.
  */
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeArgs, BridgeResult } from '../../../main/bridge.js';
+import { applyDelta, endStream, joinHeld, type HeldDelta } from './stream-text.js';
 
 type HistoryPage = BridgeResult<'get-history'>;
 type HistoryMessage = HistoryPage['messages'][number];
 type SendResult = BridgeResult<'send'>;
 
+/** What the window sends, less what it adds itself (the session and the key). */
+export type SendArgs = Omit<BridgeArgs<'send'>, 'session' | 'idempotencyKey'>;
+
+/** How a reply ended, or `streaming` while it runs (the wire's reply states). */
+export type ReplyState = NonNullable<HistoryMessage['state']>;
+
 /** How a reply reached the window. */
 export type ReplyPath = 'gateway' | 'cli' | 'heartbeat';
 
+/** Why a send from this window failed, as its bridge call answered. */
+export interface SendFailure {
+  /** The bridge error code (`gateway_exited`, `gateway_error`, …). */
+  code: string;
+  message: string;
+  /** For `gateway_error`: the gateway's own code (`provider_error`, `invalid_request`, …). */
+  wireCode?: string | undefined;
+  /** For `gateway_exited`: whether the message had reached the gateway. */
+  reached?: 'no' | 'maybe' | 'yes' | undefined;
+}
+
 /** One message row. */
 export interface TranscriptItem {
-  /** Stable React key. */
+  /** Stable React key, also the row's identity: `k:<idempotency key>` (user), `r:<runId>` (reply), `h<index>` (history without a key). */
   key: string;
   role: 'user' | 'assistant';
   text: string;
   ts: number;
   runId: string | null;
+  /** The idempotency key of the send this message belongs to, when it had one. */
+  idempotencyKey?: string | undefined;
   /** Where the message came from (`rpc`, `cli`, `heartbeat`), when known. */
   source?: 'rpc' | 'cli' | 'heartbeat' | undefined;
-  aborted?: boolean;
-  /** A reply still streaming. */
-  streaming?: boolean;
+  /** Replies: how it ended, or `streaming`. */
+  state?: ReplyState | undefined;
+  /** Replies in state `failed`: why, in the gateway's words. */
+  failure?: string | undefined;
   /** A user message whose send has not answered yet. */
-  pending?: boolean;
-  /** Why the send of this user message failed. */
-  error?: { code: string; message: string } | undefined;
-  /** The index in the session's transcript, for history pages. */
+  pending?: boolean | undefined;
+  /** Why this window's send of this user message failed. */
+  error?: SendFailure | undefined;
+  /** The options this window sent the message with, so "Send again" sends the same. */
+  sendArgs?: SendArgs | undefined;
+  /** The index in the session's transcript, for history rows. */
   index?: number | undefined;
-  /** Highest delta seq applied (streaming only). */
-  lastSeq?: number;
+  /** Streaming replies: the last delta seq the text includes (-1 for none). */
+  lastSeq?: number | undefined;
+  /** Streaming replies: deltas that arrived after a gap. */
+  held?: readonly HeldDelta[] | undefined;
   /** What the send's answer said beyond the text: which model answered after which failed, how delivery went. */
   notes?: ReplyNote[] | undefined;
 }
@@ -62,6 +96,7 @@ export function replyNotes(meta: SendResult['payload']['meta']): ReplyNote[] {
   return notes;
 }
 
+/** The transcript of one session as far as it is loaded. */
 export interface TranscriptState {
   session: string;
   items: TranscriptItem[];
@@ -72,36 +107,56 @@ export interface TranscriptState {
   hasMore: boolean;
 }
 
+/** Everything that changes a transcript. */
 export type TranscriptAction =
   | { type: 'reset'; session: string }
   | { type: 'page'; session: string; page: HistoryPage; mode: 'replace' | 'prepend' }
-  | { type: 'sent'; session: string; key: string; text: string; ts: number }
-  | { type: 'delta'; session: string; runId: string; seq: number; text: string; ts: number }
-  | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; ts: number }
-  | { type: 'send-result'; session: string; key: string; result: SendResult; ts: number }
-  | { type: 'send-failed'; session: string; key: string; error: { code: string; message: string } }
-  | { type: 'retry'; session: string; key: string };
-
-/** How far apart a failed send and its stored message may be timestamped and still be the same send. */
-const SAME_SEND_MS = 60_000;
+  /** Send was pressed: the user's row, keyed by the send's idempotency key. */
+  | { type: 'sent'; session: string; idempotencyKey: string; args: SendArgs; ts: number }
+  /** "Send again": the same send (same key) goes out again; its row stays where it is. */
+  | { type: 'retry'; session: string; idempotencyKey: string }
+  | { type: 'delta'; session: string; runId: string; seq: number; text: string; idempotencyKey?: string | undefined; ts: number }
+  | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; idempotencyKey?: string | undefined; ts: number }
+  | { type: 'send-result'; session: string; idempotencyKey: string; result: SendResult; ts: number }
+  | { type: 'send-failed'; session: string; idempotencyKey: string; error: SendFailure }
+  /** The gateway process is gone: whatever it was streaming stopped with it. */
+  | { type: 'gateway-stopped'; session: string };
 
 /** An empty transcript for a session. */
 export function emptyTranscript(session: string): TranscriptState {
   return { session, items: [], total: 0, firstIndex: 0, hasMore: false };
 }
 
+/** The row key of a user message with an idempotency key. */
+export function userRowKey(idempotencyKey: string): string {
+  return `k:${idempotencyKey}`;
+}
+
+/** The row key of a reply. */
+export function replyRowKey(runId: string): string {
+  return `r:${runId}`;
+}
+
 /** A history message as a row. */
 export function fromHistory(message: HistoryMessage): TranscriptItem {
-  return {
-    key: `h${message.index}`,
+  const base = {
     role: message.role,
     text: message.text,
     ts: message.ts,
     runId: message.runId,
     source: message.source,
     index: message.index,
-    ...(message.aborted ? { aborted: true } : {}),
-    ...(message.error !== undefined ? { notes: [{ tone: 'warn' as const, text: `The reply broke off: ${message.error}` }] } : {}),
+    ...(message.idempotencyKey !== undefined ? { idempotencyKey: message.idempotencyKey } : {}),
+  };
+  if (message.role === 'user') return { key: message.idempotencyKey !== undefined ? userRowKey(message.idempotencyKey) : `h${message.index}`, ...base };
+  // Transcripts written before reply states had only `aborted` and `error`.
+  const state: ReplyState = message.state ?? (message.aborted ? 'aborted' : message.error !== undefined ? 'failed' : 'complete');
+  return {
+    key: replyRowKey(message.runId),
+    ...base,
+    state,
+    ...(message.error !== undefined ? { failure: message.error } : {}),
+    ...(state === 'streaming' ? { lastSeq: message.seq ?? -1 } : {}),
   };
 }
 
@@ -115,98 +170,198 @@ export function replyPath(item: TranscriptItem): ReplyPath | null {
 
 /** True while a reply of this transcript is still streaming or a send is pending. */
 export function isBusy(state: TranscriptState): boolean {
-  return state.items.some((item) => item.streaming || item.pending);
+  return state.items.some((item) => item.state === 'streaming' || item.pending);
 }
 
+/** The words in front of a failed send's error: whether the message got anywhere. */
+export function failureLabel(error: SendFailure): 'No reply' | 'Not sent' {
+  if (error.code === 'gateway_exited') return error.reached === 'no' ? 'Not sent' : 'No reply';
+  if (error.code === 'timeout' || error.code === 'disconnected') return 'No reply';
+  if (error.code === 'gateway_error' && (error.wireCode === 'provider_error' || error.wireCode === 'aborted')) return 'No reply';
+  return 'Not sent';
+}
+
+/**
+ * The rows that offer "Send again", at most one per send: the user's row while it
+ * carries this window's error, else the send's last reply when that one failed or
+ * was interrupted. Never while the send is pending, and only for sends with a key
+ * whose message is loaded (sending again is the same send, under the same key, so
+ * the gateway never stores the message twice).
+ */
+export function sendAgainRows(items: readonly TranscriptItem[]): Set<string> {
+  const users = new Map<string, TranscriptItem>();
+  const lastReply = new Map<string, TranscriptItem>();
+  for (const item of items) {
+    if (item.idempotencyKey === undefined) continue;
+    if (item.role === 'user') users.set(item.idempotencyKey, item);
+    else lastReply.set(item.idempotencyKey, item);
+  }
+  const rows = new Set<string>();
+  for (const [idempotencyKey, user] of users) {
+    if (user.pending) continue; // on its way already
+    if (user.error) {
+      rows.add(user.key);
+      continue;
+    }
+    const reply = lastReply.get(idempotencyKey);
+    if (reply && (reply.state === 'failed' || reply.state === 'interrupted')) rows.add(reply.key);
+  }
+  return rows;
+}
+
+/** Applies one action. */
 export function transcriptReducer(state: TranscriptState, action: TranscriptAction): TranscriptState {
   if (action.type === 'reset') return emptyTranscript(action.session);
   if (action.session !== state.session) return state; // about another session
   switch (action.type) {
     case 'page': {
-      const loaded = action.page.messages.map(fromHistory);
+      const loaded = uniqueKeys(action.page.messages.map(fromHistory));
       const firstIndex = action.page.messages[0]?.index ?? action.page.total;
       if (action.mode === 'prepend') {
-        const known = new Set<number | undefined>(state.items.map((item) => item.index).filter((index) => index !== undefined));
-        const older = loaded.filter((item) => !known.has(item.index));
+        const known = new Set(state.items.map((item) => item.key));
+        const older = loaded.filter((item) => !known.has(item.key));
         return { ...state, items: [...older, ...state.items], firstIndex: Math.min(firstIndex, state.firstIndex), hasMore: action.page.hasMore };
       }
-      // Keep rows that are live (streaming, pending, failed) and not in the page yet. A failed
-      // send whose message did reach the transcript (the gateway died while answering) is that
-      // stored message: the error moves onto it rather than showing the text twice.
-      const pageRuns = new Set(loaded.map((item) => `${item.role}:${item.runId}`));
-      const claimed = new Set<TranscriptItem>();
-      const live: TranscriptItem[] = [];
-      for (const item of state.items) {
-        if (!(item.streaming || item.pending || item.error) || pageRuns.has(`${item.role}:${item.runId}`)) continue;
-        if (item.error && item.role === 'user') {
-          const stored = loaded.find((row) => row.role === 'user' && !claimed.has(row) && row.text === item.text && row.ts >= item.ts - SAME_SEND_MS);
-          if (stored) {
-            claimed.add(stored);
-            stored.error = item.error;
-            continue;
-          }
-        }
-        live.push(item);
-      }
-      return { ...state, items: [...loaded, ...live], total: action.page.total, firstIndex, hasMore: action.page.hasMore };
+      return { ...state, items: mergePage(state.items, loaded), total: action.page.total, firstIndex, hasMore: action.page.hasMore };
     }
-    case 'sent':
-      return { ...state, items: [...state.items, { key: action.key, role: 'user', text: action.text, ts: action.ts, runId: null, pending: true }] };
+    case 'sent': {
+      const key = userRowKey(action.idempotencyKey);
+      if (state.items.some((item) => item.key === key)) return state; // a key is made once per Send
+      const item: TranscriptItem = { key, role: 'user', text: action.args.text, ts: action.ts, runId: null, idempotencyKey: action.idempotencyKey, pending: true, sendArgs: action.args };
+      return { ...state, items: [...state.items, item] };
+    }
+    case 'retry':
+      return mapItems(state, (item) => (item.role === 'user' && item.idempotencyKey === action.idempotencyKey ? { ...item, pending: true, error: undefined } : item));
     case 'delta': {
-      const at = findReply(state.items, action.runId);
+      let at = findReply(state.items, action.runId);
+      let items = state.items;
       if (at === -1) {
-        const item: TranscriptItem = { key: `r${action.runId}`, role: 'assistant', text: action.text, ts: action.ts, runId: action.runId, streaming: true, lastSeq: action.seq };
-        return { ...state, items: [...state.items, item] };
+        // A reply this window has not seen yet: from its first delta (or, after a
+        // reload mid-reply, a later one: its text then waits for the history page).
+        items = [...items, { key: replyRowKey(action.runId), role: 'assistant', text: '', ts: action.ts, runId: action.runId, idempotencyKey: action.idempotencyKey, state: 'streaming', lastSeq: -1 }];
+        at = items.length - 1;
       }
-      const current = state.items[at]!;
-      if (!current.streaming) return state; // already finished: a late delta
-      if (current.lastSeq !== undefined && action.seq <= current.lastSeq) return state; // a repeat
-      return replaceAt(state, at, { ...current, text: current.text + action.text, lastSeq: action.seq });
+      const current = items[at]!;
+      if (current.state !== 'streaming') return state; // already finished: a late delta
+      const next = applyDelta(current, action.seq, action.text);
+      if (next === current) return state; // a repeat
+      return { ...state, items: replaceAt(items, at, next) };
     }
     case 'reply': {
-      const at = findReply(state.items, action.runId);
-      const finished: Partial<TranscriptItem> = { text: action.text, streaming: false, source: action.source, ...(action.aborted ? { aborted: true } : {}) };
+      // The send was answered after all (its call here timed out or lost the connection, say):
+      // an error this window shows about it is stale.
+      const items = state.items.map((item) => (item.role === 'user' && item.error && action.idempotencyKey !== undefined && item.idempotencyKey === action.idempotencyKey ? { ...item, error: undefined } : item));
+      const at = findReply(items, action.runId);
+      const ended: ReplyState = action.aborted ? 'aborted' : 'complete';
       if (at === -1) {
-        const item: TranscriptItem = { key: `r${action.runId}`, role: 'assistant', ts: action.ts, runId: action.runId, text: action.text, source: action.source, ...(action.aborted ? { aborted: true } : {}) };
-        return { ...state, items: [...state.items, item], total: state.total + 1 };
+        const item: TranscriptItem = { key: replyRowKey(action.runId), role: 'assistant', ts: action.ts, runId: action.runId, idempotencyKey: action.idempotencyKey, text: action.text, source: action.source, state: ended };
+        return { ...state, items: [...items, item], total: state.total + 1 };
       }
-      return replaceAt(state, at, { ...state.items[at]!, ...finished });
+      const current = items[at]!;
+      return { ...state, items: replaceAt(items, at, endStream({ ...current, text: action.text, source: action.source, state: ended, idempotencyKey: current.idempotencyKey ?? action.idempotencyKey })) };
     }
     case 'send-result': {
       const { payload, via } = action.result;
       const runId = payload.meta.runId;
-      let items = state.items.map((item) => (item.key === action.key ? { ...item, pending: false, runId, source: via === 'cli' ? ('cli' as const) : ('rpc' as const) } : item));
-      const text = payload.payloads[0]?.text ?? '';
       const source = via === 'cli' ? ('cli' as const) : ('rpc' as const);
+      let items = state.items.map((item) =>
+        item.role === 'user' && item.idempotencyKey === action.idempotencyKey ? { ...item, pending: false, error: undefined, runId: item.runId ?? runId, source: item.source ?? source } : item,
+      );
+      const text = payload.payloads[0]?.text ?? '';
       const notes = replyNotes(payload.meta);
-      const extra = { ...(payload.meta.aborted ? { aborted: true } : {}), ...(notes.length > 0 ? { notes } : {}) };
+      const ended: ReplyState = payload.meta.aborted ? 'aborted' : 'complete';
       const at = findReply(items, runId);
       if (at === -1) {
-        items = [...items, { key: `r${runId}`, role: 'assistant', text, ts: action.ts, runId, source, ...extra }];
+        items = [...items, { key: replyRowKey(runId), role: 'assistant', text, ts: action.ts, runId, idempotencyKey: action.idempotencyKey, source, state: ended, ...(notes.length > 0 ? { notes } : {}) }];
       } else {
         const current = items[at]!;
-        items = items.map((item, i) => (i === at ? { ...current, text, streaming: false, source: current.source === 'heartbeat' ? current.source : source, ...extra } : item));
+        const answered: TranscriptItem = { ...current, text, state: ended, source: via === 'cli' ? 'cli' : (current.source ?? source), idempotencyKey: current.idempotencyKey ?? action.idempotencyKey };
+        items = replaceAt(items, at, endStream(notes.length > 0 ? { ...answered, notes } : answered));
       }
       return { ...state, items };
     }
-    case 'send-failed': {
-      // A reply that was streaming for this send ends here too (the gateway died under it, say):
-      // it keeps what arrived, and stops claiming to stream.
-      const at = state.items.findIndex((item) => item.key === action.key);
-      if (at === -1) return state; // not ours (another window's send)
-      return {
-        ...state,
-        items: state.items.map((item, i) => {
-          if (i === at) return { ...item, pending: false, error: action.error };
-          if (i > at && item.streaming) return { ...item, streaming: false, aborted: true };
-          return item;
-        }),
-      };
-    }
-    case 'retry':
-      // A stored message stays (it is in the transcript) and loses its error; a local one goes.
-      return { ...state, items: state.items.flatMap((item) => (item.key !== action.key ? [item] : item.index !== undefined ? [{ ...item, error: undefined }] : [])) };
+    case 'send-failed':
+      // A reply still streaming for this send ends here too, keeping what arrived: cut
+      // off with the gateway, or failed (the history read that follows says exactly).
+      return mapItems(state, (item) => {
+        if (item.idempotencyKey !== action.idempotencyKey) return item;
+        if (item.role === 'user') return { ...item, pending: false, error: action.error };
+        if (item.state === 'streaming') return endStream({ ...item, state: action.error.code === 'gateway_exited' ? 'interrupted' : 'failed' });
+        return item;
+      });
+    case 'gateway-stopped':
+      // A run lives in the gateway process: when it is gone, so is every reply it was
+      // streaming. History (read when a gateway runs again) says the same, with the text
+      // it kept.
+      return mapItems(state, (item) => (item.state === 'streaming' ? endStream({ ...item, state: 'interrupted' }) : item));
   }
+}
+
+/**
+ * A fresh last page merged with the rows on screen. Stored rows take their stored
+ * place; a row on screen with the same identity lends what only the window knows
+ * (a pending send, its error, its options, the notes of its answer), and a reply
+ * that streamed further here than the stored checkpoint keeps its text. Rows only
+ * on screen stay while they are live (a pending or failed send, a streaming reply),
+ * after the row they followed (else at the end).
+ */
+function mergePage(current: readonly TranscriptItem[], loaded: readonly TranscriptItem[]): TranscriptItem[] {
+  const onScreen = new Map(current.map((item) => [item.key, item]));
+  // A send whose reply is in history: history says how it went, so this window's
+  // error about it (the call failed, timed out, lost its connection) is stale.
+  const answered = new Set(loaded.filter((item) => item.role === 'assistant' && item.idempotencyKey !== undefined).map((item) => item.idempotencyKey));
+  const merged = loaded.map((stored) => {
+    const live = onScreen.get(stored.key);
+    if (!live) return stored;
+    if (stored.role === 'user') {
+      return { ...stored, pending: live.pending, sendArgs: live.sendArgs, error: answered.has(stored.idempotencyKey) ? undefined : live.error };
+    }
+    return mergeReply(stored, live);
+  });
+
+  const placed = new Set(merged.map((item) => item.key));
+  const isLive = (item: TranscriptItem) => item.pending || item.error !== undefined || item.state === 'streaming';
+  current.forEach((item, i) => {
+    if (placed.has(item.key) || !isLive(item)) return; // stored, or not worth keeping
+    const before = findLast(current, i, (other) => placed.has(other.key));
+    if (before === undefined) {
+      merged.push(item); // nothing on the page came before it
+    } else {
+      // After the row it followed, and after the rest of that row's send that the page
+      // brought (its reply, say): a send's rows stay together.
+      let at = merged.findIndex((row) => row.key === before.key) + 1;
+      while (at < merged.length && !onScreen.has(merged[at]!.key) && sameSend(before, merged[at]!)) at++;
+      merged.splice(at, 0, item);
+    }
+    placed.add(item.key);
+  });
+  return merged;
+}
+
+/** True when two rows belong to one send: the same idempotency key, or the same run. */
+function sameSend(a: TranscriptItem, b: TranscriptItem): boolean {
+  return (a.idempotencyKey !== undefined && a.idempotencyKey === b.idempotencyKey) || (a.runId !== null && a.runId === b.runId);
+}
+
+/** A stored reply and the same reply on screen: the one further along wins. */
+function mergeReply(stored: TranscriptItem, live: TranscriptItem): TranscriptItem {
+  const extras = { index: stored.index, notes: live.notes ?? stored.notes, idempotencyKey: stored.idempotencyKey ?? live.idempotencyKey };
+  if (stored.state !== 'streaming') return { ...stored, ...extras }; // history has how it ended
+  if (live.state !== 'streaming') return { ...live, ...extras }; // ended here after history was read
+  if ((live.lastSeq ?? -1) >= (stored.lastSeq ?? -1)) return { ...live, ...extras };
+  // The checkpoint is further along (the window came in mid-reply): take it, and the
+  // deltas held here that go beyond it.
+  return joinHeld({ ...stored, ...extras, held: live.held?.filter((delta) => delta.seq > (stored.lastSeq ?? -1)) });
+}
+
+/** Keeps the first of rows with the same identity (a transcript written before keys were unique). */
+function uniqueKeys(items: TranscriptItem[]): TranscriptItem[] {
+  const seen = new Set<string>();
+  return items.map((item) => {
+    const key = seen.has(item.key) ? `h${item.index}` : item.key;
+    seen.add(key);
+    return key === item.key ? item : { ...item, key };
+  });
 }
 
 function findReply(items: readonly TranscriptItem[], runId: string): number {
@@ -217,8 +372,18 @@ function findReply(items: readonly TranscriptItem[], runId: string): number {
   return -1;
 }
 
-function replaceAt(state: TranscriptState, at: number, item: TranscriptItem): TranscriptState {
-  const items = state.items.slice();
-  items[at] = item;
-  return { ...state, items };
+function findLast(items: readonly TranscriptItem[], before: number, test: (item: TranscriptItem) => boolean): TranscriptItem | undefined {
+  for (let i = before - 1; i >= 0; i--) if (test(items[i]!)) return items[i];
+  return undefined;
+}
+
+function mapItems(state: TranscriptState, change: (item: TranscriptItem) => TranscriptItem): TranscriptState {
+  const items = state.items.map(change);
+  return items.every((item, i) => item === state.items[i]) ? state : { ...state, items };
+}
+
+function replaceAt(items: readonly TranscriptItem[], at: number, item: TranscriptItem): TranscriptItem[] {
+  const copy = items.slice();
+  copy[at] = item;
+  return copy;
 }
