@@ -112,6 +112,19 @@ describe('transcriptReducer', () => {
 
     const broke = run([sent('K1', 'slow one'), delta('A', 0, 'echo: slow', 'K1'), failed('K1', 'gateway_error', 'provider "x" broke off', { wireCode: 'provider_error' })]);
     expect(broke.items[1]).toMatchObject({ text: 'echo: slow', state: 'failed' });
+
+    // A call that only lost sight of the run (the window's connection dropped) says nothing about how it ended.
+    const lost = run([sent('K1', 'slow one'), delta('A', 0, 'echo: slow', 'K1'), failed('K1', 'disconnected', 'the connection closed')]);
+    expect(lost.items[1]).toMatchObject({ state: 'streaming', lastSeq: 0 });
+  });
+
+  it('lets history that has a reply still streaming correct an end the window only inferred', () => {
+    // Told the gateway stopped (say, a stale state after a reconnect), yet the page says the run goes on.
+    const state = run([sent('K1', 'q'), delta('R1', 0, 'a', 'K1'), { type: 'gateway-stopped', session: 'main' }]);
+    expect(state.items[1]!.state).toBe('interrupted');
+    const stored = [message(0, 'user', 'q', { idempotencyKey: 'K1', runId: 'R1' }), message(1, 'assistant', 'ab', { idempotencyKey: 'K1', runId: 'R1', state: 'streaming', seq: 1 })];
+    const corrected = run([page(stored), delta('R1', 2, 'c', 'K1')], state);
+    expect(corrected.items[1]).toMatchObject({ state: 'streaming', text: 'abc' });
   });
 
   it('marks what was streaming interrupted when the gateway process goes away', () => {

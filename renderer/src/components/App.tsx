@@ -178,7 +178,9 @@ export function App({ client }: { client: BridgeClient }) {
   // (Opening another session loads its history itself, so the open session is read from a ref.)
   const gatewayPid = state?.gateway.pid;
   const connected = connection === 'open';
+  const known = state !== null;
   useEffect(() => {
+    if (!known) return; // not told yet: say nothing about the gateway's runs
     if (!running) {
       // Whatever the gateway was streaming stopped with its process.
       dispatch({ type: 'gateway-stopped', session: openSessionRef.current });
@@ -188,7 +190,7 @@ export function App({ client }: { client: BridgeClient }) {
     void refreshSessions();
     void loadHistory(openSessionRef.current);
     void refreshStatus();
-  }, [running, gatewayPid, connected, refreshSessions, loadHistory, refreshStatus]);
+  }, [known, running, gatewayPid, connected, refreshSessions, loadHistory, refreshStatus]);
 
   // The window is usable once it knows the gateway's state (the bench reads this mark).
   const interactive = state !== null && connection === 'open';

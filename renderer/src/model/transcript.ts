@@ -280,21 +280,31 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       }
       return { ...state, items };
     }
-    case 'send-failed':
-      // A reply still streaming for this send ends here too, keeping what arrived: cut
-      // off with the gateway, or failed (the history read that follows says exactly).
+    case 'send-failed': {
+      // A reply still streaming for this send ends here too, keeping what arrived: cut off
+      // with the gateway, or failed. Unless the call only lost sight of it (a timeout, a
+      // lost connection): the run may go on, and the history read that follows says.
+      const ended = streamEndFor(action.error);
       return mapItems(state, (item) => {
         if (item.idempotencyKey !== action.idempotencyKey) return item;
         if (item.role === 'user') return { ...item, pending: false, error: action.error };
-        if (item.state === 'streaming') return endStream({ ...item, state: action.error.code === 'gateway_exited' ? 'interrupted' : 'failed' });
+        if (item.state === 'streaming' && ended !== undefined) return endStream({ ...item, state: ended });
         return item;
       });
+    }
     case 'gateway-stopped':
       // A run lives in the gateway process: when it is gone, so is every reply it was
       // streaming. History (read when a gateway runs again) says the same, with the text
       // it kept.
       return mapItems(state, (item) => (item.state === 'streaming' ? endStream({ ...item, state: 'interrupted' }) : item));
   }
+}
+
+/** How a failed send's streaming reply ended, as far as the failure tells; undefined when it does not. */
+function streamEndFor(error: SendFailure): 'interrupted' | 'failed' | undefined {
+  if (error.code === 'gateway_exited') return 'interrupted';
+  if (error.code === 'timeout' || error.code === 'disconnected') return undefined;
+  return 'failed';
 }
 
 /**
@@ -343,12 +353,18 @@ function sameSend(a: TranscriptItem, b: TranscriptItem): boolean {
   return (a.idempotencyKey !== undefined && a.idempotencyKey === b.idempotencyKey) || (a.runId !== null && a.runId === b.runId);
 }
 
-/** A stored reply and the same reply on screen: the one further along wins. */
+/**
+ * A stored reply and the same reply on screen: the one further along wins. History
+ * has the last word, except over a reply it has as streaming that ended here (its
+ * final event or answer came after the page was read). An end this window only
+ * inferred (interrupted when the gateway went away, failed with the call) gives way
+ * to history saying the run is still streaming.
+ */
 function mergeReply(stored: TranscriptItem, live: TranscriptItem): TranscriptItem {
   const extras = { index: stored.index, notes: live.notes ?? stored.notes, idempotencyKey: stored.idempotencyKey ?? live.idempotencyKey };
   if (stored.state !== 'streaming') return { ...stored, ...extras }; // history has how it ended
-  if (live.state !== 'streaming') return { ...live, ...extras }; // ended here after history was read
-  if ((live.lastSeq ?? -1) >= (stored.lastSeq ?? -1)) return { ...live, ...extras };
+  if (live.state === 'complete' || live.state === 'aborted') return { ...live, ...extras }; // ended here after history was read
+  if (live.state === 'streaming' && (live.lastSeq ?? -1) >= (stored.lastSeq ?? -1)) return { ...live, ...extras };
   // The checkpoint is further along (the window came in mid-reply): take it, and the
   // deltas held here that go beyond it.
   return joinHeld({ ...stored, ...extras, held: live.held?.filter((delta) => delta.seq > (stored.lastSeq ?? -1)) });
