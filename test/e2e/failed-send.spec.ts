@@ -111,3 +111,23 @@ withScriptedProvider('"Send again" sends the same message once: one user message
   await expect(page.locator('article.message-user')).toHaveCount(1);
   await expect(failed).toHaveCount(1);
 });
+
+withScriptedProvider('a reply that breaks off in another window ends here too, marked failed, instead of streaming for ever', async ({ app, openApp, context, provider }) => {
+  provider.next({ kind: 'midStreamError', pieces: ['Hel', 'lo'], message: 'the model crashed' });
+  const page = await openApp();
+  await expectGatewayState(page, 'running');
+  const other = await context.newPage();
+  await other.goto(app.url);
+  await expectGatewayState(other, 'running');
+
+  await send(page, 'from the first window');
+  for (const window of [page, other]) {
+    const reply = window.locator('article.message-assistant');
+    await expect(reply).toHaveAttribute('data-state', 'failed');
+    await expect(reply.locator('.markdown')).toHaveText('Hello');
+    await expect(reply.locator('.message-error')).toContainText('The reply broke off: ');
+    await expect(reply.locator('.message-error')).toContainText('the model crashed');
+    await expect(window.getByRole('button', { name: 'Abort' })).toHaveCount(0);
+  }
+  await other.close();
+});

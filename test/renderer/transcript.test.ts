@@ -10,6 +10,7 @@ import {
   emptyTranscript,
   failureLabel,
   isBusy,
+  isStreamingSend,
   replyNotes,
   replyPath,
   sendAgainRows,
@@ -291,6 +292,13 @@ describe('transcriptReducer', () => {
     ]);
     expect(state.items.filter((item) => item.role === 'user')).toHaveLength(1);
     expect(sendAgainRows(state.items)).toEqual(new Set()); // the failed reply is no longer the last of its send
+  });
+
+  it('knows which sends still stream here (a session.updated about one means its reply was stored unannounced)', () => {
+    const state = run([sent('K1', 'q'), delta('R1', 0, 'a', 'K1')]);
+    expect(isStreamingSend(state, 'K1')).toBe(true);
+    expect(isStreamingSend(state, 'K2')).toBe(false);
+    expect(isStreamingSend(run([{ type: 'reply', session: 'main', runId: 'R1', text: 'ab', source: 'rpc', idempotencyKey: 'K1', ts: 3 }], state), 'K1')).toBe(false);
   });
 
   it('clears a stale error when the send\'s reply shows up after all', () => {

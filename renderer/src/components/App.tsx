@@ -14,7 +14,7 @@ import type { ConnectionState } from '../bridge/web-bridge.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { newIdempotencyKey } from '../model/idempotency-key.js';
 import { applySessionActivity, applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
-import { emptyTranscript, isBusy, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
+import { emptyTranscript, isBusy, isStreamingSend, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
 import { Composer } from './Composer.js';
 import { ErrorText } from './ErrorText.js';
 import { SessionList } from './SessionList.js';
@@ -81,6 +81,8 @@ export function App({ client }: { client: BridgeClient }) {
   const [seen, setSeen] = useState<SeenCounts>(loadSeen);
   const [openSession, setOpenSession] = useState('main');
   const [transcript, dispatch] = useReducer(transcriptReducer, 'main', emptyTranscript);
+  const transcriptRef = useRef(transcript);
+  transcriptRef.current = transcript;
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [restarting, setRestarting] = useState(false);
@@ -136,6 +138,8 @@ export function App({ client }: { client: BridgeClient }) {
   // Subscriptions: state, gateway events, the connection.
   useEffect(() => {
     const offState = client.on('state-changed', setState);
+    // Sends whose `reply` event came: their `session.updated` follows it.
+    const announced = new Set<string>();
     const offEvents = client.on('gateway-event', (event) => {
       const ts = Date.now();
       switch (event.event) {
@@ -147,11 +151,19 @@ export function App({ client }: { client: BridgeClient }) {
         case 'reply': {
           const { session, runId, text, source, aborted, idempotencyKey } = event.payload;
           dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
+          if (idempotencyKey !== undefined) announced.add(idempotencyKey);
           break;
         }
-        case 'session.updated':
+        case 'session.updated': {
           setSessions((current) => applySessionUpdate(current, event.payload));
+          // A reply stored without a `reply` event (it failed; maybe another window's send):
+          // history says how it ended, or it would stream here for ever.
+          // (The transcript may not show this batch's `reply` yet: those are remembered here.)
+          const { session, idempotencyKey } = event.payload;
+          if (idempotencyKey === undefined || announced.delete(idempotencyKey)) break; // announced with its reply
+          if (session === transcriptRef.current.session && isStreamingSend(transcriptRef.current, idempotencyKey)) void loadHistory(session);
           break;
+        }
         case 'heartbeat':
           void refreshStatus();
           break;
@@ -164,7 +176,7 @@ export function App({ client }: { client: BridgeClient }) {
       offEvents();
       offConnection();
     };
-  }, [client, refreshStatus]);
+  }, [client, refreshStatus, loadHistory]);
 
   // (Re)connected: read everything afresh.
   useEffect(() => {

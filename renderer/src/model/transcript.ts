@@ -173,6 +173,15 @@ export function isBusy(state: TranscriptState): boolean {
   return state.items.some((item) => item.state === 'streaming' || item.pending);
 }
 
+/**
+ * True when a reply of the send with this key is still streaming here. A
+ * `session.updated` about that send then means its reply was stored without a
+ * `reply` event (a failed reply has none): only history tells how it ended.
+ */
+export function isStreamingSend(state: TranscriptState, idempotencyKey: string): boolean {
+  return state.items.some((item) => item.role === 'assistant' && item.idempotencyKey === idempotencyKey && item.state === 'streaming');
+}
+
 /** The words in front of a failed send's error: whether the message got anywhere. */
 export function failureLabel(error: SendFailure): 'No reply' | 'Not sent' {
   if (error.code === 'gateway_exited') return error.reached === 'no' ? 'Not sent' : 'No reply';
