@@ -26,13 +26,11 @@ const message = (index: number, role: 'user' | 'assistant', text: string, extra:
 const page = (messages: Message[], total = messages.length, hasMore = false): TranscriptAction => ({ type: 'page', session: 'main', mode: 'replace', page: { session: 'main', messages, total, hasMore } });
 const sent = (idempotencyKey: string, text: string, ts = 1): TranscriptAction => ({ type: 'sent', session: 'main', idempotencyKey, args: { text }, ts });
 const delta = (runId: string, seq: number, text: string, idempotencyKey?: string): TranscriptAction => ({ type: 'delta', session: 'main', runId, seq, text, idempotencyKey, ts: 2 });
-const answer = (idempotencyKey: string, runId: string, text: string, meta: Record<string, unknown> = {}, via: 'gateway' | 'cli' = 'gateway'): TranscriptAction => ({
-  type: 'send-result',
-  session: 'main',
-  idempotencyKey,
-  ts: 3,
-  result: { via, payload: { payloads: [{ text }], meta: { session: 'main', runId, provider: 'echo', model: 'echo', durationMs: 3, ...meta } } },
-});
+const answer = (idempotencyKey: string, runId: string, text: string, meta: Record<string, unknown> = {}, via: 'gateway' | 'cli' = 'gateway'): TranscriptAction => {
+  // The companion's answer names the send's key too; the window matches by the key it made.
+  const result = { via, idempotencyKey, payload: { payloads: [{ text }], meta: { session: 'main', runId, provider: 'echo', model: 'echo', durationMs: 3, ...meta } } };
+  return { type: 'send-result', session: 'main', idempotencyKey, ts: 3, result };
+};
 const failed = (idempotencyKey: string, code: string, text = 'it failed', extra: Record<string, unknown> = {}): TranscriptAction => ({ type: 'send-failed', session: 'main', idempotencyKey, error: { code, message: text, ...extra } });
 const rows = (state: TranscriptState) => state.items.map((item) => [item.role, item.text, item.state ?? (item.pending ? 'pending' : item.error ? `error:${item.error.code}` : '')]);
 

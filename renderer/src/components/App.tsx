@@ -269,10 +269,12 @@ export function App({ client }: { client: BridgeClient }) {
       const result = await client.call('send', { ...args, session, idempotencyKey });
       dispatch({ type: 'send-result', session, idempotencyKey, result, ts: Date.now() });
       if (result.via === 'cli') {
-        // The gateway is down, so no session.updated comes: the list shows what the answer
-        // says, and is read again when the gateway runs.
+        // The one-shot CLI wrote the session, so no session.updated comes: the list shows
+        // what the answer says, and is read again now if the gateway is back (a resend
+        // after a crash can go this way), else when it runs.
         const text = result.payload.payloads[0]?.text ?? '';
         setSessions((current) => applySessionActivity(current, { session, updatedAt: Date.now(), preview: text.slice(0, 120) }));
+        if (runningRef.current) void refreshSessions();
       }
     } catch (error) {
       dispatch({ type: 'send-failed', session, idempotencyKey, error: sendFailure(error) });
