@@ -351,6 +351,16 @@ describe('SessionStore with replies written in pieces', () => {
     expect(rebuilt('main')).toEqual(summary);
   });
 
+  it('keeps the preview of a session with a reply still in pieces equal to a rebuild (pieces do not change it)', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'question', 'r1'));
+    store.appendRunRecord('main', piece('r1', 0, 'partial answer', 0));
+    store.appendRunRecord('main', piece('r1', 14, ' more', 1));
+    const live = store.summary('main');
+    expect(live).toMatchObject({ messageCount: 2, preview: 'question' });
+    expect(rebuilt('main')).toEqual(live);
+  });
+
   it('keeps its count and preview equal to a rebuild through a resumed key, a gap and a lost first piece', () => {
     const store = openStore();
     /** Appends, then checks the count this store keeps against a fold of the file. */
