@@ -70,7 +70,7 @@ export function SessionList({ sessions, openSession, seen, now, onOpen, onCreate
                 <span className="session-line">
                   <span className="session-key">{session.key}</span>
                   {unread && <span className="unread-dot" aria-label="unread" title="New messages" />}
-                  <span className="session-time">{session.messageCount > 0 ? formatRelativeTime(session.updatedAt, now) : 'new'}</span>
+                  <span className="session-time">{session.messageCount > 0 || session.preview !== '' ? formatRelativeTime(session.updatedAt, now) : 'new'}</span>
                 </span>
                 <span className="session-preview">{session.preview || 'No messages yet'}</span>
               </button>
