@@ -131,6 +131,23 @@ describe('sendViaCli: sends', () => {
     expect(history.messages.map((message) => message.text)).toEqual(['ship it', 'echo: ship it']);
   });
 
+  it('passes the idempotency key as one --idempotency-key=KEY argument, after the other flags', async () => {
+    // A command that answers with the argv it got, so the test sees exactly what the CLI would.
+    const printArgv = 'console.log(JSON.stringify({ payloads: [{ text: JSON.stringify(process.argv.slice(1)) }], meta: { session: "main", runId: "r-argv", provider: "echo", model: "echo", durationMs: 0 } }))';
+    const command: GatewayCommand = { file: process.execPath, args: ['-e', printArgv, '--'], source: 'setting', env: {} };
+    const argvOf = async (input: Parameters<typeof sendViaCli>[0]) =>
+      JSON.parse((await sendViaCli(input, optionsFor(createTempHome(), { command }))).payloads[0]!.text) as string[];
+
+    expect(await argvOf({ text: 'keyed', session: 'work', idempotencyKey: '-starts-with-a-dash' })).toEqual([
+      'agent',
+      '--json',
+      '--message-stdin',
+      '--session=work',
+      '--idempotency-key=-starts-with-a-dash',
+    ]);
+    expect(await argvOf({ text: 'unkeyed' })).toEqual(['agent', '--json', '--message-stdin']);
+  });
+
   it('passes values that start with "-" intact (a session named "-x" is valid on the wire)', async () => {
     const home = createTempHome();
     const payload = await sendViaCli({ text: 'dash', session: '-x', model: 'echo/-fast' }, optionsFor(home));
