@@ -21,6 +21,7 @@ export interface AgentArgs {
   deliver: boolean;
   to: string | undefined;
   model: string | undefined;
+  idempotencyKey: string | undefined;
   json: boolean;
 }
 
@@ -44,8 +45,9 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     ...(args.deliver ? { deliver: true } : {}),
     ...(args.to !== undefined ? { to: args.to } : {}),
     ...(args.model !== undefined ? { model: args.model } : {}),
+    ...(args.idempotencyKey !== undefined ? { idempotencyKey: args.idempotencyKey } : {}),
   });
-  if (!parsed.ok) return fail(args.json, parsed.error, AgentExit.usage);
+  if (!parsed.ok) return fail(args.json, flagNames(parsed.error), AgentExit.usage);
   const request = parsed.request;
   if (request.type !== 'send') throw new Error('unreachable: validated a send as another type');
 
@@ -77,6 +79,12 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     process.off('SIGINT', onSigint);
     await gateway.shutdown(0);
   }
+}
+
+/** The CLI's user typed flags, not JSON fields: name the flag (`--idempotency-key`, not `"idempotencyKey"`). */
+function flagNames(error: ProtocolError): ProtocolError {
+  const message = error.message.replace(/field "idempotencyKey"/gu, '--idempotency-key');
+  return new ProtocolError(error.code, message);
 }
 
 function fail(json: boolean, error: ProtocolError, exitCode: number): number {

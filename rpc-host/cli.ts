@@ -69,6 +69,9 @@ Options:
   --deliver                  deliver the reply to --to through the configured channel (outbox or webhook)
   --to TARGET                delivery target, e.g. +15551234567 (default: delivery.to of the config file)
   --model NAME               provider or provider/model from the config file, e.g. echo or ollama/llama3.2
+  --idempotency-key KEY      names this message (1-200 characters, e.g. a UUID): run again with the
+                             same key, it is answered from the session's transcript, resumed if a
+                             gateway stopped under it, and never run twice
   --json                     print the send payload {"payloads":[{"text"}],"meta":{…}} (errors as {"type":"error",…})
 ${COMMON_HELP}
 `;
@@ -152,6 +155,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     deliver: { type: 'boolean' },
     to: { type: 'string' },
     model: { type: 'string' },
+    'idempotency-key': { type: 'string' },
     json: { type: 'boolean' },
   }, 'agent');
   if (values.help) {
@@ -171,6 +175,7 @@ async function agentCommand(argv: string[]): Promise<number> {
       deliver: values.deliver === true,
       to: values.to,
       model: values.model,
+      idempotencyKey: values['idempotency-key'],
       json: values.json === true,
     },
     config,

@@ -1,199 +1,233 @@
 /**
- * One agent turn of a `send`: the user's message written to the transcript, the
- * model chain run with its deltas streamed as `reply.delta`, the reply written
- * (partial and marked when aborted), delivered when asked, and answered with
+ * The send path: one agent turn per `send`, each with an identity.
+ *
+ * A send with an idempotency key the session has seen never runs twice: while it
+ * is on its way the new request is attached to it; once it finished, the stored
+ * answer is given again (`meta.replayed`); when the gateway died under it (its
+ * user message is on disk, no reply) or it failed, it runs now on the stored user
+ * message. Otherwise a turn writes the user's message, runs the model chain with
+ * its deltas streamed as `reply.delta` and checkpointed, writes the reply (partial
+ * and marked when aborted or failed), delivers it when asked, and answers with
  * `meta` saying which model answered, which failed, and how delivery went.
  *
- * Split from the gateway, which dispatches requests and owns the shared parts
- * (store, queue, events); this module is the send path alone.
+ * Every record goes through the session log; this module decides only what to write.
  */
 import { ProtocolError } from '../protocol/errors.js';
-import { DEFAULT_SESSION, type EventName, type EventPayloadOf, type MessageSource, type RequestId, type RequestOf, type SendPayload } from '../protocol/schemas.js';
+import { DEFAULT_SESSION, type RequestId, type RequestOf, type SendPayload } from '../protocol/schemas.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { Logger } from '../log.js';
 import { ChainFailure, runChain } from '../providers/fallback.js';
 import { ProviderFailure } from '../providers/provider.js';
-import type { ModelChoice } from '../providers/registry.js';
+import { UnknownModelError, type ModelChoice, type ModelRouter } from '../providers/registry.js';
 import type { GatewayConfig } from './config.js';
-import { redact } from './provider-config.js';
-import type { Run, RunQueue } from './run-queue.js';
-import { sessionUpdatedPayload, type SessionStore } from './session-store.js';
+import { LiveSends, RunAudience, type GatewayEmit } from './live-sends.js';
+import { createRun, type Run, type RunQueue } from './run-queue.js';
+import type { KeyedSend } from './run-index.js';
+import type { EventSink, ReplyRecordInput, SessionLog, TurnIdentity } from './session-log.js';
 
 /** A send as the gateway takes it: the wire request without `type` and `id`. */
 export type SendRequest = Omit<RequestOf<'send'>, 'type' | 'id'>;
 
-/** What a turn needs from the gateway. */
+/** What the send path works with. */
 export interface AgentTurnDeps {
-  config: Pick<GatewayConfig, 'delivery' | 'secrets'>;
-  store: SessionStore;
+  config: Pick<GatewayConfig, 'delivery'>;
+  log: SessionLog;
   queue: RunQueue;
+  models: ModelRouter;
   deliverer: Deliverer;
   /** What the turn's messages are recorded as (`rpc` in the child, `cli` in `tether agent`). */
-  source: Extract<MessageSource, 'rpc' | 'cli'>;
-  /** The models to try for a `model` (or the default); throws `ProtocolError` for an unknown one. */
-  chainFor(model: string | undefined): ModelChoice[];
-  newRun(session: string, source: MessageSource): Run;
-  emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId): void;
-  log: Logger;
+  source: 'rpc' | 'cli';
+  emit: GatewayEmit;
+  logger: Logger;
 }
 
+/**
+ * Runs sends: owns the sends on their way (`live`) and their identity rules.
+ * It never writes a transcript record itself (the session log does) and never
+ * runs two turns of one session at once (the run queue orders them).
+ */
 export class AgentTurns {
+  readonly live = new LiveSends();
+
   constructor(private readonly deps: AgentTurnDeps) {}
 
-  /** Runs one agent turn; resolves with the reply (partial and marked when aborted). */
-  async send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
-    const { config, store, log } = this.deps;
+  /** Runs one agent turn (or attaches to, replays or resumes a keyed one); resolves with the answer. */
+  send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
     const session = request.session ?? DEFAULT_SESSION;
-    const chain = this.deps.chainFor(request.model);
-    const to = request.to ?? config.delivery.to;
+    const key = request.idempotencyKey;
+    let resume: KeyedSend | undefined;
+    if (key !== undefined) {
+      const live = this.live.byIdempotencyKey(session, key);
+      if (live) {
+        assertSameMessage(session, key, { text: live.text, model: live.model }, request);
+        live.audience.add(requestId);
+        return live.done;
+      }
+      const stored = this.deps.log.lookupKey(session, key);
+      if (stored) {
+        assertSameMessage(session, key, { text: stored.text, model: stored.requestedModel }, request);
+        if (stored.outcome !== undefined && stored.outcome.state !== 'failed') {
+          const answer = this.deps.log.storedAnswer(session, stored.outcome);
+          if (answer) return Promise.resolve(answer);
+        }
+        resume = stored; // interrupted by a stopped gateway, or failed: run it now, on the stored message
+      }
+    }
+    const chain = this.chainFor(request.model);
+    const to = request.to ?? this.deps.config.delivery.to;
     if (request.deliver === true && to === undefined) {
       throw new ProtocolError(
         'invalid_request',
         'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567"), or a default "delivery.to" in the config file',
       );
     }
-    const run = this.deps.newRun(session, this.deps.source);
-    return this.deps.queue.enqueue(run, async () => {
-      const startedAt = Date.now();
-      const thinking = request.thinking;
-      const userSummary = store.appendMessage(session, {
-        type: 'message',
-        role: 'user',
-        text: request.text,
-        ts: startedAt,
-        runId: run.runId,
-        source: this.deps.source,
-        ...(thinking ? { thinking } : {}),
-      });
-      this.deps.emit('session.updated', sessionUpdatedPayload(userSummary), requestId);
+    const run = createRun(session, this.deps.source);
+    const audience = new RunAudience(this.deps.emit, requestId);
+    const turn: TurnIdentity = { session, runId: run.runId, source: this.deps.source, idempotencyKey: key };
+    const done = this.deps.queue.enqueue(run, () => this.runTurn(run, turn, request, chain, resume, audience.sink, to));
+    this.live.add({ run, key, text: request.text, model: request.model, audience, done });
+    return done;
+  }
 
-      let streamed = '';
-      let seq = 0;
-      let text: string;
-      let usage: SendPayload['meta']['usage'];
-      let answered: ModelChoice = chain[0]!;
-      let failures: SendPayload['meta']['failures'] = [];
-      try {
-        const outcome = await runChain(
-          chain,
-          {
-            session,
-            prompt: request.text,
-            loadContext: () => store.context(session, run.runId),
-            thinking,
-            source: this.deps.source,
-            signal: run.controller.signal,
-            onDelta: (delta) => {
-              if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
-              streamed += delta;
-              this.deps.emit('reply.delta', { session, runId: run.runId, seq: seq++, text: delta }, requestId);
-            },
-          },
-          () => streamed !== '',
-        );
-        answered = outcome.choice;
-        failures = outcome.failures;
-        text = run.controller.signal.aborted ? streamed : outcome.reply.text;
-        usage = outcome.reply.usage;
-        if (failures.length > 0) log.warn(`${session}/${run.runId}: answered by ${answered.provider.id}/${answered.model} after ${failures.map((f) => `${f.provider}/${f.model} (${f.error})`).join(', ')}`);
-      } catch (error) {
-        if (!run.controller.signal.aborted) {
-          const message = redact(
-            error instanceof ProviderFailure ? error.message : `provider "${chain[0]!.provider.id}" failed: ${(error as Error).message}`,
-            config.secrets,
-          );
-          if (error instanceof ProviderFailure) log.warn(`${session}/${run.runId}: ${message}`);
-          else log.error(`${message}\n${redact((error as Error).stack ?? '', config.secrets)}`);
-          if (streamed === '') throw new ProtocolError('provider_error', message);
-          // The user saw this much stream in: keep it, marked with why it stopped.
-          this.keepBrokenReply(session, run.runId, streamed, message, brokenChoice(error, chain), requestId);
-          throw new ProtocolError('provider_error', `${message}; the ${streamed.length}-character partial reply is kept in the session's history`);
-        }
-        text = streamed; // aborted mid-way: keep what came
-      }
-      const aborted = run.controller.signal.aborted;
-      const { provider, model } = answered;
+  /** True while the run is queued or going here. */
+  isLive(runId: string): boolean {
+    return this.live.byRunId(runId) !== undefined;
+  }
 
-      const assistantSummary = store.appendMessage(session, {
-        type: 'message',
-        role: 'assistant',
-        text,
-        ts: Date.now(),
-        runId: run.runId,
-        source: this.deps.source,
-        provider: provider.id,
-        model,
-        ...(aborted ? { aborted: true } : {}),
-      });
+  /** The models to try for a send; an unknown model is the client's mistake. */
+  private chainFor(model: string | undefined): ModelChoice[] {
+    try {
+      return this.deps.models.chainFor(model);
+    } catch (error) {
+      if (error instanceof UnknownModelError) throw new ProtocolError('invalid_request', `invalid send request: ${error.message}`);
+      throw error;
+    }
+  }
 
-      const meta: SendPayload['meta'] = {
-        session,
-        runId: run.runId,
-        provider: provider.id,
-        model,
-        durationMs: Date.now() - startedAt,
-      };
-      if (thinking) meta.thinking = thinking;
-      if (aborted) meta.aborted = true;
-      if (usage) meta.usage = usage;
-      if (failures.length > 0) meta.failures = failures;
-      if (request.deliver === true && to !== undefined) Object.assign(meta, await this.deliver(session, to, text, run.runId, aborted, requestId));
+  private async runTurn(
+    run: Run,
+    turn: TurnIdentity,
+    request: SendRequest,
+    chain: ModelChoice[],
+    resume: KeyedSend | undefined,
+    sink: EventSink,
+    to: string | undefined,
+  ): Promise<SendPayload> {
+    const { log, logger } = this.deps;
+    const { session, runId } = turn;
+    const startedAt = Date.now();
+    const thinking = request.thinking;
+    if (resume) logger.info(`${session}/${runId}: running key ${JSON.stringify(turn.idempotencyKey)} again on its stored message (its last run was ${resume.outcome ? 'failed' : 'interrupted'})`);
+    else log.recordPrompt(turn, sink, { text: request.text, thinking, requestedModel: request.model });
+    // The prompt is passed on its own: leave its stored message out of the context.
+    const promptRunIds = resume ? [runId, resume.userRunId] : [runId];
 
-      this.deps.emit(
-        'reply',
+    let streaming: ModelChoice = chain[0]!;
+    const checkpoints = log.openReply(turn, () => ({ provider: streaming.provider.id, model: streaming.model }));
+    let streamed = '';
+    let seq = 0;
+    let text: string;
+    let usage: SendPayload['meta']['usage'];
+    let answered: ModelChoice = chain[0]!;
+    let failures: SendPayload['meta']['failures'] = [];
+    try {
+      const outcome = await runChain(
+        chain,
         {
           session,
-          runId: run.runId,
-          text,
-          source: this.deps.source,
-          provider: provider.id,
-          model,
-          ...(aborted ? { aborted: true } : {}),
-          ...(meta.delivered !== undefined ? { delivered: meta.delivered } : {}),
+          prompt: request.text,
+          loadContext: () => log.store.context(session, promptRunIds),
+          thinking,
+          source: turn.source,
+          signal: run.controller.signal,
+          onDelta: (delta) => {
+            if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
+            streamed += delta;
+            sink('reply.delta', { session, runId, seq, text: delta, ...keyOf(turn) });
+            checkpoints.push(delta, seq);
+            seq++;
+          },
         },
-        requestId,
+        () => streamed !== '',
+        (choice) => {
+          streaming = choice;
+        },
       );
-      this.deps.emit('session.updated', sessionUpdatedPayload(assistantSummary), requestId);
-      return { payloads: [{ text }], meta };
-    });
-  }
+      answered = outcome.choice;
+      failures = outcome.failures;
+      text = run.controller.signal.aborted ? streamed : outcome.reply.text;
+      usage = outcome.reply.usage;
+      if (failures.length > 0) logger.warn(`${session}/${runId}: answered by ${answered.provider.id}/${answered.model} after ${failures.map((f) => `${f.provider}/${f.model} (${f.error})`).join(', ')}`);
+    } catch (error) {
+      checkpoints.close();
+      if (!run.controller.signal.aborted) {
+        const message = log.describeFailure(error, chain[0]!.provider.id);
+        if (error instanceof ProviderFailure) logger.warn(`${session}/${runId}: ${message}`);
+        else logger.error(`${message}\n${log.describeStack(error)}`);
+        // Kept even when empty: the failure is part of the session, and marks the key as failed.
+        const choice = brokenChoice(error, chain);
+        const reply: ReplyRecordInput = { text: streamed, state: 'failed', provider: choice.provider.id, model: choice.model, error: message };
+        log.recordReply(turn, reply);
+        log.announceReply(turn, sink, reply);
+        throw log.providerError(message, streamed.length);
+      }
+      text = streamed; // aborted mid-way: keep what came
+    }
+    checkpoints.close();
+    const aborted = run.controller.signal.aborted;
+    const { provider, model } = answered;
 
+    const meta: SendPayload['meta'] = { session, runId, provider: provider.id, model, durationMs: Date.now() - startedAt };
+    if (thinking) meta.thinking = thinking;
+    if (aborted) meta.aborted = true;
+    if (usage) meta.usage = usage;
+    if (failures.length > 0) meta.failures = failures;
+    if (turn.idempotencyKey !== undefined) meta.idempotencyKey = turn.idempotencyKey;
+    const reply: ReplyRecordInput = { text, state: aborted ? 'aborted' : 'complete', provider: provider.id, model, meta };
+    log.recordReply(turn, reply);
+
+    if (request.deliver === true && to !== undefined) {
+      const delivery = await this.deliver(turn, sink, to, text, aborted);
+      Object.assign(meta, delivery);
+      log.recordDelivery(turn, { delivered: delivery.delivered === true, error: delivery.deliveryError });
+    }
+    log.announceReply(turn, sink, reply, meta.delivered);
+    return { payloads: [{ text }], meta };
+  }
 
   private async deliver(
-    session: string,
+    turn: TurnIdentity,
+    sink: EventSink,
     to: string,
     text: string,
-    runId: string,
     aborted: boolean,
-    requestId: RequestId | undefined,
   ): Promise<Pick<SendPayload['meta'], 'delivered' | 'deliveryError'>> {
     if (aborted) return { delivered: false, deliveryError: 'not delivered: the run was aborted' };
+    const { session, runId } = turn;
     const report = await this.deps.deliverer.deliver({ session, to, text, runId });
-    this.deps.emit('delivery', { session, runId, to, ...report }, requestId);
+    sink('delivery', { session, runId, to, ...report, ...keyOf(turn) });
     if (report.delivered) return { delivered: true };
-    this.deps.log.warn(`delivery of ${runId} to ${to} failed: ${report.error}`);
+    this.deps.logger.warn(`delivery of ${runId} to ${to} failed: ${report.error}`);
     return { delivered: false, deliveryError: report.error ?? 'not delivered' };
   }
+}
 
-  /** Writes a reply the provider broke off after streaming, so the history shows what the user saw. */
-  private keepBrokenReply(session: string, runId: string, text: string, error: string, choice: ModelChoice, requestId: RequestId | undefined): void {
-    const summary = this.deps.store.appendMessage(session, {
-      type: 'message',
-      role: 'assistant',
-      text,
-      ts: Date.now(),
-      runId,
-      source: this.deps.source,
-      provider: choice.provider.id,
-      model: choice.model,
-      error,
-    });
-    this.deps.emit('session.updated', sessionUpdatedPayload(summary), requestId);
-  }
+/** A repeated key must name the same message: same text, same model. */
+function assertSameMessage(session: string, key: string, first: { text: string; model: string | undefined }, request: SendRequest): void {
+  if (first.text === request.text && first.model === request.model) return; // the same send again
+  const differs = first.text !== request.text ? 'text' : `model (${JSON.stringify(first.model ?? 'the default')} then ${JSON.stringify(request.model ?? 'the default')})`;
+  throw new ProtocolError(
+    'invalid_request',
+    `invalid send request: field "idempotencyKey" ${JSON.stringify(key)} was already used for a different message in session "${session}" (the ${differs} differs); use a new key for a new message`,
+  );
 }
 
 /** The model that was streaming when the chain gave up: the last one tried. */
 function brokenChoice(error: unknown, chain: readonly ModelChoice[]): ModelChoice {
   const last = error instanceof ChainFailure ? error.failures.at(-1) : undefined;
   return chain.find((choice) => last !== undefined && choice.provider.id === last.provider && choice.model === last.model) ?? chain[0]!;
+}
+
+function keyOf(turn: TurnIdentity): { idempotencyKey?: string } {
+  return turn.idempotencyKey === undefined ? {} : { idempotencyKey: turn.idempotencyKey };
 }

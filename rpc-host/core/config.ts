@@ -73,6 +73,8 @@ export const ConfigFileSchema = z
     maxLineBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
     maxQueuedPerSession: z.number().int().min(1).max(100_000).optional(),
     shutdownGraceMs: z.number().int().min(0).max(60_000).optional(),
+    /** Longest a streaming reply's text waits before it is written to the transcript (0: only when the reply ends). */
+    checkpointIntervalMs: z.number().int().min(0).max(60_000).optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -102,6 +104,8 @@ export interface GatewayConfig {
   maxLineBytes: number;
   maxQueuedPerSession: number;
   shutdownGraceMs: number;
+  /** Longest a streaming reply's text waits before it is checkpointed to the transcript; 0 turns checkpoints off. */
+  checkpointIntervalMs: number;
 }
 
 /** Overrides from the command line; each wins over the file and the environment. */
@@ -183,6 +187,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     maxLineBytes: overrides.maxLineBytes ?? envInt(env, 'TETHER_MAX_LINE_BYTES', 1024, 1024 ** 3) ?? file.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxQueuedPerSession: file.maxQueuedPerSession ?? 1000,
     shutdownGraceMs: overrides.shutdownGraceMs ?? file.shutdownGraceMs ?? 2000,
+    checkpointIntervalMs: envInt(env, 'TETHER_CHECKPOINT_MS', 0, 60_000) ?? file.checkpointIntervalMs ?? 250,
   };
 }
 

@@ -9,7 +9,6 @@
  * CLI calls `send` directly. `handle` dispatches with an exhaustive switch, so a
  * request type added to the schemas without a handler fails to compile.
  */
-import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
 import {
@@ -19,7 +18,6 @@ import {
   type EventName,
   type EventPayloadOf,
   type HeartbeatOutcome,
-  type MessageSource,
   type RequestId,
   type RequestOf,
   type RequestType,
@@ -27,9 +25,8 @@ import {
   type SendPayload,
 } from '../protocol/schemas.js';
 import { Deliverer } from '../delivery/deliverer.js';
-import { ProviderFailure, type Provider } from '../providers/provider.js';
-import { ModelRouter, UnknownModelError, createProviders, type ModelChoice } from '../providers/registry.js';
-import { redact } from './provider-config.js';
+import type { Provider } from '../providers/provider.js';
+import { ModelRouter, UnknownModelError, createProviders } from '../providers/registry.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
@@ -37,7 +34,9 @@ import { ConfigError, type GatewayConfig } from './config.js';
 import { AgentTurns, type SendRequest } from './agent-turn.js';
 import { HeartbeatRunner } from './heartbeat-runner.js';
 import { HeartbeatTimer } from './heartbeats.js';
-import { RunQueue, type Run } from './run-queue.js';
+import { createRun, RunQueue } from './run-queue.js';
+import { SendStatus } from './send-status.js';
+import { SessionLog } from './session-log.js';
 import { SessionStore } from './session-store.js';
 
 /** An event as the gateway emits it; the connection turns it into a wire line. */
@@ -61,7 +60,7 @@ export interface GatewayOptions {
   /** Run the heartbeat timer (the RPC host does; the one-shot CLI does not). */
   heartbeats?: boolean;
   /** What sends through this gateway are recorded as. */
-  sendSource?: Extract<MessageSource, 'rpc' | 'cli'>;
+  sendSource?: 'rpc' | 'cli';
   /** Extra or replacement providers, by id (tests). */
   providers?: Provider[];
   log?: Logger;
@@ -75,9 +74,16 @@ const LAG_RESOLUTION_MS = 20;
 /** Time allowed for aborted runs to settle at shutdown, after the grace period. */
 const ABORT_SETTLE_MS = 1000;
 
-/** The gateway: one per process. */
+/**
+ * The gateway: one per process. It owns the shared parts (store and session log,
+ * run queue, model router, heartbeat timer, event listeners) and dispatches each
+ * request to the module that serves it; it never writes a transcript record
+ * itself and knows nothing of the transport.
+ */
 export class Gateway {
   readonly store: SessionStore;
+  private readonly log: SessionLog;
+  private readonly sendStatus: SendStatus;
   private readonly config: GatewayConfig;
   private readonly queue: RunQueue;
   private readonly models: ModelRouter;
@@ -86,16 +92,17 @@ export class Gateway {
   private readonly listeners = new Set<Listener>();
   private readonly startedAt = Date.now();
   private readonly sendSource: 'rpc' | 'cli';
-  private readonly log: Logger;
+  private readonly logger: Logger;
   private lagMonitor: IntervalHistogram | undefined;
   private closing = false;
   private readonly heartbeats: HeartbeatRunner;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
-    this.log = options.log ?? silentLogger;
+    this.logger = options.log ?? silentLogger;
     this.sendSource = options.sendSource ?? 'rpc';
     this.store = new SessionStore(this.config.dataDir);
+    this.log = new SessionLog(this.store, { checkpointIntervalMs: this.config.checkpointIntervalMs, secrets: this.config.secrets });
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
     try {
       this.models = new ModelRouter(createProviders(this.config, options.providers), this.config.provider, this.config.fallback);
@@ -103,26 +110,25 @@ export class Gateway {
       if (!(error instanceof UnknownModelError)) throw error;
       throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
+    const emit = this.emit.bind(this);
     this.turns = new AgentTurns({
       config: this.config,
-      store: this.store,
+      log: this.log,
       queue: this.queue,
+      models: this.models,
       deliverer: new Deliverer(this.config.delivery, this.config.secrets),
       source: this.sendSource,
-      chainFor: (model) => this.chainFor(model),
-      newRun: (session, source) => this.newRun(session, source),
-      emit: (event, payload, requestId) => this.emit(event, payload, requestId),
-      log: this.log,
+      emit,
+      logger: this.logger,
     });
+    this.sendStatus = new SendStatus({ live: this.turns.live, log: this.log, sessions: () => this.store.list().map((summary) => summary.key) });
     this.heartbeats = new HeartbeatRunner({
       config: this.config.heartbeats,
-      secrets: this.config.secrets,
-      store: this.store,
-      queue: this.queue,
-      chain: () => this.chainFor(undefined),
-      newRun: (session, source) => this.newRun(session, source),
-      emit: (event, payload) => this.emit(event, payload),
       log: this.log,
+      queue: this.queue,
+      models: this.models,
+      emit,
+      logger: this.logger,
     });
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.heartbeats !== false) {
@@ -154,7 +160,7 @@ export class Gateway {
         this.heartbeatTimer.setEnabled(request.enabled);
         // Off means no more heartbeat replies, including one already on its way.
         if (!request.enabled) this.heartbeats.abortRunning('heartbeats turned off');
-        this.log.info(`heartbeats turned ${request.enabled ? 'on' : 'off'}`);
+        this.logger.info(`heartbeats turned ${request.enabled ? 'on' : 'off'}`);
         return { enabled: request.enabled };
       case 'abort':
         return this.abort(request);
@@ -166,6 +172,8 @@ export class Gateway {
         return this.history(request);
       case 'hello':
         return this.hello(request, context);
+      case 'wait':
+        return this.sendStatus.wait(request);
       default:
         return assertNever(request);
     }
@@ -220,7 +228,7 @@ export class Gateway {
     const finished = await settleWithin(this.queue.whenIdle(), graceMs);
     if (!finished) {
       const aborted = this.queue.abortAll(`the gateway is shutting down (grace period of ${graceMs} ms ran out)`);
-      this.log.warn(`shutdown: aborted ${aborted.length} run(s) still going after ${graceMs} ms`);
+      this.logger.warn(`shutdown: aborted ${aborted.length} run(s) still going after ${graceMs} ms`);
       await settleWithin(this.queue.whenIdle(), ABORT_SETTLE_MS);
     }
     this.store.flush();
@@ -231,13 +239,13 @@ export class Gateway {
       request.runId !== undefined
         ? this.queue.abortRun(request.runId, 'aborted by an abort request')
         : this.queue.abortSession(request.session ?? DEFAULT_SESSION, 'aborted by an abort request');
-    if (runIds.length > 0) this.log.info(`aborted ${runIds.join(', ')}`);
+    if (runIds.length > 0) this.logger.info(`aborted ${runIds.join(', ')}`);
     return { aborted: runIds.length, runIds };
   }
 
   private async compact(session: string): Promise<ResultPayloadOf<'compact'>> {
     this.requireSession(session);
-    const run = this.newRun(session, this.sendSource);
+    const run = createRun(session, this.sendSource);
     return this.queue.enqueue(run, async () => {
       const context = this.store.context(session);
       const provider = this.sessionProvider(session);
@@ -246,11 +254,10 @@ export class Gateway {
         summary = await provider.summarize(context.messages, context.summary, run.controller.signal);
       } catch (error) {
         if (run.controller.signal.aborted) throw new ProtocolError('aborted', `compacting session "${session}" was aborted; the context is unchanged`);
-        const why = error instanceof ProviderFailure ? error.message : `provider "${provider.id}" failed: ${(error as Error).message}`;
-        throw new ProtocolError('provider_error', redact(`cannot compact session "${session}": ${why}; the context is unchanged`, this.config.secrets));
+        throw new ProtocolError('provider_error', `cannot compact session "${session}": ${this.log.describeFailure(error, provider.id)}; the context is unchanged`);
       }
       if (run.controller.signal.aborted) throw new ProtocolError('aborted', `compacting session "${session}" was aborted; the context is unchanged`);
-      this.store.appendCompaction(session, context.total, summary);
+      this.log.recordCompaction(session, context.total, summary);
       return {
         session,
         messagesBefore: context.messages.length,
@@ -266,6 +273,7 @@ export class Gateway {
     const page = this.store.history(request.session, {
       ...(request.limit !== undefined ? { limit: request.limit } : {}),
       ...(request.before !== undefined ? { before: request.before } : {}),
+      isLive: (runId) => this.turns.isLive(runId),
     });
     return { session: request.session, ...page };
   }
@@ -275,18 +283,8 @@ export class Gateway {
     return {
       protocol: Math.min(request.protocol, PROTOCOL_VERSION),
       version: TETHER_VERSION,
-      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events'],
+      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events', 'idempotency', 'checkpoints'],
     };
-  }
-
-  /** The models to try for a send; an unknown model is the client's mistake. */
-  private chainFor(model: string | undefined): ModelChoice[] {
-    try {
-      return this.models.chainFor(model);
-    } catch (error) {
-      if (error instanceof UnknownModelError) throw new ProtocolError('invalid_request', `invalid send request: ${error.message}`);
-      throw error;
-    }
   }
 
   /** The provider that last answered in a session (it summarizes for `compact`), else the default. */
@@ -303,16 +301,6 @@ export class Gateway {
   private requireSession(session: string): void {
     if (this.store.exists(session)) return;
     throw new ProtocolError('not_found', `no session "${session}"; list the sessions with {"type":"sessions"}`);
-  }
-
-  private newRun(session: string, source: MessageSource): Run {
-    return {
-      runId: `r-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
-      session,
-      source,
-      controller: new AbortController(),
-      startedAt: undefined,
-    };
   }
 
   private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId): void {

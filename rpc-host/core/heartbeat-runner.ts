@@ -5,31 +5,29 @@
  * something to say. Split from the gateway so the send path and the heartbeat path
  * each read on their own; both share the gateway's store, queue and events.
  */
-import { isProtocolError } from '../protocol/errors.js';
-import type { EventName, EventPayloadOf, HeartbeatOutcome, MessageSource } from '../protocol/schemas.js';
+import type { EventName, EventPayloadOf, HeartbeatOutcome } from '../protocol/schemas.js';
 import type { Logger } from '../log.js';
 import { runChain } from '../providers/fallback.js';
-import { ProviderFailure } from '../providers/provider.js';
-import type { ModelChoice } from '../providers/registry.js';
+import type { ModelChoice, ModelRouter } from '../providers/registry.js';
 import type { GatewayConfig } from './config.js';
-import { redact } from './provider-config.js';
-import type { Run, RunQueue } from './run-queue.js';
-import { sessionUpdatedPayload, type SessionStore } from './session-store.js';
+import { createRun, type RunQueue } from './run-queue.js';
+import type { EventSink, SessionLog } from './session-log.js';
 
 /** What a heartbeat needs from the gateway. */
 export interface HeartbeatRunnerDeps {
   config: GatewayConfig['heartbeats'];
-  /** Secrets to keep out of failure messages. */
-  secrets: readonly string[];
-  store: SessionStore;
+  log: SessionLog;
   queue: RunQueue;
-  /** The default model chain. */
-  chain(): ModelChoice[];
-  newRun(session: string, source: MessageSource): Run;
+  models: ModelRouter;
   emit<N extends EventName>(event: N, payload: EventPayloadOf<N>): void;
-  log: Logger;
+  logger: Logger;
 }
 
+/**
+ * Runs heartbeat turns on the default model chain. It owns at most one heartbeat
+ * run at a time (so turning heartbeats off can stop it); it never writes a record
+ * itself (the session log does) and never runs beside a busy session's turn.
+ */
 export class HeartbeatRunner {
   /** The heartbeat run going now, so turning heartbeats off can stop it. */
   private runningRunId: string | undefined;
@@ -43,24 +41,24 @@ export class HeartbeatRunner {
 
   /** Runs one heartbeat and reports its outcome as a `heartbeat` event. */
   async run(): Promise<HeartbeatOutcome> {
-    const { config, queue, store, emit } = this.deps;
+    const { config, queue, log, emit } = this.deps;
     const session = config.session;
     const at = Date.now();
     if (queue.isBusy(session)) {
       emit('heartbeat', { outcome: 'skipped', at, session, reason: `session "${session}" is busy` });
       return 'skipped';
     }
-    const run = this.deps.newRun(session, 'heartbeat');
+    const run = createRun(session, 'heartbeat');
     const prompt = config.prompt;
     this.runningRunId = run.runId;
     try {
       const answer = await queue.enqueue(run, async () => {
         const { reply, choice } = await runChain(
-          this.deps.chain(),
+          this.deps.models.chainFor(undefined),
           {
             session,
             prompt,
-            loadContext: () => store.context(session, run.runId),
+            loadContext: () => log.store.context(session, [run.runId]),
             thinking: undefined,
             source: 'heartbeat',
             signal: run.controller.signal,
@@ -85,8 +83,8 @@ export class HeartbeatRunner {
       emit('heartbeat', { outcome: 'sent', at, session, runId: run.runId, text });
       return 'sent';
     } catch (error) {
-      const message = redact(isProtocolError(error) || error instanceof ProviderFailure ? error.message : String(error), this.deps.secrets);
-      this.deps.log.warn(`heartbeat failed: ${message}`);
+      const message = log.describeFailure(error, this.deps.models.defaultChoice.provider.id);
+      this.deps.logger.warn(`heartbeat failed: ${message}`);
       emit('heartbeat', { outcome: 'failed', at, session, runId: run.runId, error: message });
       return 'failed';
     } finally {
@@ -96,20 +94,13 @@ export class HeartbeatRunner {
 
   /** Keeps a heartbeat that had something to say: its prompt and reply, as a turn of the session. */
   private record(session: string, runId: string, prompt: string, text: string, choice: ModelChoice): void {
-    const { store, emit } = this.deps;
-    const { provider, model } = choice;
-    store.appendMessage(session, { type: 'message', role: 'user', text: prompt, ts: Date.now(), runId, source: 'heartbeat' });
-    const summary = store.appendMessage(session, {
-      type: 'message',
-      role: 'assistant',
-      text,
-      ts: Date.now(),
-      runId,
-      source: 'heartbeat',
-      provider: provider.id,
-      model,
-    });
-    emit('reply', { session, runId, text, source: 'heartbeat', provider: provider.id, model });
-    emit('session.updated', sessionUpdatedPayload(summary));
+    const { log } = this.deps;
+    const sink: EventSink = (event, payload) => this.deps.emit(event, payload);
+    const turn = { session, runId, source: 'heartbeat' as const };
+    // The prompt's session.updated is not announced: the reply's follows at once.
+    log.recordPrompt(turn, () => {}, { text: prompt });
+    const reply = { text, state: 'complete' as const, provider: choice.provider.id, model: choice.model };
+    log.recordReply(turn, reply);
+    log.announceReply(turn, sink, reply);
   }
 }

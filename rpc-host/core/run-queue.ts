@@ -6,6 +6,7 @@
  * aborted and the provider stops). The queue knows nothing of providers or the
  * wire; it only orders work and reports on it.
  */
+import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../protocol/errors.js';
 import type { MessageSource } from '../protocol/schemas.js';
 
@@ -16,6 +17,17 @@ export interface Run {
   readonly source: MessageSource;
   readonly controller: AbortController;
   startedAt: number | undefined;
+}
+
+/** A new run of `session`, with a fresh id (`r-<time>-<random>`). */
+export function createRun(session: string, source: MessageSource): Run {
+  return {
+    runId: `r-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+    session,
+    source,
+    controller: new AbortController(),
+    startedAt: undefined,
+  };
 }
 
 interface Entry<T> {
@@ -50,6 +62,14 @@ export class RunQueue {
       lane.waiting.push({ run, work, resolve, reject } as Entry<unknown>);
       this.pump(run.session, lane);
     });
+  }
+
+  /** True when the run with this id is going or waiting. */
+  has(runId: string): boolean {
+    for (const lane of this.lanes.values()) {
+      if (lane.running?.run.runId === runId || lane.waiting.some((entry) => entry.run.runId === runId)) return true;
+    }
+    return false;
   }
 
   /** True when the session has a run going or waiting. */

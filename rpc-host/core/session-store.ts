@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/schemas.js';
-import { appendRecord, readTranscript, type MessageRecord, type TranscriptRecord } from './transcript-file.js';
+import { appendRecord, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type TranscriptRecord } from './transcript-file.js';
+import { foldTranscript, type FoldedMessage } from './transcript-fold.js';
 
 const PREVIEW_CHARS = 120;
 const TRANSCRIPT_SUFFIX = '.jsonl';
@@ -58,6 +59,8 @@ export class SessionStore {
   readonly dir: string;
   private readonly indexPath: string;
   private readonly entries = new Map<string, IndexEntry>();
+  /** Per session, the runs whose reply is written in pieces and not finished yet (their message is counted). */
+  private readonly openReplies = new Map<string, Set<string>>();
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -78,10 +81,15 @@ export class SessionStore {
     return this.entries.size;
   }
 
-  /** Appends a message and returns its summary after the append. */
+  /** Appends a message and returns the session's summary after it. */
   appendMessage(session: string, record: MessageRecord): SessionSummary {
     this.append(session, record);
     return this.summary(session);
+  }
+
+  /** Appends a reply's piece (`checkpoint`) or a delivery report. */
+  appendRunRecord(session: string, record: CheckpointRecord | DeliveryRecord): void {
+    this.append(session, record);
   }
 
   /** Appends a compaction marker. */
@@ -123,41 +131,52 @@ export class SessionStore {
     return this.entries.has(session) || fileSize(this.transcriptPath(session)) > 0;
   }
 
-  /** A page of messages: `limit` (default 100) messages before index `before` (default: the end). */
-  history(session: string, options: { limit?: number; before?: number } = {}): HistoryPage {
-    const messages = this.messages(session);
+  /**
+   * A page of messages: `limit` (default 100) messages before index `before` (default: the end).
+   *
+   * A reply written in pieces without its final record is `streaming` when `isLive`
+   * says its run is still going in this process, else `interrupted`.
+   */
+  history(session: string, options: { limit?: number; before?: number; isLive?: (runId: string) => boolean } = {}): HistoryPage {
+    const { messages, openRuns } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
     const end = Math.min(options.before ?? messages.length, messages.length);
     const start = Math.max(0, end - (options.limit ?? 100));
     return {
-      messages: messages.slice(start, end).map((record, offset) => toHistoryMessage(record, start + offset)),
+      messages: messages.slice(start, end).map((message, offset) => {
+        const live = openRuns.has(message.runId) && options.isLive?.(message.runId) === true;
+        return toHistoryMessage(message, start + offset, live);
+      }),
       total: messages.length,
       hasMore: start > 0,
     };
   }
 
-  /** The provider context: the latest compaction summary and the messages after it, without run `excludeRunId`'s. */
-  context(session: string, excludeRunId?: string): SessionContext {
-    const { records } = readTranscript(this.transcriptPath(session));
-    let summary: string | undefined;
-    let firstIndex = 0;
-    const messages: MessageRecord[] = [];
-    for (const record of records) {
-      if (record.type === 'message') messages.push(record);
-      else {
-        summary = record.summary;
-        firstIndex = Math.min(record.upTo, messages.length);
-      }
-    }
+  /**
+   * The provider context: the latest compaction summary and the messages after it.
+   *
+   * Leaves out the messages of `excludeRunIds` (the turn being run: its prompt is
+   * passed on its own) and every reply that did not complete (aborted, failed,
+   * interrupted): those are history for the user, not context for a model.
+   */
+  context(session: string, excludeRunIds: readonly string[] = []): SessionContext {
+    const { messages, compaction } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
+    const firstIndex = compaction?.firstIndex ?? 0;
+    const excluded = new Set(excludeRunIds);
     return {
-      summary,
+      summary: compaction?.summary,
       messages: messages
         .slice(firstIndex)
-        // A reply the provider broke off is history for the user, not context for a model.
-        .filter((message) => message.runId !== excludeRunId && message.error === undefined)
+        .filter((message) => !excluded.has(message.runId) && (message.role === 'user' || message.state === 'complete'))
         .map(({ role, text }) => ({ role, text })),
       firstIndex,
       total: messages.length,
     };
+  }
+
+  /** The text of a run's reply as readers see it (pieces folded), or undefined when it has none. */
+  replyText(session: string, runId: string): string | undefined {
+    const { messages } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
+    return messages.findLast((message) => message.role === 'assistant' && message.runId === runId)?.text;
   }
 
   /** Writes the index now if it changed (call before exit). */
@@ -177,12 +196,6 @@ export class SessionStore {
     return join(this.dir, encodeSessionKey(session) + TRANSCRIPT_SUFFIX);
   }
 
-  private messages(session: string): MessageRecord[] {
-    return readTranscript(this.transcriptPath(session)).records.filter(
-      (record): record is MessageRecord => record.type === 'message',
-    );
-  }
-
   private append(session: string, record: TranscriptRecord): void {
     const { sizeBefore, bytesWritten } = appendRecord(this.transcriptPath(session), record);
     const entry = this.entries.get(session);
@@ -190,28 +203,42 @@ export class SessionStore {
       this.refresh(session); // someone else wrote since we last looked: rebuild from the file
     } else {
       entry.bytes += bytesWritten;
-      if (record.type === 'message') {
-        entry.messageCount++;
-        entry.updatedAt = record.ts;
-        entry.preview = preview(record.text);
-        if (record.thinking) entry.thinking = record.thinking;
-      }
+      this.countAppended(session, entry, record);
     }
     this.markIndexDirty();
+  }
+
+  /** Keeps an entry exact after our own append, as a fold of the whole file would count it. */
+  private countAppended(session: string, entry: IndexEntry, record: TranscriptRecord): void {
+    const open = this.openReplies.get(session);
+    if (record.type === 'checkpoint') {
+      if (record.from !== 0 || open?.has(record.runId)) return; // a later piece of a counted reply
+      if (open) open.add(record.runId);
+      else this.openReplies.set(session, new Set([record.runId]));
+      entry.messageCount++;
+      entry.updatedAt = record.ts;
+      return;
+    }
+    if (record.type !== 'message') return; // compaction and delivery records are not messages
+    const replacesPieces = record.role === 'assistant' && open?.delete(record.runId) === true;
+    if (!replacesPieces) entry.messageCount++;
+    entry.updatedAt = record.ts;
+    if (record.text !== '') entry.preview = preview(record.text);
+    if (record.thinking) entry.thinking = record.thinking;
   }
 
   /** Rebuilds one entry from its transcript. */
   private refresh(session: string): IndexEntry {
     const { records, bytes } = readTranscript(this.transcriptPath(session));
-    const entry: IndexEntry = { updatedAt: 0, messageCount: 0, preview: '', thinking: null, bytes };
-    for (const record of records) {
-      if (record.type !== 'message') continue;
-      entry.messageCount++;
-      entry.updatedAt = record.ts;
-      entry.preview = record.text;
-      if (record.thinking) entry.thinking = record.thinking;
+    const { messages, openRuns } = foldTranscript(records);
+    const entry: IndexEntry = { updatedAt: 0, messageCount: messages.length, preview: '', thinking: null, bytes };
+    for (const message of messages) {
+      entry.updatedAt = message.ts;
+      if (message.text !== '') entry.preview = message.text;
+      if (message.thinking) entry.thinking = message.thinking;
     }
     entry.preview = preview(entry.preview);
+    this.openReplies.set(session, new Set(openRuns.keys()));
     if (bytes > 0) {
       this.entries.set(session, entry);
       this.markIndexDirty();
@@ -257,14 +284,17 @@ function toSummary(key: string, entry: IndexEntry): SessionSummary {
   };
 }
 
-function toHistoryMessage(record: MessageRecord, index: number): HistoryMessage {
-  const message: HistoryMessage = { index, role: record.role, text: record.text, ts: record.ts, runId: record.runId };
-  if (record.source) message.source = record.source;
-  if (record.provider) message.provider = record.provider;
-  if (record.model) message.model = record.model;
-  if (record.aborted) message.aborted = true;
-  if (record.error !== undefined) message.error = record.error;
-  return message;
+function toHistoryMessage(message: FoldedMessage, index: number, live: boolean): HistoryMessage {
+  const out: HistoryMessage = { index, role: message.role, text: message.text, ts: message.ts, runId: message.runId };
+  if (message.source) out.source = message.source;
+  if (message.provider) out.provider = message.provider;
+  if (message.model) out.model = message.model;
+  if (message.idempotencyKey !== undefined) out.idempotencyKey = message.idempotencyKey;
+  if (message.state !== undefined) out.state = live ? 'streaming' : message.state;
+  if (live && message.seq !== undefined) out.seq = message.seq;
+  if (message.state === 'aborted') out.aborted = true;
+  if (message.error !== undefined) out.error = message.error;
+  return out;
 }
 
 function preview(text: string): string {
@@ -284,6 +314,11 @@ function fileSize(path: string): number {
 // Windows treats these as devices with any extension too (`nul.tar.gz`).
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/u;
 
+/** The `session.updated` event for a session after a write. */
+export function sessionUpdatedPayload(summary: SessionSummary): EventPayloadOf<'session.updated'> {
+  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
+}
+
 /**
  * Maps a session key to a file name that is safe and distinct everywhere.
  *
@@ -291,11 +326,6 @@ const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/u;
  * case too, so `Main` and `main` stay apart on case-insensitive file systems) and
  * Windows device names.
  */
-/** The `session.updated` event for a session after a write. */
-export function sessionUpdatedPayload(summary: SessionSummary): EventPayloadOf<'session.updated'> {
-  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
-}
-
 export function encodeSessionKey(key: string): string {
   let out = '';
   const bytes = Buffer.from(key, 'utf8');

@@ -9,11 +9,19 @@
  * glued to the torn piece; the reader recovers it, because every record starts
  * with `{"type":`, which cannot occur unescaped inside a JSON string.
  */
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { MessageSourceSchema, ThinkingLevelSchema } from '../protocol/schemas.js';
+import { IdempotencyKeySchema, MessageSourceSchema, SendMetaSchema, ThinkingLevelSchema } from '../protocol/schemas.js';
 
-/** A user or assistant message as stored on disk. */
+/**
+ * A user or assistant message as stored on disk.
+ *
+ * A user message of a keyed send carries the key and the model it asked for, so
+ * a later send with the same key can be told apart from a different message. A
+ * reply carries how it ended (`state`; older records mark it with `aborted` or
+ * `error` alone) and, for replies to `send`, the `meta` it was answered with, so a
+ * repeated key is answered with the very same payload.
+ */
 export const MessageRecordSchema = z.object({
   type: z.literal('message'),
   role: z.enum(['user', 'assistant']),
@@ -25,10 +33,49 @@ export const MessageRecordSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   aborted: z.boolean().optional(),
-  /** The provider failed after streaming `text`: why (redacted). Such replies are kept, never given back to a model. */
+  /** The provider failed (after streaming `text`, or before any): why (redacted). Such replies are kept, never given back to a model. */
   error: z.string().optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+  /** User messages: the `model` the send asked for, if any. */
+  requestedModel: z.string().optional(),
+  /** Replies: how the reply ended. */
+  state: z.enum(['complete', 'aborted', 'failed']).optional(),
+  /** Replies to `send`: the answer's `meta` (without `replayed`). */
+  meta: SendMetaSchema.optional(),
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
+
+/**
+ * A piece of a reply still streaming: its text from character `from` on.
+ *
+ * Written at most every checkpoint interval while a reply streams, so a crash
+ * loses at most that much text. Readers fold a run's pieces into one message
+ * (`transcript-fold.ts`); the run's final reply record supersedes them.
+ */
+export const CheckpointRecordSchema = z.object({
+  type: z.literal('checkpoint'),
+  ts: z.number(),
+  runId: z.string(),
+  from: z.number().int().nonnegative(),
+  text: z.string(),
+  /** The last `reply.delta` seq this piece includes. */
+  seq: z.number().int().nonnegative(),
+  source: MessageSourceSchema.optional(),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+});
+export type CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;
+
+/** How delivering a run's reply went: written after the reply, so a replayed answer says it too. */
+export const DeliveryRecordSchema = z.object({
+  type: z.literal('delivery'),
+  ts: z.number(),
+  runId: z.string(),
+  delivered: z.boolean(),
+  error: z.string().optional(),
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecordSchema>;
 
 /** Marks that the provider context before message `upTo` is replaced by `summary`. */
 export const CompactionRecordSchema = z.object({
@@ -39,7 +86,7 @@ export const CompactionRecordSchema = z.object({
 });
 export type CompactionRecord = z.infer<typeof CompactionRecordSchema>;
 
-export const TranscriptRecordSchema = z.discriminatedUnion('type', [MessageRecordSchema, CompactionRecordSchema]);
+export const TranscriptRecordSchema = z.discriminatedUnion('type', [MessageRecordSchema, CompactionRecordSchema, CheckpointRecordSchema, DeliveryRecordSchema]);
 export type TranscriptRecord = z.infer<typeof TranscriptRecordSchema>;
 
 /** What an append observed, so the caller can keep its cache exact. */
@@ -99,6 +146,79 @@ export function readTranscript(path: string): TranscriptContents {
     start = end + 1;
   }
   return { records, bytes: data.length, skippedLines };
+}
+
+/** A record and where its line sits in the file. */
+export interface LocatedRecord {
+  record: TranscriptRecord;
+  /** Byte offset of the line. */
+  at: number;
+  /** Bytes of the line, without its LF. */
+  bytes: number;
+}
+
+/** The records of the whole lines from `from` on, and where the last whole line ends. */
+export interface TranscriptTail {
+  records: LocatedRecord[];
+  /** Offset just past the last LF read: where the next read should start. A torn last line is left for then. */
+  end: number;
+  /** The file's size when read. */
+  size: number;
+}
+
+/**
+ * Reads the records of the whole lines from byte `from` on.
+ *
+ * Used to keep an in-memory index current by reading only what was appended since
+ * the last look. A last line without its LF (a writer that crashed mid-line, or
+ * one still writing) is not consumed: the next read starts at it again, and the
+ * torn-line recovery then finds the record glued after it.
+ */
+export function readTranscriptFrom(path: string, from: number): TranscriptTail {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], end: 0, size: 0 };
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return { records: [], end: Math.min(from, size), size };
+    const data = Buffer.allocUnsafe(size - from);
+    let read = 0;
+    while (read < data.length) {
+      const n = readSync(fd, data, read, data.length - read, from + read);
+      if (n === 0) break; // truncated meanwhile: read what is there
+      read += n;
+    }
+    const records: LocatedRecord[] = [];
+    let start = 0;
+    while (start < read) {
+      const end = data.indexOf(LF, start);
+      if (end === -1 || end >= read) break; // a torn or unfinished last line: left for the next read
+      if (end > start) {
+        const record = parseRecord(data.toString('utf8', start, end));
+        if (record) records.push({ record, at: from + start, bytes: end - start });
+      }
+      start = end + 1;
+    }
+    return { records, end: from + start, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads the one record whose line is at `at` (`bytes` long), as `readTranscriptFrom` located it. */
+export function readRecordAt(path: string, at: number, bytes: number): TranscriptRecord | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const data = Buffer.allocUnsafe(bytes);
+    const n = readSync(fd, data, 0, bytes, at);
+    return parseRecord(data.toString('utf8', 0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const RECORD_START = '{"type":';

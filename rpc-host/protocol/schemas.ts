@@ -55,6 +55,20 @@ export type IdempotencyKey = z.infer<typeof IdempotencyKeySchema>;
 export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
 export type EventName = z.infer<typeof EventNameSchema>;
 
+/** Machine-readable error codes; `error` carries the human message. */
+export const ErrorCodeSchema = z.enum([
+  'parse_error',
+  'invalid_request',
+  'unknown_type',
+  'line_too_long',
+  'not_found',
+  'aborted',
+  'provider_error',
+  'busy',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
 /** Timestamps on the wire are milliseconds since the Unix epoch. */
 const EpochMs = z.number().int().nonnegative();
 
@@ -357,7 +371,7 @@ export const WaitPayloadSchema = z.object({
   /** `done` and `aborted`: the send's answer, as `send` gave it. */
   result: SendPayloadSchema.optional(),
   /** `failed`: the error `send` answered with. */
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }).optional(),
   /** `interrupted`: the reply text the gateway kept before it stopped (may be empty). */
   partialText: z.string().optional(),
   /** A sentence on what to do next, for the non-obvious states (`interrupted`, `unknown`). */
@@ -383,19 +397,6 @@ export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYL
 // ---------------------------------------------------------------------------
 // Responses (stdout)
 
-/** Machine-readable error codes; `error` carries the human message. */
-export const ErrorCodeSchema = z.enum([
-  'parse_error',
-  'invalid_request',
-  'unknown_type',
-  'line_too_long',
-  'not_found',
-  'aborted',
-  'provider_error',
-  'busy',
-  'internal',
-]);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 export const ResultResponseSchema = z.object({
   type: z.literal('result'),

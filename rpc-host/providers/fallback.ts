@@ -24,14 +24,21 @@ export interface ChainOutcome {
   failures: AttemptFailure[];
 }
 
-/** Runs `request` on each model of `chain` until one answers. */
+/**
+ * Runs `request` on each model of `chain` until one answers.
+ *
+ * `onAttempt` hears of each model as it is tried, so what it streams can be
+ * attributed to it (checkpoints name the model that wrote them).
+ */
 export async function runChain(
   chain: readonly ModelChoice[],
   request: Omit<ProviderRequest, 'model'>,
   hasOutput: () => boolean,
+  onAttempt?: (choice: ModelChoice) => void,
 ): Promise<ChainOutcome> {
   const failures: AttemptFailure[] = [];
   for (const [index, choice] of chain.entries()) {
+    onAttempt?.(choice);
     try {
       const reply = await choice.provider.run({ ...request, model: choice.model });
       return { reply, choice, failures };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageRecordSchema } from '../../rpc-host/core/transcript-file.js';
+import { TranscriptRecordSchema, type MessageRecord } from '../../rpc-host/core/transcript-file.js';
 import { SendPayloadSchema } from '../../rpc-host/protocol/schemas.js';
 import { REPO_ROOT, cleanupRpcChildren, createTempHome, runAgent, startRpcChild, type CliResult, type WireMessage } from '../helpers/rpc-child.js';
 import { expectResult } from '../helpers/wire-expect.js';
@@ -71,7 +71,9 @@ describe('concurrent writers to one session', () => {
     const records = raw
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => MessageRecordSchema.parse(JSON.parse(line)));
+      .map((line) => TranscriptRecordSchema.parse(JSON.parse(line)))
+      // Streaming replies also leave checkpoint pieces; each message is one whole record.
+      .filter((record): record is MessageRecord => record.type === 'message');
     expect(records).toHaveLength(expectedMessages);
 
     const users = records.filter((record) => record.role === 'user');
@@ -107,7 +109,7 @@ function transcriptProblems(raw: string): string[] {
     .split('\n')
     .forEach((line, index) => {
       if (line === '') problems.push(`line ${index + 1} is blank`);
-      else if (!MessageRecordSchema.safeParse(safeJson(line)).success) problems.push(`line ${index + 1} is not a record: ${line.slice(0, 80)}`);
+      else if (!TranscriptRecordSchema.safeParse(safeJson(line)).success) problems.push(`line ${index + 1} is not a record: ${line.slice(0, 80)}`);
     });
   return problems;
 }
@@ -143,7 +145,7 @@ describe('the compiled transcript writer under several processes', () => {
     const raw = readFileSync(file, 'utf8');
     const problems = transcriptProblems(raw);
     expect.soft(problems.slice(0, 5), `${problems.length} bad lines`).toEqual([]);
-    const runIds = raw.trim().split('\n').filter(Boolean).map((line) => MessageRecordSchema.parse(JSON.parse(line)).runId);
+    const runIds = raw.trim().split('\n').filter(Boolean).map((line) => (TranscriptRecordSchema.parse(JSON.parse(line)) as MessageRecord).runId);
     expect(new Set(runIds).size).toBe(WRITERS * RECORDS);
   });
 });

@@ -48,7 +48,7 @@ describe('SessionStore append and history', () => {
     expect(page.hasMore).toBe(false);
     expect(page.messages).toEqual([
       { index: 0, role: 'user', text: 'hello there', ts: expect.any(Number), runId: 'r1', source: 'rpc' },
-      { index: 1, role: 'assistant', text: 'echo: hello\n  there', ts: expect.any(Number), runId: 'r1', provider: 'echo', model: 'echo', aborted: true },
+      { index: 1, role: 'assistant', text: 'echo: hello\n  there', ts: expect.any(Number), runId: 'r1', provider: 'echo', model: 'echo', aborted: true, state: 'aborted' },
     ]);
     expect(store.exists('main')).toBe(true);
     expect(store.exists('other')).toBe(false);
@@ -290,7 +290,7 @@ describe('SessionStore context', () => {
     store.appendMessage('main', message('assistant', 'new a', 'r2'));
     store.appendMessage('main', message('user', 'current prompt', 'r3'));
 
-    expect(store.context('main', 'r3')).toEqual({
+    expect(store.context('main', ['r3'])).toEqual({
       summary: 'they talked about old things',
       messages: [
         { role: 'user', text: 'new q' },

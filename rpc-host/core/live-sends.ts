@@ -1,0 +1,118 @@
+/**
+ * The sends this gateway is running or has queued, by idempotency key and by run
+ * id, and who is waiting on each.
+ *
+ * A repeated key is attached here instead of running again; `wait` and `history`
+ * ask here whether a run is still going. Sends that ended recently are remembered
+ * (a bounded number) with how they ended, for the few outcomes that leave nothing
+ * in the transcript (a send aborted before it started).
+ */
+import { isProtocolError } from '../protocol/errors.js';
+import type { ErrorCode, EventName, EventPayloadOf, RequestId, SendPayload } from '../protocol/schemas.js';
+import type { Run } from './run-queue.js';
+import type { EventSink } from './session-log.js';
+
+/** Emits one gateway event for one request. */
+export type GatewayEmit = <N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId) => void;
+
+/**
+ * The requests waiting on one run. Each gets the run's events under its own id
+ * (one line per distinct id), so a request attached to a running send sees the
+ * rest of its stream as its own.
+ */
+export class RunAudience {
+  private readonly requestIds: Array<RequestId | undefined>;
+
+  constructor(
+    private readonly emit: GatewayEmit,
+    first: RequestId | undefined,
+  ) {
+    this.requestIds = [first];
+  }
+
+  /** Adds a request that waits on this run from now on. */
+  add(requestId: RequestId | undefined): void {
+    if (!this.requestIds.includes(requestId)) this.requestIds.push(requestId);
+  }
+
+  /** Emits an event of the run to every waiting request. */
+  readonly sink: EventSink = (event, payload) => {
+    for (const requestId of this.requestIds) this.emit(event, payload, requestId);
+  };
+}
+
+/** A send on its way. */
+export interface LiveSend {
+  run: Run;
+  key: string | undefined;
+  text: string;
+  model: string | undefined;
+  audience: RunAudience;
+  /** Settles as the send's answer does. */
+  done: Promise<SendPayload>;
+}
+
+/** How a send that left no trace ended. */
+export type SettledSend =
+  | { ok: true; runId: string; key: string | undefined; session: string; payload: SendPayload }
+  | { ok: false; runId: string; key: string | undefined; session: string; code: ErrorCode; message: string };
+
+/** How many ended sends are remembered. */
+const SETTLED_KEPT = 1000;
+
+/** The registry of sends on their way. */
+export class LiveSends {
+  private readonly byKey = new Map<string, LiveSend>();
+  private readonly byRun = new Map<string, LiveSend>();
+  private readonly settled = new Map<string, SettledSend>();
+
+  /** The send with this key in the session, if it is on its way. */
+  byIdempotencyKey(session: string, key: string): LiveSend | undefined {
+    return this.byKey.get(keyOf(session, key));
+  }
+
+  /** The send of this run, if it is on its way. */
+  byRunId(runId: string): LiveSend | undefined {
+    return this.byRun.get(runId);
+  }
+
+  /** Registers a send until it settles. */
+  add(send: LiveSend): void {
+    if (send.key !== undefined) this.byKey.set(keyOf(send.run.session, send.key), send);
+    this.byRun.set(send.run.runId, send);
+    send.done.then(
+      (payload) => this.remove(send, { ok: true, runId: send.run.runId, key: send.key, session: send.run.session, payload }),
+      (error: unknown) => {
+        const { code, message } = errorFacts(error);
+        this.remove(send, { ok: false, runId: send.run.runId, key: send.key, session: send.run.session, code, message });
+      },
+    );
+  }
+
+  /** How a recently ended send ended, by run id or by session and key. */
+  settledRun(runId: string): SettledSend | undefined {
+    return this.settled.get(runId);
+  }
+
+  settledKey(session: string, key: string): SettledSend | undefined {
+    return this.settled.get(keyOf(session, key));
+  }
+
+  private remove(send: LiveSend, outcome: SettledSend): void {
+    if (send.key !== undefined && this.byKey.get(keyOf(send.run.session, send.key)) === send) this.byKey.delete(keyOf(send.run.session, send.key));
+    this.byRun.delete(send.run.runId);
+    this.settled.set(send.run.runId, outcome);
+    if (send.key !== undefined) this.settled.set(keyOf(send.run.session, send.key), outcome);
+    while (this.settled.size > SETTLED_KEPT * 2) this.settled.delete(this.settled.keys().next().value!);
+  }
+}
+
+/** Session keys cannot hold control characters, so NUL separates the two safely. */
+function keyOf(session: string, key: string): string {
+  return `${session}\u0000${key}`;
+}
+
+function errorFacts(error: unknown): { code: ErrorCode; message: string } {
+  if (isProtocolError(error)) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}

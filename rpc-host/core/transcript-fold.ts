@@ -1,0 +1,118 @@
+/**
+ * Folds a transcript's records into the messages a reader sees.
+ *
+ * The file is append-only, so a reply that streams is written as pieces
+ * (`checkpoint` records) and, when it ends, as one whole reply record. Readers
+ * fold: a run's pieces become one message at the place of its first piece, and
+ * its final reply record takes that same place (so message indices never move).
+ * Pieces with no final record belong to a reply the gateway stopped under (or one
+ * still streaming: the caller knows which runs are live). A piece that does not
+ * start where the text so far ends (a lost line) ends the fold of that run: what
+ * came before the gap is exact, what came after cannot be placed.
+ */
+import type { ReplyState } from '../protocol/schemas.js';
+import type { MessageRecord, TranscriptRecord } from './transcript-file.js';
+
+/** One message as readers see it. */
+export interface FoldedMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  ts: number;
+  runId: string;
+  source?: MessageRecord['source'];
+  thinking?: MessageRecord['thinking'];
+  provider?: string;
+  model?: string;
+  idempotencyKey?: string;
+  /** Replies only. `interrupted` here means "no final record yet"; see `FoldedTranscript.openRuns`. */
+  state?: ReplyState;
+  error?: string;
+  /** Replies folded from pieces: the last delta seq the text includes. */
+  seq?: number;
+}
+
+/** A transcript as readers see it. */
+export interface FoldedTranscript {
+  messages: FoldedMessage[];
+  /** The latest compaction: its summary and the index of the first message after it. */
+  compaction: { summary: string; firstIndex: number } | undefined;
+  /** Runs with pieces but no final reply record, and the index of their message. */
+  openRuns: Map<string, number>;
+}
+
+/** How a stored reply ended; older records say it with `aborted` or `error` alone. */
+export function replyStateOf(record: MessageRecord): Exclude<ReplyState, 'interrupted' | 'streaming'> {
+  if (record.state !== undefined) return record.state;
+  if (record.error !== undefined) return 'failed';
+  return record.aborted === true ? 'aborted' : 'complete';
+}
+
+/** The message a stored message record shows as. */
+export function messageOf(record: MessageRecord): FoldedMessage {
+  const message: FoldedMessage = { role: record.role, text: record.text, ts: record.ts, runId: record.runId };
+  if (record.source !== undefined) message.source = record.source;
+  if (record.thinking !== undefined) message.thinking = record.thinking;
+  if (record.provider !== undefined) message.provider = record.provider;
+  if (record.model !== undefined) message.model = record.model;
+  if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
+  if (record.error !== undefined) message.error = record.error;
+  if (record.role === 'assistant') message.state = replyStateOf(record);
+  return message;
+}
+
+/** Folds records, oldest first, into messages. */
+export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTranscript {
+  const messages: FoldedMessage[] = [];
+  const openRuns = new Map<string, number>();
+  /** Runs whose pieces stopped at a gap: later pieces are dropped. */
+  const broken = new Set<string>();
+  const finished = new Set<string>();
+  let compaction: FoldedTranscript['compaction'];
+  for (const record of records) {
+    switch (record.type) {
+      case 'message': {
+        const at = record.role === 'assistant' ? openRuns.get(record.runId) : undefined;
+        if (at !== undefined) {
+          messages[at] = messageOf(record); // the whole reply replaces its pieces, in their place
+          openRuns.delete(record.runId);
+        } else {
+          messages.push(messageOf(record));
+        }
+        if (record.role === 'assistant') finished.add(record.runId);
+        break;
+      }
+      case 'checkpoint': {
+        if (finished.has(record.runId) || broken.has(record.runId)) break; // superseded, or past a gap
+        const at = openRuns.get(record.runId);
+        if (at === undefined) {
+          if (record.from !== 0) {
+            broken.add(record.runId); // its first piece is lost: no text can be placed
+            break;
+          }
+          const message: FoldedMessage = { role: 'assistant', text: record.text, ts: record.ts, runId: record.runId, state: 'interrupted', seq: record.seq };
+          if (record.source !== undefined) message.source = record.source;
+          if (record.provider !== undefined) message.provider = record.provider;
+          if (record.model !== undefined) message.model = record.model;
+          if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
+          openRuns.set(record.runId, messages.length);
+          messages.push(message);
+          break;
+        }
+        const message = messages[at]!;
+        if (record.from !== message.text.length) {
+          broken.add(record.runId);
+          break;
+        }
+        message.text += record.text;
+        message.seq = record.seq;
+        break;
+      }
+      case 'compaction':
+        compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, messages.length) };
+        break;
+      case 'delivery':
+        break; // only the run index reads these
+    }
+  }
+  return { messages, compaction, openRuns };
+}
