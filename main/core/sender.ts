@@ -178,7 +178,8 @@ export class Sender {
         if (!path.ok) {
           const why = this.describeNoPath(path, retryTimeoutMs);
           if (exited) throw sendExitedError(exited, idempotencyKey, { attempts, gaveUp: why });
-          throw new CompanionError('gateway_unavailable', `cannot send: ${why}; turn on "Use CLI fallback" to send while it is down`);
+          const fix = path.why === 'aborted' || this.deps.isClosed() ? '' : '; turn on "Use CLI fallback" to send while it is down';
+          throw new CompanionError('gateway_unavailable', `cannot send: ${why}${fix}`);
         }
         attempts += 1;
         try {

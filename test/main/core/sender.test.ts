@@ -214,6 +214,20 @@ describe('Companion.send with retry', () => {
     expect(sends()).toHaveLength(1);
   });
 
+  it('a retry send still waiting for its first try fails at once on abort, nothing sent', async () => {
+    const { companion, sends } = await runningCompanion({ restartPolicy: SLOW_RESTART });
+    process.kill(companion.state().gateway.pid!, 'SIGKILL');
+    await waitForState(companion, (state) => state.gateway.state === 'restarting', undefined, 'state restarting');
+
+    const sending = rejectionOf(companion.send({ text: 'later, maybe', idempotencyKey: 'k-first' }, { retry: true }));
+    expect(await companion.abort()).toEqual({ aborted: 1, runIds: [], via: 'supervisor' });
+    const error = await sending;
+    expect(error.code).toBe('gateway_unavailable');
+    expect(error.message).toBe('cannot send: the send was aborted');
+    expect(error.details.idempotencyKey).toBe('k-first');
+    expect(sends()).toEqual([]);
+  });
+
   it('gives up when the companion shuts down while it waits', async () => {
     const { companion, plan } = await runningCompanion({ restartPolicy: SLOW_RESTART });
     plan(['die-silent']);
