@@ -208,37 +208,26 @@ export class SessionStore {
     this.markIndexDirty();
   }
 
-  /** Keeps an entry exact after our own append, as a fold of the whole file would count it. */
+  /** Keeps an entry exact after our own append, as a rebuild from the whole file would make it. */
   private countAppended(session: string, entry: IndexEntry, record: TranscriptRecord): void {
-    const open = this.openReplies.get(session);
-    if (record.type === 'checkpoint') {
-      if (record.from !== 0 || open?.has(record.runId)) return; // a later piece of a counted reply
-      if (open) open.add(record.runId);
-      else this.openReplies.set(session, new Set([record.runId]));
-      entry.messageCount++;
-      entry.updatedAt = record.ts;
-      return;
+    let open = this.openReplies.get(session);
+    if (!open) {
+      open = new Set();
+      this.openReplies.set(session, open);
     }
-    if (record.type !== 'message') return; // compaction and delivery records are not messages
-    const replacesPieces = record.role === 'assistant' && open?.delete(record.runId) === true;
-    if (!replacesPieces) entry.messageCount++;
-    entry.updatedAt = record.ts;
-    if (record.text !== '') entry.preview = preview(record.text);
-    if (record.thinking) entry.thinking = record.thinking;
+    countRecord(entry, open, record);
   }
 
-  /** Rebuilds one entry from its transcript. */
+  /**
+   * Rebuilds one entry from its transcript, by counting its records in file order
+   * exactly as appends count them (so a rebuilt entry and a kept-up one agree).
+   */
   private refresh(session: string): IndexEntry {
     const { records, bytes } = readTranscript(this.transcriptPath(session));
-    const { messages, openRuns } = foldTranscript(records);
-    const entry: IndexEntry = { updatedAt: 0, messageCount: messages.length, preview: '', thinking: null, bytes };
-    for (const message of messages) {
-      entry.updatedAt = message.ts;
-      if (message.text !== '') entry.preview = message.text;
-      if (message.thinking) entry.thinking = message.thinking;
-    }
-    entry.preview = preview(entry.preview);
-    this.openReplies.set(session, new Set(openRuns.keys()));
+    const entry: IndexEntry = { updatedAt: 0, messageCount: 0, preview: '', thinking: null, bytes };
+    const open = new Set<string>();
+    for (const record of records) countRecord(entry, open, record);
+    this.openReplies.set(session, open);
     if (bytes > 0) {
       this.entries.set(session, entry);
       this.markIndexDirty();
@@ -272,6 +261,28 @@ export class SessionStore {
     this.indexTimer = setTimeout(() => this.flush(), this.indexDelayMs);
     this.indexTimer.unref();
   }
+}
+
+/**
+ * Counts one record into an index entry, as `foldTranscript` counts messages: a
+ * reply written in pieces is one message from its first piece (`open` holds such
+ * runs until their final record, which then adds none). The preview is the last
+ * whole message with text; pieces do not change it.
+ */
+function countRecord(entry: IndexEntry, open: Set<string>, record: TranscriptRecord): void {
+  if (record.type === 'checkpoint') {
+    if (record.from !== 0 || open.has(record.runId)) return; // a later piece of a counted reply, or a lost first piece
+    open.add(record.runId);
+    entry.messageCount++;
+    entry.updatedAt = record.ts;
+    return;
+  }
+  if (record.type !== 'message') return; // compaction and delivery records are not messages
+  const replacesPieces = record.role === 'assistant' && open.delete(record.runId);
+  if (!replacesPieces) entry.messageCount++;
+  entry.updatedAt = record.ts;
+  if (record.text !== '') entry.preview = preview(record.text);
+  if (record.thinking) entry.thinking = record.thinking;
 }
 
 function toSummary(key: string, entry: IndexEntry): SessionSummary {

@@ -1,7 +1,9 @@
 /**
  * The session store: append and read back, torn last lines, a second writer on the
  * same directory (another process), index rebuilds, key encoding to file names,
- * history paging, and the provider context after a compaction.
+ * history paging, the provider context after a compaction, and replies written in
+ * pieces: counted as a rebuild would count them, `streaming` or `interrupted` in
+ * history, and left out of the context unless complete.
  */
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionStore, decodeSessionKey, encodeSessionKey } from '../../../rpc-host/core/session-store.js';
-import type { MessageRecord } from '../../../rpc-host/core/transcript-file.js';
+import type { CheckpointRecord, MessageRecord } from '../../../rpc-host/core/transcript-file.js';
 
 let dataDir: string;
 const stores: SessionStore[] = [];
@@ -312,5 +314,157 @@ describe('SessionStore context', () => {
     store.appendCompaction('main', 2, 'second');
     store.appendMessage('main', message('user', 'c', 'r3'));
     expect(store.context('main')).toMatchObject({ summary: 'second', messages: [{ role: 'user', text: 'c' }], firstIndex: 2, total: 3 });
+  });
+});
+
+describe('SessionStore with replies written in pieces', () => {
+  const piece = (runId: string, from: number, text: string, seq: number, extra: Partial<CheckpointRecord> = {}): CheckpointRecord => ({
+    type: 'checkpoint',
+    ts: clock++,
+    runId,
+    from,
+    text,
+    seq,
+    source: 'rpc',
+    provider: 'echo',
+    model: 'echo',
+    ...extra,
+  });
+
+  /** What a store that never saw the appends makes of the file: the index deleted, a fresh store, `list()`. */
+  function rebuilt(session: string) {
+    rmSync(join(dataDir, 'sessions', 'index.json'), { force: true });
+    return openStore()
+      .list()
+      .find((s) => s.key === session);
+  }
+
+  it('counts pieces and their final record as one message, as a rebuild from the file does', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'question', 'r1', { thinking: 'low' }));
+    store.appendRunRecord('main', piece('r1', 0, 'Hel', 0));
+    store.appendRunRecord('main', piece('r1', 3, 'lo', 1));
+    expect(store.summary('main').messageCount).toBe(2);
+    const summary = store.appendMessage('main', message('assistant', 'Hello!', 'r1', { state: 'complete' }));
+    expect(summary).toMatchObject({ messageCount: 2, preview: 'Hello!', thinking: 'low' });
+    expect(store.list()).toEqual([summary]);
+    expect(rebuilt('main')).toEqual(summary);
+  });
+
+  it('keeps the preview of a session with a reply still in pieces equal to a rebuild (pieces do not change it)', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'question', 'r1'));
+    store.appendRunRecord('main', piece('r1', 0, 'partial answer', 0));
+    store.appendRunRecord('main', piece('r1', 14, ' more', 1));
+    const live = store.summary('main');
+    expect(live).toMatchObject({ messageCount: 2, preview: 'question' });
+    expect(rebuilt('main')).toEqual(live);
+  });
+
+  it('keeps its count and preview equal to a rebuild through a resumed key, a gap and a lost first piece', () => {
+    const store = openStore();
+    /** Appends, then checks the count this store keeps against a fold of the file. */
+    const append = (record: MessageRecord | CheckpointRecord) => {
+      if (record.type === 'message') store.appendMessage('main', record);
+      else store.appendRunRecord('main', record);
+      expect(store.summary('main').messageCount, `after ${record.type} ${record.runId} ${JSON.stringify(record.text)}`).toBe(store.history('main').total);
+    };
+    append(message('user', 'q1', 'r1', { idempotencyKey: 'K' }));
+    append(piece('r1', 0, 'cut off', 0, { idempotencyKey: 'K' }));
+    // The gateway stopped; the key ran again as r2 on the stored message.
+    append(piece('r2', 0, 'again', 0, { idempotencyKey: 'K' }));
+    append(message('assistant', 'again, whole', 'r2', { state: 'complete', idempotencyKey: 'K' }));
+    // A run with a gap in its pieces, then its final record.
+    append(message('user', 'q3', 'r3'));
+    append(piece('r3', 0, 'abc', 0));
+    append(piece('r3', 9, 'xyz', 3));
+    append(message('assistant', 'abcdefghixyz', 'r3', { state: 'complete' }));
+    // A run whose first piece is lost (no message to show), then its final record.
+    append(message('user', 'q4', 'r4'));
+    append(piece('r4', 5, 'tail', 1));
+    append(message('assistant', 'head tail', 'r4', { state: 'complete' }));
+
+    expect(store.history('main').messages.map((m) => `${m.runId}:${m.text}:${m.state ?? ''}`)).toEqual([
+      'r1:q1:',
+      'r1:cut off:interrupted',
+      'r2:again, whole:complete',
+      'r3:q3:',
+      'r3:abcdefghixyz:complete',
+      'r4:q4:',
+      'r4:head tail:complete',
+    ]);
+    const summary = store.summary('main');
+    expect(summary).toMatchObject({ messageCount: 7, preview: 'head tail' });
+    expect(rebuilt('main')).toEqual(summary);
+  });
+
+  it('keeps its count equal to a rebuild when another writer wrote the pieces and it writes the final record', () => {
+    const host = openStore();
+    host.appendMessage('main', message('user', 'q', 'r1'));
+    const other = openStore();
+    other.appendRunRecord('main', piece('r1', 0, 'par', 0));
+    host.appendRunRecord('main', piece('r1', 3, 'tial', 1));
+    const summary = host.appendMessage('main', message('assistant', 'partial', 'r1', { state: 'complete' }));
+    expect(summary).toMatchObject({ messageCount: 2, preview: 'partial' });
+    expect(rebuilt('main')).toEqual(summary);
+  });
+
+  it('marks a reply in pieces streaming (with its seq) while its run is live, interrupted once it is not', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'q', 'r1'));
+    store.appendRunRecord('main', piece('r1', 0, 'so ', 4));
+    store.appendRunRecord('main', piece('r1', 3, 'far', 7));
+    store.appendMessage('main', message('user', 'q2', 'r2'));
+    store.appendMessage('main', message('assistant', 'done', 'r2', { state: 'complete' }));
+
+    const live = store.history('main', { isLive: (runId) => runId === 'r1' || runId === 'r2' }).messages;
+    expect(live[1]).toEqual({ index: 1, role: 'assistant', text: 'so far', ts: expect.any(Number), runId: 'r1', source: 'rpc', provider: 'echo', model: 'echo', state: 'streaming', seq: 7 });
+    expect(live[3]).toMatchObject({ text: 'done', state: 'complete' }); // a finished reply is never streaming
+    expect(live[3]).not.toHaveProperty('seq');
+
+    for (const isLive of [undefined, () => false]) {
+      const stopped = store.history('main', isLive ? { isLive } : {}).messages[1];
+      expect(stopped).toMatchObject({ text: 'so far', state: 'interrupted' });
+      expect(stopped).not.toHaveProperty('seq');
+    }
+  });
+
+  it('leaves aborted, failed and interrupted replies and the excluded runs out of the context', () => {
+    const store = openStore();
+    store.appendMessage('main', message('user', 'q1', 'r1'));
+    store.appendMessage('main', message('assistant', 'a1', 'r1', { state: 'complete' }));
+    store.appendMessage('main', message('user', 'q2', 'r2'));
+    store.appendMessage('main', message('assistant', 'a2 half', 'r2', { state: 'aborted', aborted: true }));
+    store.appendMessage('main', message('user', 'q3', 'r3'));
+    store.appendMessage('main', message('assistant', 'a3 broken', 'r3', { state: 'failed', error: 'down' }));
+    store.appendMessage('main', message('user', 'q4', 'r4'));
+    store.appendMessage('main', message('assistant', 'legacy half', 'r4', { aborted: true })); // written before `state`
+    store.appendMessage('main', message('user', 'q5', 'r5'));
+    store.appendMessage('main', message('assistant', 'legacy broken', 'r5', { error: 'down' }));
+    store.appendMessage('main', message('user', 'q6', 'r6'));
+    store.appendRunRecord('main', piece('r6', 0, 'a6 cut', 0));
+    store.appendMessage('main', message('user', 'q7', 'r7'));
+    store.appendMessage('main', message('assistant', 'legacy whole', 'r7'));
+    store.appendMessage('main', message('user', 'resumed prompt', 'r8', { idempotencyKey: 'K' }));
+    store.appendMessage('main', message('assistant', 'r8 failed', 'r8', { state: 'failed', error: 'down', idempotencyKey: 'K' }));
+
+    // The key runs again as r9: its prompt is passed on its own, so both runs are excluded.
+    expect(store.context('main', ['r9', 'r8'])).toEqual({
+      summary: undefined,
+      messages: [
+        { role: 'user', text: 'q1' },
+        { role: 'assistant', text: 'a1' },
+        { role: 'user', text: 'q2' },
+        { role: 'user', text: 'q3' },
+        { role: 'user', text: 'q4' },
+        { role: 'user', text: 'q5' },
+        { role: 'user', text: 'q6' },
+        { role: 'user', text: 'q7' },
+        { role: 'assistant', text: 'legacy whole' },
+      ],
+      firstIndex: 0,
+      total: 16,
+    });
+    expect(store.context('main').messages.at(-1)).toEqual({ role: 'user', text: 'resumed prompt' });
   });
 });
