@@ -5,7 +5,10 @@
  *
  * Both transports use it, so they behave the same: the Electron IPC handlers
  * (after checking the sender frame) and the web mode's WebSocket bridge (after
- * checking origin and token). Plain Node, no Electron.
+ * checking origin and token). A `send` always goes with `retry: true`: the chat
+ * window wants each message answered exactly once, so a gateway crash under it is
+ * answered by sending it again with the same idempotency key (the window's, when
+ * it gives one) once the gateway is back. Plain Node, no Electron.
  */
 import type { Logger } from '../rpc-host/log.js';
 import { describeIssues } from '../rpc-host/protocol/errors.js';
@@ -83,7 +86,7 @@ export class BridgeService {
       case 'get-status':
         return (await this.companion.status(args as BridgeParsedArgs<'get-status'>)) as BridgeResult<C>;
       case 'send':
-        return (await this.companion.send(args as BridgeParsedArgs<'send'>)) as BridgeResult<C>;
+        return (await this.companion.send(args as BridgeParsedArgs<'send'>, { retry: true })) as BridgeResult<C>;
       case 'abort':
         return (await this.companion.abort(args as BridgeParsedArgs<'abort'>)) as BridgeResult<C>;
       case 'list-sessions':

@@ -4,7 +4,9 @@
  *
  * The message goes on stdin (`--message-stdin`), not argv: argv has a size limit
  * and is visible to every user in the process list. The CLI writes to the same
- * session store as the child, so the transcript stays whole either way. Aborting
+ * session store as the child, so the transcript stays whole either way, and it
+ * honours the send's idempotency key (`--idempotency-key`) from the keys recorded
+ * there: a send the gateway died under is resumed or replayed, not run twice. Aborting
  * sends SIGINT, which makes the CLI stop the run, keep the partial reply and still
  * print its payload (exit 130); it is killed only if it ignores that for 2 s.
  */
@@ -38,6 +40,7 @@ export async function sendViaCli(input: SendInput, options: CliSendOptions): Pro
   if (input.deliver === true) args.push('--deliver');
   if (input.to !== undefined) args.push(`--to=${input.to}`);
   if (input.model !== undefined) args.push(`--model=${input.model}`);
+  if (input.idempotencyKey !== undefined) args.push(`--idempotency-key=${input.idempotencyKey}`);
   options.logger.info(`cli fallback: ${options.command.file} ${args.join(' ')}`);
 
   const result = await execa(options.command.file, args, {

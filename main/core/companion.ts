@@ -2,11 +2,14 @@
  * The one object the app's adapters (tray, windows, web bridge) talk to: the gateway
  * supervisor, the one-shot CLI fallback and the settings behind a single facade.
  *
- * Nothing here waits on a gateway that is not running. `status` then answers from
- * the supervisor's own state; `send` goes to the one-shot CLI when "Use CLI
- * fallback" is on and fails at once otherwise; every reply says which path served
- * it (`via`). A send in flight when the child dies fails with the reason and is not
- * re-sent: the user decides, and whatever reached the transcript stays there.
+ * Nothing here waits on a gateway that is not running, unless asked to. `status`
+ * then answers from the supervisor's own state; `send` goes to the one-shot CLI
+ * when "Use CLI fallback" is on and fails at once otherwise; every reply says which
+ * path served it (`via`). Every send carries an idempotency key (the caller's or a
+ * fresh UUID), so sending it again never runs it twice. A send in flight when the
+ * child dies fails with the reason and how far it got, and is not re-sent unless
+ * the caller passed `retry: true`: then it waits for the restarted child and is
+ * sent again with the same key. Whatever reached the transcript stays there.
  * Settings changes apply at once to a running child and are re-applied on every
  * (re)start. Plain Node: importable as `tether/companion`, no Electron.
  */
@@ -15,31 +18,30 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { defaultDataDir } from '../../rpc-host/core/config.js';
 import { createLogger, type Logger } from '../../rpc-host/log.js';
-import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import {
   DEFAULT_SESSION,
-  SendRequestSchema,
   type AbortPayloadSchema,
   type CompactPayloadSchema,
   type Event,
   type HistoryPayloadSchema,
-  type SendPayload,
   type SessionsPayloadSchema,
   type StatusPayload,
 } from '../../rpc-host/protocol/schemas.js';
 import type { z } from 'zod';
-import { sendViaCli, type SendInput } from './cli-fallback.js';
+import type { SendInput } from './cli-fallback.js';
 import { bundledHostScript, resolveGatewayCommand, type CommandOverride } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
-import { CompanionError, isCompanionError } from './errors.js';
+import { CLOSED_MESSAGE, CompanionError, isCompanionError } from './errors.js';
 import { buildGatewayEnv } from './gateway-env.js';
 import { DEFAULT_STOP_TIMINGS, type StopTimings } from './gateway-process.js';
 import type { RestartPolicyOptions } from './restart-policy.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type RpcClient } from './rpc-client.js';
+import { Sender, type SendOptions, type SendResult } from './sender.js';
 import { defaultSettingsDir, SettingsStore, type Settings, type SettingsPatch } from './settings.js';
 import { Supervisor, type LaunchSpec, type SupervisorSnapshot } from './supervisor.js';
 
 export type { SendInput } from './cli-fallback.js';
+export type { SendOptions, SendResult } from './sender.js';
 
 /** Where to find things and how patient to be; every field has a sensible default. */
 export interface CompanionOptions {
@@ -88,29 +90,19 @@ export interface CompanionStatus {
   gateway: StatusPayload | null;
 }
 
-export interface SendResult {
-  via: 'gateway' | 'cli';
-  payload: SendPayload;
-}
-
 export interface AbortResult extends z.infer<typeof AbortPayloadSchema> {
   via: ServedVia;
 }
 
+/** Per-call options. */
 export interface CallOptions {
+  /** Idle timeout of the gateway request (restarts on each of its events); total for a CLI send. */
   timeoutMs?: number;
 }
 
 /** Creates a companion; call `start()` to launch the gateway. */
 export function createCompanion(options: CompanionOptions = {}): Companion {
   return new Companion(options);
-}
-
-/** A one-shot CLI send in flight, so abort and shutdown can reach it. */
-interface CliRun {
-  session: string;
-  controller: AbortController;
-  done: Promise<unknown>;
 }
 
 export class Companion {
@@ -121,7 +113,7 @@ export class Companion {
   private readonly parentEnv: NodeJS.ProcessEnv;
   private readonly stateChanges: Emitter<CompanionState>;
   private readonly events: Emitter<Event>;
-  private readonly cliRuns = new Set<CliRun>();
+  private readonly sender: Sender;
   private closed = false;
 
   constructor(private readonly options: CompanionOptions) {
@@ -140,6 +132,17 @@ export class Companion {
       stopTimings: { ...DEFAULT_STOP_TIMINGS, ...options.stopTimings },
       ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    });
+    this.sender = new Sender({
+      supervisor: this.supervisor,
+      fallbackEnabled: () => this.settingsStore.get().cliFallbackEnabled,
+      launchSpec: () => this.launchSpec((message) => this.logger.debug(message)),
+      fireEvent: (event) => this.events.fire(event),
+      onDidChangeState: (listener) => this.stateChanges.event(() => listener()),
+      describeDown: () => this.describeDown(),
+      isClosed: () => this.closed,
+      logger: this.logger,
+      cliTimeoutMs: options.cliTimeoutMs ?? 5 * 60_000,
     });
     this.supervisor.onDidChangeState(() => this.stateChanges.fire(this.state()));
     this.supervisor.onDidReceiveEvent((event) => this.events.fire(event));
@@ -196,53 +199,33 @@ export class Companion {
   }
 
   /**
-   * Sends a message. Served by the gateway when it runs; else by the one-shot CLI
-   * when the fallback is on; else refused at once.
+   * Sends a message under an idempotency key: the caller's, or a fresh UUID.
+   *
+   * Served by the gateway when it runs; else by the one-shot CLI (with the same
+   * key) when the fallback is on; else refused at once. A send the gateway dies
+   * under fails with `gateway_exited`, saying in `details.reached` whether it got
+   * there; sending it again with the same key cannot run it twice. With `retry`,
+   * the companion does that itself (see `SendOptions`). Every error carries the
+   * key in `details.idempotencyKey`.
    */
-  async send(input: SendInput, options: CallOptions = {}): Promise<SendResult> {
-    this.assertOpen();
-    const parsed = SendRequestSchema.safeParse({ ...input, type: 'send' });
-    if (!parsed.success) throw new CompanionError('invalid_request', `cannot send: ${describeIssues(parsed.error.issues, 'message')}`);
-    const { type: _type, id: _id, ...request } = parsed.data;
-
-    const client = this.supervisor.client;
-    if (client) {
-      try {
-        return { via: 'gateway', payload: await client.request({ type: 'send', ...request }, this.callOptions(options)) };
-      } catch (error) {
-        if (isCompanionError(error, 'gateway_exited')) {
-          throw new CompanionError(
-            'gateway_exited',
-            `${error.message}\nThe message was not sent again; whatever reached the transcript is kept. Send it again if you still want a reply.`,
-            error.details,
-          );
-        }
-        throw error;
-      }
-    }
-    if (!this.settingsStore.get().cliFallbackEnabled) {
-      throw new CompanionError('gateway_unavailable', `cannot send: ${this.describeDown()}; turn on "Use CLI fallback" to send while it is down`);
-    }
-    return { via: 'cli', payload: await this.sendThroughCli(request, options) };
+  send(input: SendInput, options: SendOptions = {}): Promise<SendResult> {
+    return this.sender.send(input, options);
   }
 
-  /** Aborts runs of a session (default `main`) or one run; one-shot CLI sends of that session too. */
+  /**
+   * Aborts runs of a session (default `main`) or one run; one-shot CLI sends of that
+   * session too, and its `retry` sends stop resending (one waiting for the gateway
+   * fails at once and counts as aborted).
+   */
   async abort(target: { session?: string; runId?: string } = {}, options: CallOptions = {}): Promise<AbortResult> {
     const session = target.session ?? DEFAULT_SESSION;
-    let cliAborted = 0;
-    if (target.runId === undefined) {
-      for (const run of this.cliRuns) {
-        if (run.session !== session) continue;
-        run.controller.abort();
-        cliAborted += 1;
-      }
-    }
+    const { cli: cliAborted, waiting: waitingAborted } = target.runId === undefined ? this.sender.abortSession(session) : { cli: 0, waiting: 0 };
     const client = this.supervisor.client;
     if (client) {
       const result = await client.request({ type: 'abort', ...target }, this.callOptions(options));
-      return { ...result, aborted: result.aborted + cliAborted, via: 'gateway' };
+      return { ...result, aborted: result.aborted + cliAborted + waitingAborted, via: 'gateway' };
     }
-    return { aborted: cliAborted, runIds: [], via: cliAborted > 0 ? 'cli' : 'supervisor' };
+    return { aborted: cliAborted + waitingAborted, runIds: [], via: cliAborted > 0 ? 'cli' : 'supervisor' };
   }
 
   /** The sessions, most recent first (needs the running gateway). */
@@ -312,49 +295,11 @@ export class Companion {
   async shutdown(): Promise<void> {
     if (this.closed) return; // already shut down
     this.closed = true;
-    for (const run of this.cliRuns) run.controller.abort();
-    await Promise.allSettled([...this.cliRuns].map((run) => run.done));
+    await this.sender.stopCliRuns();
     await this.supervisor.dispose();
     await this.settingsStore.flush();
     this.stateChanges.clear();
     this.events.clear();
-  }
-
-  private async sendThroughCli(request: Omit<z.infer<typeof SendRequestSchema>, 'type' | 'id'>, options: CallOptions): Promise<SendPayload> {
-    const spec = this.launchSpec((message) => this.logger.debug(message));
-    if (!spec.ok) throw new CompanionError('fallback_failed', `cannot send through the one-shot CLI: ${spec.error}`);
-    const controller = new AbortController();
-    const done = sendViaCli(request, {
-      command: spec.command,
-      cwd: spec.cwd,
-      env: spec.env,
-      timeoutMs: options.timeoutMs ?? this.options.cliTimeoutMs ?? 5 * 60_000,
-      signal: controller.signal,
-      logger: this.logger,
-    });
-    const run: CliRun = { session: request.session ?? DEFAULT_SESSION, controller, done };
-    this.cliRuns.add(run);
-    try {
-      const payload = await done;
-      const { meta } = payload;
-      this.events.fire({
-        type: 'event',
-        event: 'reply',
-        payload: {
-          session: meta.session,
-          runId: meta.runId,
-          text: payload.payloads[0]?.text ?? '',
-          source: 'cli',
-          provider: meta.provider,
-          model: meta.model,
-          ...(meta.aborted !== undefined ? { aborted: meta.aborted } : {}),
-          ...(meta.delivered !== undefined ? { delivered: meta.delivered } : {}),
-        },
-      });
-      return payload;
-    } finally {
-      this.cliRuns.delete(run);
-    }
   }
 
   private async applySettings(client: RpcClient): Promise<void> {
@@ -418,6 +363,6 @@ export class Companion {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new CompanionError('closed', 'the companion was shut down; create a new one');
+    if (this.closed) throw new CompanionError('closed', CLOSED_MESSAGE);
   }
 }

@@ -37,12 +37,28 @@ export interface ExitInfo {
   spawnError?: string;
 }
 
+/**
+ * How far a request got before the gateway died.
+ *
+ * `no`: the line never left the client (still queued for the child's stdin, or never
+ * written); `maybe`: written to the child's stdin, with no sign of it since; `yes`:
+ * an event of this request arrived (for a send: the gateway recorded its message).
+ */
+export type GatewayReach = 'no' | 'maybe' | 'yes';
+
 /** Extra facts an error carries for the status view and logs. */
 export interface CompanionErrorDetails {
   wireCode?: ErrorCode;
   exit?: ExitInfo;
   stderrTail?: readonly string[];
+  /** A request the gateway exit cut short: how far it got (see `GatewayReach`). */
+  reached?: GatewayReach;
+  /** Every error of `send`: the idempotency key it went with, to send it again safely. */
+  idempotencyKey?: string;
 }
+
+/** The message of every `closed` error. */
+export const CLOSED_MESSAGE = 'the companion was shut down; create a new one';
 
 /** A failure the user should hear about, with a code a UI can switch on. */
 export class CompanionError extends Error {
@@ -60,6 +76,11 @@ export class CompanionError extends Error {
   toJSON(): { code: CompanionErrorCode; message: string } & CompanionErrorDetails {
     return { code: this.code, message: this.message, ...this.details };
   }
+}
+
+/** The same error (code and message) with more details; the original is left as it was. */
+export function withDetails(error: CompanionError, extra: CompanionErrorDetails): CompanionError {
+  return new CompanionError(error.code, error.message, { ...error.details, ...extra });
 }
 
 /** True when `value` is a `CompanionError` (optionally with the given code). */

@@ -2,8 +2,9 @@
  * The main-process core, importable as `tether/companion`: the `Companion` facade
  * and the pieces it is made of, all free of Electron.
  */
-export { Companion, createCompanion, type CompanionOptions, type CompanionState, type CompanionStatus, type SendResult, type AbortResult, type CallOptions, type ServedVia, type SendInput } from './companion.js';
-export { CompanionError, isCompanionError, type CompanionErrorCode, type ExitInfo } from './errors.js';
+export { Companion, createCompanion, type CompanionOptions, type CompanionState, type CompanionStatus, type SendResult, type SendOptions, type AbortResult, type CallOptions, type ServedVia, type SendInput } from './companion.js';
+export { CompanionError, isCompanionError, type CompanionErrorCode, type CompanionErrorDetails, type GatewayReach, type ExitInfo } from './errors.js';
+export { DEFAULT_RETRY_TIMEOUT_MS, DEFAULT_MAX_SEND_ATTEMPTS } from './send-retry.js';
 export { Supervisor, type GatewayState, type SupervisorSnapshot, type StateChange } from './supervisor.js';
 export { RpcClient, DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from './rpc-client.js';
 export { SettingsStore, SettingsSchema, DEFAULT_SETTINGS, defaultSettingsDir, type Settings, type SettingsPatch } from './settings.js';

@@ -9,7 +9,9 @@
  * backpressure: when the child's stdin is full, lines wait in order for `drain`.
  * Lines on stdout that are not protocol are logged and skipped. `close` rejects every
  * pending request at once with the given error: the supervisor calls it when the
- * child exits.
+ * child exits. Each rejection says how far its request got (`details.reached`):
+ * still in this client, written to the child's stdin, or seen by the child (an
+ * event with its id arrived), so a caller knows whether the gateway may have acted.
  */
 import type { Readable, Writable } from 'node:stream';
 import { JsonlReader, DEFAULT_MAX_LINE_BYTES, serializeLine } from '../../rpc-host/protocol/jsonl.js';
@@ -25,7 +27,7 @@ import {
   type ResultPayloadOf,
 } from '../../rpc-host/protocol/schemas.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
-import { CompanionError, withStderrTail } from './errors.js';
+import { CompanionError, withDetails, withStderrTail, type GatewayReach } from './errors.js';
 import type { Logger } from '../../rpc-host/log.js';
 
 /** A request as a caller writes it: no id (the client assigns one). */
@@ -57,6 +59,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   /** The run a `send` started, once its first event names it (for abort on timeout). */
   runId?: string;
+  /** How far the request got: still here, written to stdin, or seen by the child. */
+  reached: GatewayReach;
   resolve(payload: unknown): void;
   reject(error: CompanionError): void;
 }
@@ -68,7 +72,8 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
 export class RpcClient {
   private readonly pending = new Map<number, Pending>();
-  private readonly queued: string[] = [];
+  /** Lines waiting for the child's stdin to drain, with the id of their request. */
+  private readonly queued: { id: number; line: string }[] = [];
   private readonly events: Emitter<Event>;
   private readonly reader: JsonlReader;
   private readonly defaultTimeoutMs: number;
@@ -113,7 +118,7 @@ export class RpcClient {
 
   /** Sends a request and resolves with its validated result payload. */
   request<T extends RequestType>(request: OutgoingRequest<T> & { type: T }, options: RequestOptions = {}): Promise<ResultPayloadOf<T>> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.closedWith) return Promise.reject(withDetails(this.closedWith, { reached: 'no' }));
     const id = this.nextId++;
     const line = serializeLine({ ...request, id });
     const bytes = Buffer.byteLength(line) - 1;
@@ -128,17 +133,19 @@ export class RpcClient {
         type: request.type,
         timeoutMs,
         timer: setTimeout(() => this.onTimeout(id), timeoutMs),
+        reached: 'no',
         resolve: resolve as (payload: unknown) => void,
         reject,
       };
       this.pending.set(id, entry);
-      this.write(line);
+      this.write(id, line);
     });
   }
 
   /**
-   * Rejects every pending request with `error` and refuses new ones. The caller
-   * (the supervisor) owns the process; this only ends the conversation.
+   * Rejects every pending request with `error` (plus how far each got, in
+   * `details.reached`) and refuses new ones (`reached: 'no'`). The caller (the
+   * supervisor) owns the process; this only ends the conversation.
    */
   close(error: CompanionError): void {
     if (this.closedWith) return; // already closed
@@ -147,23 +154,31 @@ export class RpcClient {
     for (const [id, entry] of this.pending) {
       clearTimeout(entry.timer);
       this.pending.delete(id);
-      entry.reject(error);
+      entry.reject(withDetails(error, { reached: entry.reached }));
     }
     this.events.clear();
   }
 
-  private write(line: string): void {
+  private write(id: number, line: string): void {
     if (this.waitingForDrain) {
-      this.queued.push(line);
+      this.queued.push({ id, line });
       return;
     }
+    this.writeNow(id, line);
+  }
+
+  private writeNow(id: number, line: string): void {
+    const entry = this.pending.get(id);
+    // A destroyed or ended stdin takes nothing: such a line never left this client.
+    if (entry && entry.reached === 'no' && this.input.writable) entry.reached = 'maybe';
     if (!this.input.write(line)) this.waitingForDrain = true;
   }
 
   private flushQueued(): void {
     this.waitingForDrain = false;
     while (this.queued.length > 0 && !this.waitingForDrain) {
-      if (!this.input.write(this.queued.shift()!)) this.waitingForDrain = true;
+      const { id, line } = this.queued.shift()!;
+      this.writeNow(id, line);
     }
   }
 
@@ -191,7 +206,8 @@ export class RpcClient {
     if (typeof event.id === 'number') {
       const entry = this.pending.get(event.id);
       if (entry) {
-        // The request is alive: give it a fresh timeout, and remember its run for abort.
+        // The request is alive: the child has it; give it a fresh timeout, and remember its run for abort.
+        entry.reached = 'yes';
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => this.onTimeout(event.id as number), entry.timeoutMs);
         if ('runId' in event.payload && typeof event.payload.runId === 'string') entry.runId = event.payload.runId;

@@ -58,6 +58,9 @@ describe('a gateway killed with SIGKILL', () => {
       expect(isCompanionError(error, 'gateway_exited')).toBe(true);
       expect(error.message).toContain('signal SIGKILL');
       expect(error.message).toContain('not sent again');
+      // How far it got, and the key to send it again with safely.
+      expect(['no', 'maybe', 'yes']).toContain(error.details.reached);
+      expect(error.details.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/u);
     }
     // "At once": every pending send failed before the replacement child was even spawned.
     const firstRestart = timeline.indexOf('state:starting');

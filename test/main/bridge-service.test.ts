@@ -2,12 +2,14 @@
  * The bridge service answers every channel of the contract from a real companion
  * (with the real compiled gateway), refuses unknown channels and bad arguments with
  * a named field, turns companion failures into coded envelopes, and forwards events.
+ * A send goes with `retry: true`: shown with the scripted gateway, which dies under it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BRIDGE_CHANNELS, type BridgeEventName } from '../../main/bridge.js';
 import { BridgeService, parseBridgeArgs } from '../../main/bridge-service.js';
 import { isSafeExternalUrl } from '../../main/external-url.js';
 import { cleanupCompanions, makeCompanion, recordingLogger, waitForRunning } from '../helpers/companion.js';
+import { makeScriptedCompanion } from '../helpers/companion-scripted.js';
 import { cleanupRpcChildren } from '../helpers/rpc-child.js';
 
 afterEach(async () => {
@@ -47,6 +49,20 @@ describe('BridgeService', () => {
 
     const history = await service.handle('get-history', { session: 'ui', limit: 10 });
     expect(history).toMatchObject({ ok: true, value: { session: 'ui', total: 2 } });
+  });
+
+  it("sends with retry: a gateway crash under the send is answered by one resend with the window's key", async () => {
+    const { companion, plan, sends } = makeScriptedCompanion();
+    await companion.setFallback(false);
+    await companion.start();
+    await waitForRunning(companion);
+    plan(['die-after-event']);
+    const { service } = serviceFor(companion);
+
+    const sent = await service.handle('send', { text: 'exactly once', session: 'ui', idempotencyKey: 'window-key-1' });
+    expect(sent).toMatchObject({ ok: true, value: { via: 'gateway', idempotencyKey: 'window-key-1', payload: { payloads: [{ text: 'echo: exactly once' }] } } });
+    expect(sends().map(({ text, idempotencyKey }) => ({ text, idempotencyKey }))).toEqual(Array(2).fill({ text: 'exactly once', idempotencyKey: 'window-key-1' }));
+    expect(companion.state().gateway.restarts).toBe(1);
   });
 
   it('answers state, settings and toggles, and saves the toggles', async () => {

@@ -1,8 +1,9 @@
 /**
  * The one-shot CLI fallback against the real compiled CLI (`node dist/rpc-host/cli.js`,
- * built by the global setup): the message travels on stdin, flags reach the CLI,
- * the turn lands in the shared session store, refusals and broken commands become
- * `fallback_failed`, and abort or timeout stop the run with the partial reply kept.
+ * built by the global setup): the message travels on stdin, flags (the idempotency
+ * key among them) reach the CLI, the turn lands in the shared session store,
+ * refusals and broken commands become `fallback_failed`, and abort or timeout stop
+ * the run with the partial reply kept.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -129,6 +130,39 @@ describe('sendViaCli: sends', () => {
     expect(outbox).toMatchObject([{ to: '+15550001111', text: 'echo: ship it', session: 'work', runId: payload.meta.runId }]);
     const history = await historyOf(home, 'work');
     expect(history.messages.map((message) => message.text)).toEqual(['ship it', 'echo: ship it']);
+  });
+
+  it('passes the idempotency key: the same key again is answered from the transcript, not run twice', async () => {
+    const home = createTempHome();
+    const first = await sendViaCli({ text: 'once only', idempotencyKey: 'k-cli-once' }, optionsFor(home));
+    expect(first.meta).toMatchObject({ idempotencyKey: 'k-cli-once' });
+    expect(first.meta.replayed).toBeUndefined();
+    const again = await sendViaCli({ text: 'once only', idempotencyKey: 'k-cli-once' }, optionsFor(home));
+    expect(again.meta).toMatchObject({ idempotencyKey: 'k-cli-once', replayed: true, runId: first.meta.runId });
+    expect(again.payloads).toEqual(first.payloads);
+
+    const history = await historyOf(home);
+    expect(history.messages.map(({ role, idempotencyKey }) => ({ role, idempotencyKey }))).toEqual([
+      { role: 'user', idempotencyKey: 'k-cli-once' },
+      { role: 'assistant', idempotencyKey: 'k-cli-once' },
+    ]);
+  });
+
+  it('passes the idempotency key as one --idempotency-key=KEY argument, after the other flags', async () => {
+    // A command that answers with the argv it got, so the test sees exactly what the CLI would.
+    const printArgv = 'console.log(JSON.stringify({ payloads: [{ text: JSON.stringify(process.argv.slice(1)) }], meta: { session: "main", runId: "r-argv", provider: "echo", model: "echo", durationMs: 0 } }))';
+    const command: GatewayCommand = { file: process.execPath, args: ['-e', printArgv, '--'], source: 'setting', env: {} };
+    const argvOf = async (input: Parameters<typeof sendViaCli>[0]) =>
+      JSON.parse((await sendViaCli(input, optionsFor(createTempHome(), { command }))).payloads[0]!.text) as string[];
+
+    expect(await argvOf({ text: 'keyed', session: 'work', idempotencyKey: '-starts-with-a-dash' })).toEqual([
+      'agent',
+      '--json',
+      '--message-stdin',
+      '--session=work',
+      '--idempotency-key=-starts-with-a-dash',
+    ]);
+    expect(await argvOf({ text: 'unkeyed' })).toEqual(['agent', '--json', '--message-stdin']);
   });
 
   it('passes values that start with "-" intact (a session named "-x" is valid on the wire)', async () => {

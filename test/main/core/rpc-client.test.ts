@@ -4,12 +4,13 @@
  * split on LF) and another for its stdout (the test writes the host's lines into
  * it). Covers id matching, schema validation of answers, wire errors, events, lines
  * that are not protocol, the request size cap, idle timeouts (fake timers), abort
- * of a timed-out send, close, stdin backpressure, and framing edge cases.
+ * of a timed-out send, close (and how far each request had got: `reached`), stdin
+ * backpressure, and framing edge cases.
  */
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcClient, type RpcClientOptions } from '../../../main/core/rpc-client.js';
-import { CompanionError } from '../../../main/core/errors.js';
+import { CompanionError, type GatewayReach } from '../../../main/core/errors.js';
 import type { Logger } from '../../../rpc-host/log.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 
@@ -46,6 +47,19 @@ async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved
   );
   await flush();
   return state;
+}
+
+/** Asserts that `promise` rejects with `error`'s code, message and details, plus `reached`. */
+async function expectClosedWith(promise: Promise<unknown>, error: CompanionError, reached: GatewayReach): Promise<void> {
+  const caught = await promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (rejection: unknown) => rejection,
+  );
+  expect(caught).toBeInstanceOf(CompanionError);
+  const { code, message, details } = caught as CompanionError;
+  expect({ code, message, details }).toEqual({ code: error.code, message: error.message, details: { ...error.details, reached } });
 }
 
 const clients = new Set<RpcClient>();
@@ -492,7 +506,7 @@ describe('RpcClient: timeouts', () => {
 });
 
 describe('RpcClient: close', () => {
-  it('rejects every pending request at once with that exact error, and every later one too', async () => {
+  it('rejects every pending request at once with that error (and how far it got), and every later one too', async () => {
     const host = fakeHost();
     const status = track(host.client.request({ type: 'status' }));
     const send = track(host.client.request({ type: 'send', text: 'hi' }));
@@ -500,17 +514,17 @@ describe('RpcClient: close', () => {
     const exited = new CompanionError('gateway_exited', 'the gateway exited with code 3', { exit: { code: 3, signal: null } });
 
     host.client.close(exited);
-    await expect(status).rejects.toBe(exited);
-    await expect(send).rejects.toBe(exited);
+    await expectClosedWith(status, exited, 'maybe');
+    await expectClosedWith(send, exited, 'maybe');
     expect(host.client.pendingCount).toBe(0);
 
-    await expect(host.client.request({ type: 'sessions' })).rejects.toBe(exited);
+    await expectClosedWith(host.client.request({ type: 'sessions' }), exited, 'no');
     await flush();
     expect(host.requests).toHaveLength(2); // nothing written after close
 
     // A second close keeps the first error; late answers are ignored.
     host.client.close(new CompanionError('closed', 'again'));
-    await expect(host.client.request({ type: 'status' })).rejects.toBe(exited);
+    await expectClosedWith(host.client.request({ type: 'status' }), exited, 'no');
     host.answer(result(host.idOf(0), STATUS_PAYLOAD));
     await flush();
   });
@@ -523,13 +537,62 @@ describe('RpcClient: close', () => {
     const status = track(host.client.request({ type: 'status' }, { timeoutMs: 1000 }));
     const closed = new CompanionError('closed', 'bye');
     host.client.close(closed);
-    await expect(status).rejects.toBe(closed);
+    await expectClosedWith(status, closed, 'maybe');
 
     host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 1, session: 'main' } });
     await flush();
     await vi.advanceTimersByTimeAsync(2000);
     expect(seen).toEqual([]);
     expect(host.logs.filter((line) => line.includes('did not answer'))).toEqual([]);
+  });
+});
+
+describe('RpcClient: how far a request got when the child exits (details.reached)', () => {
+  const exited = new CompanionError('gateway_exited', 'gateway pid 7 exited (signal SIGKILL) before answering', { exit: { code: null, signal: 'SIGKILL' } });
+
+  it("'yes' once an event with its id arrived (the gateway recorded the send's message); others stay 'maybe'", async () => {
+    const host = fakeHost();
+    const recorded = track(host.client.request({ type: 'send', text: 'recorded', session: 'a' }));
+    const queued = track(host.client.request({ type: 'send', text: 'queued', session: 'a' }));
+    await flush();
+    host.answer({
+      type: 'event',
+      event: 'session.updated',
+      id: host.idOf(0),
+      payload: { session: 'a', updatedAt: 1, messageCount: 1, preview: 'recorded', idempotencyKey: 'k-1' },
+    });
+    // An event of no request, and one naming an id this client never gave, touch nothing.
+    host.answer({ type: 'event', event: 'heartbeat', payload: { outcome: 'ok', at: 1, session: 'main' } });
+    host.answer(delta(9999, 'r-other', 0, 'stray'));
+    await flush();
+
+    host.client.close(exited);
+    await expectClosedWith(recorded, exited, 'yes');
+    await expectClosedWith(queued, exited, 'maybe');
+  });
+
+  it("'maybe' for a line written to stdin with no sign of it since", async () => {
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'into the void' }));
+    await flush();
+    expect(host.requests).toHaveLength(1); // it is out: the host could have read it
+    host.client.close(exited);
+    await expectClosedWith(send, exited, 'maybe');
+  });
+
+  it("'no' for a line still waiting for stdin to drain, and for a request after close", async () => {
+    const stream = new Writable({ highWaterMark: 1, write: () => {} }); // takes one line and never drains
+    const client = new RpcClient(stream, new PassThrough(), { logger: recordingLogger().logger });
+    clients.add(client);
+    const written = track(client.request({ type: 'send', text: 'first' }));
+    const waiting = track(client.request({ type: 'send', text: 'second' }));
+    await flush();
+    expect(client.queuedLines).toBe(1);
+
+    client.close(exited);
+    await expectClosedWith(written, exited, 'maybe');
+    await expectClosedWith(waiting, exited, 'no');
+    await expectClosedWith(client.request({ type: 'send', text: 'too late' }), exited, 'no');
   });
 });
 
@@ -596,8 +659,8 @@ describe('RpcClient: stdin', () => {
     const closed = new CompanionError('gateway_exited', 'gone');
     client.close(closed);
     expect(client.queuedLines).toBe(0);
-    await expect(first).rejects.toBe(closed);
-    await expect(second).rejects.toBe(closed);
+    await expectClosedWith(first, closed, 'maybe');
+    await expectClosedWith(second, closed, 'no'); // it never left the client
     stdin.held.shift()!();
     await flush();
     expect(stdin.received).toHaveLength(1);
@@ -619,8 +682,8 @@ describe('RpcClient: stdin', () => {
     expect(await stateOf(status)).toBe('pending');
     const exited = new CompanionError('gateway_exited', 'the gateway exited');
     host.client.close(exited);
-    await expect(status).rejects.toBe(exited);
-    await expect(later).rejects.toBe(exited);
+    await expectClosedWith(status, exited, 'maybe');
+    await expectClosedWith(later, exited, 'no'); // a destroyed stdin takes nothing
   });
 });
 
