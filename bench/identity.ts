@@ -25,7 +25,7 @@
  * (config.json `echo.chunkChars`; 64 is the most pieces echo streams, so this is
  * the finest split it allows for 1 MiB) with `TETHER_ECHO_DELAY_MS=16` before each
  * piece, so a reply streams for about a second: four checkpoint intervals, about
- * three quarters of the text checkpointed before the final record (the worst
+ * four fifths of the text checkpointed before the final record (the worst
  * case short of a reply written twice). A shorter delay leaves fewer intervals to
  * measure; a longer one only adds the same idle time to both sides and shrinks the
  * ratio. The clock runs from writing the send until its result is parsed, and
