@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { measureCrashRecovery } from './crash-recovery.js';
 import { measureFailFast } from './fail-fast.js';
+import { measureIdentity } from './identity.js';
 import { measureIdleRss } from './idle-rss.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
@@ -24,6 +25,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'send vs cli', measure: measureSendVsCli },
   { name: 'status throughput', measure: measureStatusThroughput },
   { name: '1 MiB send', measure: measureSend1Mib },
+  { name: 'message identity', measure: measureIdentity },
   { name: 'idle RSS', measure: measureIdleRss },
   { name: 'crash recovery', measure: measureCrashRecovery },
   { name: 'fail fast', measure: measureFailFast },

@@ -39,6 +39,8 @@ process.once('SIGINT', () => process.exit(130)); // Ctrl+C: still run the clean-
 export interface BenchChild {
   readonly name: string;
   readonly pid: number;
+  /** The child's data dir (tether children only). */
+  readonly home: string | undefined;
   readonly client: LineClient;
   /** The last few KiB the child wrote to stderr. */
   stderrTail(): string;
@@ -77,13 +79,14 @@ export function ensureBuilt(): void {
  * Starts `node dist/rpc-host/cli.js rpc` on a fresh data dir and waits until it answers `status`.
  *
  * `nodeArgs` go before the script (e.g. `--cpu-prof`); `config` is written as the
- * data dir's config.json (e.g. to point the gateway at a bench's own server).
+ * data dir's config.json (e.g. to point the gateway at a bench's own server); `env`
+ * is added to the environment (e.g. `TETHER_CHECKPOINT_MS`), after the defaults.
  */
-export async function startTether(nodeArgs: string[] = [], config?: unknown): Promise<BenchChild> {
+export async function startTether(nodeArgs: string[] = [], config?: unknown, env: Record<string, string> = {}): Promise<BenchChild> {
   ensureBuilt();
   const home = makeTempHome();
   if (config !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify(config));
-  const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc'], tetherEnv(home), home);
+  const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc'], { ...tetherEnv(home), ...env }, home);
   try {
     const { response } = await child.client.exchange('{"type":"status","id":"ready"}\n', 'ready', 'the first status', 10_000);
     const payload = expectResult(response, 'the first status');
@@ -201,6 +204,7 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, home: 
   return {
     name,
     pid: child.pid ?? -1,
+    home,
     client,
     stderrTail: () => stderr,
     async close() {
