@@ -4,19 +4,10 @@
  * "Send again" resends under the same idempotency key, so the message is never
  * stored (or sent to the model) twice.
  */
-import { createServer } from 'node:net';
 import type { Page } from '@playwright/test';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server.js';
+import { closedPort } from '../helpers/webhook-receiver.js';
 import { expect, expectGatewayState, test as base } from './fixtures.js';
-
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The rows on screen: who, how a reply ended, and the text. */
 async function transcriptRows(page: Page): Promise<string[][]> {

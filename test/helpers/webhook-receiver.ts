@@ -68,11 +68,25 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
 }
 
-/** A port on 127.0.0.1 with nothing listening (connection refused). */
+/**
+ * A loopback port nothing listens on, for "connection refused" cases.
+ *
+ * Taken below the kernel's ephemeral range (32768 and up on Linux), which is where
+ * every `listen(0)` of a parallel test gets its port: a port freed from that range
+ * could be handed to another test's server a moment later, and the "refused"
+ * request would then reach it. A candidate is checked by listening on it once.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!free) continue; // taken by something else: try another
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+  throw new Error('found no free loopback port between 20000 and 32000 in 50 tries');
 }
