@@ -58,15 +58,20 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     gateway.handle({ type: 'abort', session: request.session ?? DEFAULT_SESSION }).catch(() => {});
   };
   process.once('SIGINT', onSigint);
+  let streamed = false;
   if (!args.json) {
     gateway.onDidEmit((event) => {
-      if (event.event === 'reply.delta') process.stdout.write((event.payload as { text: string }).text);
+      if (event.event !== 'reply.delta') return;
+      streamed = true;
+      process.stdout.write((event.payload as { text: string }).text);
     });
   }
   try {
     const payload: SendPayload = await gateway.send(request);
+    const text = payload.payloads[0]?.text ?? '';
     if (args.json) process.stdout.write(JSON.stringify(payload) + '\n');
-    else process.stdout.write(payload.payloads[0]?.text === '' ? '' : '\n');
+    // A replayed answer streams nothing: print it whole.
+    else process.stdout.write(streamed ? (text === '' ? '' : '\n') : text === '' ? '' : `${text}\n`);
     for (const failure of payload.meta.failures ?? []) {
       process.stderr.write(`tether agent: ${failure.provider}/${failure.model} failed, answered by ${payload.meta.provider}/${payload.meta.model}: ${failure.error}\n`);
     }
@@ -74,7 +79,7 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
     return interrupted ? AgentExit.interrupted : AgentExit.ok;
   } catch (error) {
     if (!isProtocolError(error)) throw error; // a bug: let the CLI report it with its stack
-    return fail(args.json, error, AgentExit.failed);
+    return fail(args.json, flagNames(error), AgentExit.failed);
   } finally {
     process.off('SIGINT', onSigint);
     await gateway.shutdown(0);

@@ -21,6 +21,7 @@ import { ProviderFailure } from '../providers/provider.js';
 import { UnknownModelError, type ModelChoice, type ModelRouter } from '../providers/registry.js';
 import type { GatewayConfig } from './config.js';
 import { LiveSends, RunAudience, type GatewayEmit } from './live-sends.js';
+import { isOtherLiveProcess } from './owner-process.js';
 import { createRun, type Run, type RunQueue } from './run-queue.js';
 import type { KeyedSend } from './run-index.js';
 import type { EventSink, ReplyRecordInput, SessionLog, TurnIdentity } from './session-log.js';
@@ -70,6 +71,12 @@ export class AgentTurns {
           const answer = this.deps.log.storedAnswer(session, stored.outcome);
           if (answer) return Promise.resolve(answer);
         }
+        if (stored.outcome === undefined && isOtherLiveProcess(stored.ownerPid)) {
+          throw new ProtocolError(
+            'busy',
+            `the send with idempotencyKey ${JSON.stringify(key)} in session "${session}" is running in another tether process (pid ${stored.ownerPid}) on this data dir; ask {"type":"wait","idempotencyKey":${JSON.stringify(key)},"timeoutMs":…} for its outcome instead of sending it again`,
+          );
+        }
         resume = stored; // interrupted by a stopped gateway, or failed: run it now, on the stored message
       }
     }
@@ -117,8 +124,12 @@ export class AgentTurns {
     const { session, runId } = turn;
     const startedAt = Date.now();
     const thinking = request.thinking;
-    if (resume) logger.info(`${session}/${runId}: running key ${JSON.stringify(turn.idempotencyKey)} again on its stored message (its last run was ${resume.outcome ? 'failed' : 'interrupted'})`);
-    else log.recordPrompt(turn, sink, { text: request.text, thinking, requestedModel: request.model });
+    if (resume) {
+      logger.info(`${session}/${runId}: running key ${JSON.stringify(resume.key)} again on its stored message (its last run was ${resume.outcome ? 'failed' : 'interrupted'})`);
+      log.recordResume({ ...turn, idempotencyKey: resume.key });
+    } else {
+      log.recordPrompt(turn, sink, { text: request.text, thinking, requestedModel: request.model });
+    }
     // The prompt is passed on its own: leave its stored message out of the context.
     const promptRunIds = resume ? [runId, resume.userRunId] : [runId];
 

@@ -4,14 +4,17 @@
  *
  * Built from the transcript files, never held only in memory, so it survives a
  * gateway restart and sees what other processes (a one-shot CLI) wrote. Each
- * session's index remembers how far into its file it has read and, on every
- * look-up, reads only what was appended since. Results are not kept in memory:
+ * session's index remembers how far into its file it has read. This process's own
+ * appends are applied as they are written (`noteAppend`), so a look-up costs one
+ * `stat` when nobody else wrote; otherwise it reads only what was appended since.
+ * Results are not kept in memory:
  * an entry remembers where its reply record sits in the file, and a replay reads
  * that one line back.
  *
  * Retention: the last `maxEntries` keys and runs of a session, and any younger
  * than `maxAgeMs`, whichever keeps more (at least 10,000 and 24 hours by default).
  */
+import { statSync } from 'node:fs';
 import type { MessageRecord, TranscriptRecord } from './transcript-file.js';
 import { readRecordAt, readTranscriptFrom, type DeliveryRecord } from './transcript-file.js';
 import { replyStateOf } from './transcript-fold.js';
@@ -39,6 +42,8 @@ export interface KeyedSend {
   runIds: string[];
   /** The latest run's end, once it ended. */
   outcome: StoredOutcome | undefined;
+  /** The process running the latest run, as its records say. */
+  ownerPid: number | undefined;
 }
 
 /** One run, keyed or not. */
@@ -47,6 +52,8 @@ export interface IndexedRun {
   key: string | undefined;
   ts: number;
   outcome: StoredOutcome | undefined;
+  /** The process that ran it, when its records say. */
+  pid: number | undefined;
 }
 
 /** How much each session's index keeps. */
@@ -90,6 +97,24 @@ export class RunIndex {
     return this.catchUp(session).byRun.get(runId);
   }
 
+  /**
+   * Applies a record this process just appended at `at` (`bytes` long, without its
+   * LF). Ignored unless the index has read exactly up to `at`: a gap means another
+   * writer came in between, and the next look-up reads it all from the file.
+   */
+  noteAppend(session: string, record: TranscriptRecord, at: number, bytes: number): void {
+    const index = this.sessions.get(session);
+    if (index === undefined || index.end !== at) return; // not indexed yet, or someone else wrote first
+    apply(index, session, record, at, bytes);
+    index.end = at + bytes + 1;
+    if (index.byKey.size > this.retention.maxEntries || index.byRun.size > this.retention.maxEntries) this.prune(index);
+  }
+
+  /** Forgets what was read of a session, so the next look-up reads its file from the start. */
+  forget(session: string): void {
+    this.sessions.delete(session);
+  }
+
   /** Reads back the reply record (and delivery report) of an outcome. */
   readOutcome(session: string, outcome: StoredOutcome): StoredReply | undefined {
     const path = this.transcriptPath(session);
@@ -106,6 +131,7 @@ export class RunIndex {
       index = { end: 0, byKey: new Map(), byRun: new Map() };
       this.sessions.set(session, index);
     }
+    if (index.end > 0 && fileSize(this.transcriptPath(session)) === index.end) return index; // nothing new
     let tail = readTranscriptFrom(this.transcriptPath(session), index.end);
     if (tail.size < index.end) {
       // The file shrank: it was replaced. Start over from its beginning.
@@ -141,7 +167,7 @@ function apply(index: SessionIndex, session: string, record: TranscriptRecord, a
       if (record.role === 'user') {
         const key = record.idempotencyKey;
         if (index.byRun.has(record.runId)) return; // written twice (cannot happen through the log): keep the first
-        index.byRun.set(record.runId, { runId: record.runId, key, ts: record.ts, outcome: undefined });
+        index.byRun.set(record.runId, { runId: record.runId, key, ts: record.ts, outcome: undefined, pid: record.pid });
         if (key !== undefined && !index.byKey.has(key)) {
           index.byKey.set(key, {
             key,
@@ -152,6 +178,7 @@ function apply(index: SessionIndex, session: string, record: TranscriptRecord, a
             ts: record.ts,
             runIds: [record.runId],
             outcome: undefined,
+            ownerPid: record.pid,
           });
         }
         return;
@@ -175,6 +202,17 @@ function apply(index: SessionIndex, session: string, record: TranscriptRecord, a
       }
       return;
     }
+    case 'resume': {
+      const run = runOf(index, record.runId, record.idempotencyKey, record.ts);
+      run.pid = record.pid;
+      const keyed = index.byKey.get(record.idempotencyKey);
+      if (keyed && !keyed.runIds.includes(record.runId)) {
+        keyed.runIds.push(record.runId);
+        keyed.outcome = undefined; // a new run of the send is under way
+        keyed.ownerPid = record.pid;
+      }
+      return;
+    }
     case 'delivery': {
       const outcome = index.byRun.get(record.runId)?.outcome;
       if (outcome) outcome.delivery = { at, bytes };
@@ -188,10 +226,14 @@ function apply(index: SessionIndex, session: string, record: TranscriptRecord, a
 function runOf(index: SessionIndex, runId: string, key: string | undefined, ts: number): IndexedRun {
   let run = index.byRun.get(runId);
   if (!run) {
-    run = { runId, key, ts, outcome: undefined };
+    run = { runId, key, ts, outcome: undefined, pid: undefined };
     index.byRun.set(runId, run);
   } else if (run.key === undefined && key !== undefined) {
     run.key = key;
   }
   return run;
+}
+
+function fileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }

@@ -9,6 +9,7 @@
 import { DEFAULT_SESSION, type RequestOf, type WaitPayload } from '../protocol/schemas.js';
 import type { LiveSend, LiveSends, SettledSend } from './live-sends.js';
 import type { IndexedRun, KeyedSend, StoredOutcome } from './run-index.js';
+import { isOtherLiveProcess } from './owner-process.js';
 import type { SessionLog } from './session-log.js';
 
 type WaitRequest = Omit<RequestOf<'wait'>, 'type' | 'id'>;
@@ -22,6 +23,12 @@ export interface SendStatusDeps {
 }
 
 const INTERRUPTED_HINT = 'the gateway stopped while this send was running; send it again with the same idempotencyKey to run it now on its stored message (it will not be written twice)';
+const INTERRUPTED_UNKEYED_HINT =
+  'the gateway stopped while this send was running; it had no idempotencyKey, so sending it again stores the message a second time (give sends a key to make them safe to repeat)';
+
+function elsewhereHint(pid: number | undefined): string {
+  return `running in another tether process (pid ${pid}) on this data dir; wait again for its outcome`;
+}
 
 /** Answers `wait`. */
 export class SendStatus {
@@ -52,7 +59,7 @@ export class SendStatus {
     }
     const settled = this.deps.live.settledRun(runId);
     if (settled) return { payload: fromSettled(settled) };
-    return { payload: { state: 'unknown', session: request.session ?? DEFAULT_SESSION, runId, hint: unknownHint(request.session) } };
+    return { payload: { state: 'unknown', ...(request.session !== undefined ? { session: request.session } : {}), runId, hint: unknownHint(request.session) } };
   }
 
   private findKey(session: string, key: string): { payload: WaitPayload; live?: LiveSend } {
@@ -68,6 +75,7 @@ export class SendStatus {
   private fromKeyed(send: KeyedSend): WaitPayload {
     const base = { session: send.session, idempotencyKey: send.key, runId: send.runIds.at(-1)! };
     if (send.outcome === undefined) {
+      if (isOtherLiveProcess(send.ownerPid)) return { ...base, state: 'running', hint: elsewhereHint(send.ownerPid) };
       return { ...base, state: 'interrupted', partialText: this.deps.log.store.replyText(send.session, base.runId) ?? '', hint: INTERRUPTED_HINT };
     }
     return { ...base, ...this.fromOutcome(send.session, send.outcome) };
@@ -76,7 +84,8 @@ export class SendStatus {
   private fromRun(session: string, run: IndexedRun): WaitPayload {
     const base = { session, runId: run.runId };
     if (run.outcome === undefined) {
-      return { ...base, state: 'interrupted', partialText: this.deps.log.store.replyText(session, run.runId) ?? '', hint: INTERRUPTED_HINT };
+      if (isOtherLiveProcess(run.pid)) return { ...base, state: 'running', hint: elsewhereHint(run.pid) };
+      return { ...base, state: 'interrupted', partialText: this.deps.log.store.replyText(session, run.runId) ?? '', hint: INTERRUPTED_UNKEYED_HINT };
     }
     return { ...base, ...this.fromOutcome(session, run.outcome) };
   }

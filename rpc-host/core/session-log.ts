@@ -55,16 +55,22 @@ export class SessionLog {
     private readonly options: SessionLogOptions,
   ) {
     this.runs = new RunIndex((session) => store.transcriptPath(session));
+    store.onDidAppend((session, record, at, bytes) => this.runs.noteAppend(session, record, at, bytes));
   }
 
   /** Writes the user's message of a turn, and announces it. */
   recordPrompt(turn: TurnIdentity, sink: EventSink, prompt: { text: string; thinking?: ThinkingLevel | undefined; requestedModel?: string | undefined }): void {
-    const record: MessageRecord = { type: 'message', role: 'user', text: prompt.text, ts: Date.now(), runId: turn.runId, source: turn.source };
+    const record: MessageRecord = { type: 'message', role: 'user', text: prompt.text, ts: Date.now(), runId: turn.runId, source: turn.source, pid: process.pid };
     if (prompt.thinking) record.thinking = prompt.thinking;
     if (turn.idempotencyKey !== undefined) record.idempotencyKey = turn.idempotencyKey;
     if (prompt.requestedModel !== undefined) record.requestedModel = prompt.requestedModel;
     const summary = this.store.appendMessage(turn.session, record);
     sink('session.updated', withKey(sessionUpdatedPayload(summary), turn));
+  }
+
+  /** Writes that a keyed send runs again (as `turn.runId`, in this process) on its stored user message. */
+  recordResume(turn: TurnIdentity & { idempotencyKey: string }): void {
+    this.store.appendRunRecord(turn.session, { type: 'resume', ts: Date.now(), runId: turn.runId, idempotencyKey: turn.idempotencyKey, pid: process.pid });
   }
 
   /** Starts checkpointing a reply as it streams; `close` it when the reply is recorded. */
@@ -139,7 +145,7 @@ export class SessionLog {
    * `meta.replayed: true`. Undefined when the record cannot be read back.
    */
   storedAnswer(session: string, outcome: StoredOutcome): SendPayload | undefined {
-    const stored = this.runs.readOutcome(session, outcome);
+    const stored = this.readOutcome(session, outcome);
     if (!stored) return undefined;
     const { record, delivery } = stored;
     const meta: SendPayload['meta'] = record.meta
@@ -157,7 +163,20 @@ export class SessionLog {
 
   /** The stored error of a failed run: the reply record's `error`. */
   storedError(session: string, outcome: StoredOutcome): string {
-    return this.runs.readOutcome(session, outcome)?.record.error ?? 'the provider failed';
+    return this.readOutcome(session, outcome)?.record.error ?? 'the provider failed';
+  }
+
+  /**
+   * Reads an outcome's record back. Should the file not hold it where the index
+   * says (replaced under us), the session is read afresh once before giving up.
+   */
+  private readOutcome(session: string, outcome: StoredOutcome): ReturnType<RunIndex['readOutcome']> {
+    const stored = this.runs.readOutcome(session, outcome);
+    if (stored?.record.runId === outcome.runId) return stored;
+    this.runs.forget(session);
+    const again = this.runs.run(session, outcome.runId)?.outcome;
+    const reread = again ? this.runs.readOutcome(session, again) : undefined;
+    return reread?.record.runId === outcome.runId ? reread : undefined;
   }
 
   /**
@@ -225,6 +244,7 @@ export class ReplyCheckpoints {
       provider,
       model,
       ...(this.turn.idempotencyKey !== undefined ? { idempotencyKey: this.turn.idempotencyKey } : {}),
+      pid: process.pid,
     });
     this.from += this.pending.length;
     this.pending = '';

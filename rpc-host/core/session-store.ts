@@ -17,8 +17,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/schemas.js';
-import { appendRecord, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type TranscriptRecord } from './transcript-file.js';
+import { appendRecord, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type TranscriptRecord } from './transcript-file.js';
 import { foldTranscript, type FoldedMessage } from './transcript-fold.js';
+import { isOtherLiveProcess } from './owner-process.js';
 
 const PREVIEW_CHARS = 120;
 const TRANSCRIPT_SUFFIX = '.jsonl';
@@ -54,6 +55,9 @@ export interface SessionContext {
   total: number;
 }
 
+/** Told of each record this store appended, with where its line starts (when that is certain) and its length without the LF. */
+export type AppendListener = (session: string, record: TranscriptRecord, at: number, bytes: number) => void;
+
 /** Reads and writes sessions under `<dataDir>/sessions`. */
 export class SessionStore {
   readonly dir: string;
@@ -61,6 +65,7 @@ export class SessionStore {
   private readonly entries = new Map<string, IndexEntry>();
   /** Per session, the runs whose reply is written in pieces and not finished yet (their message is counted). */
   private readonly openReplies = new Map<string, Set<string>>();
+  private readonly appendListeners = new Set<AppendListener>();
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -81,14 +86,20 @@ export class SessionStore {
     return this.entries.size;
   }
 
+  /** Hears of every record appended here whose place in the file is certain (so an index can follow without reading it back). */
+  onDidAppend(listener: AppendListener): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
   /** Appends a message and returns the session's summary after it. */
   appendMessage(session: string, record: MessageRecord): SessionSummary {
     this.append(session, record);
     return this.summary(session);
   }
 
-  /** Appends a reply's piece (`checkpoint`) or a delivery report. */
-  appendRunRecord(session: string, record: CheckpointRecord | DeliveryRecord): void {
+  /** Appends a reply's piece (`checkpoint`), a delivery report or a resume marker. */
+  appendRunRecord(session: string, record: CheckpointRecord | DeliveryRecord | ResumeRecord): void {
     this.append(session, record);
   }
 
@@ -135,7 +146,8 @@ export class SessionStore {
    * A page of messages: `limit` (default 100) messages before index `before` (default: the end).
    *
    * A reply written in pieces without its final record is `streaming` when `isLive`
-   * says its run is still going in this process, else `interrupted`.
+   * says its run is still going in this process (or the process that streams it
+   * is alive), else `interrupted`.
    */
   history(session: string, options: { limit?: number; before?: number; isLive?: (runId: string) => boolean } = {}): HistoryPage {
     const { messages, openRuns } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
@@ -143,7 +155,8 @@ export class SessionStore {
     const start = Math.max(0, end - (options.limit ?? 100));
     return {
       messages: messages.slice(start, end).map((message, offset) => {
-        const live = openRuns.has(message.runId) && options.isLive?.(message.runId) === true;
+        // A reply in pieces is still streaming when its run is live here, or its process (a one-shot CLI) is alive.
+        const live = openRuns.has(message.runId) && (options.isLive?.(message.runId) === true || isOtherLiveProcess(message.pid));
         return toHistoryMessage(message, start + offset, live);
       }),
       total: messages.length,
@@ -197,7 +210,8 @@ export class SessionStore {
   }
 
   private append(session: string, record: TranscriptRecord): void {
-    const { sizeBefore, bytesWritten } = appendRecord(this.transcriptPath(session), record);
+    const { sizeBefore, bytesWritten, exact } = appendRecord(this.transcriptPath(session), record);
+    if (exact) for (const listener of this.appendListeners) listener(session, record, sizeBefore, bytesWritten - 1);
     const entry = this.entries.get(session);
     if (!entry || entry.bytes !== sizeBefore) {
       this.refresh(session); // someone else wrote since we last looked: rebuild from the file

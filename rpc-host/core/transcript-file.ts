@@ -42,6 +42,8 @@ export const MessageRecordSchema = z.object({
   state: z.enum(['complete', 'aborted', 'failed']).optional(),
   /** Replies to `send`: the answer's `meta` (without `replayed`). */
   meta: SendMetaSchema.optional(),
+  /** User messages: the process that runs the turn, so another process can tell a running turn from one whose gateway died. */
+  pid: z.number().int().positive().optional(),
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 
@@ -64,8 +66,24 @@ export const CheckpointRecordSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   idempotencyKey: IdempotencyKeySchema.optional(),
+  /** The process streaming this reply. */
+  pid: z.number().int().positive().optional(),
 });
 export type CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;
+
+/**
+ * A keyed send running again on its stored user message (its last run was
+ * interrupted or failed): names the new run and the process running it, so other
+ * processes see it is under way before its first reply piece.
+ */
+export const ResumeRecordSchema = z.object({
+  type: z.literal('resume'),
+  ts: z.number(),
+  runId: z.string(),
+  idempotencyKey: IdempotencyKeySchema,
+  pid: z.number().int().positive(),
+});
+export type ResumeRecord = z.infer<typeof ResumeRecordSchema>;
 
 /** How delivering a run's reply went: written after the reply, so a replayed answer says it too. */
 export const DeliveryRecordSchema = z.object({
@@ -86,7 +104,13 @@ export const CompactionRecordSchema = z.object({
 });
 export type CompactionRecord = z.infer<typeof CompactionRecordSchema>;
 
-export const TranscriptRecordSchema = z.discriminatedUnion('type', [MessageRecordSchema, CompactionRecordSchema, CheckpointRecordSchema, DeliveryRecordSchema]);
+export const TranscriptRecordSchema = z.discriminatedUnion('type', [
+  MessageRecordSchema,
+  CompactionRecordSchema,
+  CheckpointRecordSchema,
+  DeliveryRecordSchema,
+  ResumeRecordSchema,
+]);
 export type TranscriptRecord = z.infer<typeof TranscriptRecordSchema>;
 
 /** What an append observed, so the caller can keep its cache exact. */
@@ -95,6 +119,8 @@ export interface AppendResult {
   sizeBefore: number;
   /** Bytes this append wrote. */
   bytesWritten: number;
+  /** True when the file grew by exactly this line, so the line is known to start at `sizeBefore`. */
+  exact: boolean;
 }
 
 const LF = 0x0a;
@@ -110,7 +136,7 @@ export function appendRecord(path: string, record: TranscriptRecord): AppendResu
       // A regular file only takes a short write when the disk is full; say so plainly.
       throw new Error(`short write to ${path}: ${written} of ${line.length} bytes (is the disk full?)`);
     }
-    return { sizeBefore, bytesWritten: line.length };
+    return { sizeBefore, bytesWritten: line.length, exact: fstatSync(fd).size === sizeBefore + line.length };
   } finally {
     closeSync(fd);
   }
@@ -211,7 +237,13 @@ export function readTranscriptFrom(path: string, from: number): TranscriptTail {
 
 /** Reads the one record whose line is at `at` (`bytes` long), as `readTranscriptFrom` located it. */
 export function readRecordAt(path: string, at: number, bytes: number): TranscriptRecord | undefined {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed under us
+    throw error;
+  }
   try {
     const data = Buffer.allocUnsafe(bytes);
     const n = readSync(fd, data, 0, bytes, at);

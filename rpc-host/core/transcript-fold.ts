@@ -29,6 +29,8 @@ export interface FoldedMessage {
   error?: string;
   /** Replies folded from pieces: the last delta seq the text includes. */
   seq?: number;
+  /** Replies folded from pieces: the process that streamed them. */
+  pid?: number;
 }
 
 /** A transcript as readers see it. */
@@ -94,6 +96,7 @@ export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTrans
           if (record.provider !== undefined) message.provider = record.provider;
           if (record.model !== undefined) message.model = record.model;
           if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
+          if (record.pid !== undefined) message.pid = record.pid;
           openRuns.set(record.runId, messages.length);
           messages.push(message);
           break;
@@ -111,6 +114,7 @@ export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTrans
         compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, messages.length) };
         break;
       case 'delivery':
+      case 'resume':
         break; // only the run index reads these
     }
   }

@@ -365,10 +365,11 @@ export type RunState = z.infer<typeof RunStateSchema>;
 
 export const WaitPayloadSchema = z.object({
   state: RunStateSchema,
-  session: SessionKeySchema,
+  /** The send's session; absent only for an `unknown` run id asked about in every session. */
+  session: SessionKeySchema.optional(),
   runId: z.string().optional(),
   idempotencyKey: IdempotencyKeySchema.optional(),
-  /** `done` and `aborted`: the send's answer, as `send` gave it. */
+  /** `done` and `aborted`: the send's answer, as a repeated `send` would give it (`meta.replayed: true`). */
   result: SendPayloadSchema.optional(),
   /** `failed`: the error `send` answered with. */
   error: z.object({ code: ErrorCodeSchema, message: z.string() }).optional(),

@@ -4,7 +4,7 @@
  * in history marked interrupted (checkpointed to within 250 ms of the kill), `wait`
  * reaching every state, the one-shot CLI honouring keys, and bad keys refused.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendPayloadSchema, type HistoryMessage } from '../../rpc-host/protocol/schemas.js';
@@ -22,6 +22,15 @@ function transcriptBytes(child: RpcChild, session = 'main'): number {
 
 async function history(child: RpcChild, session = 'main'): Promise<HistoryMessage[]> {
   return expectResult('history', await child.request({ type: 'history', session, limit: 1000 })).messages;
+}
+
+/** Resolves once the file holds `text`; the CLI's writes give the test no event to wait on, so it looks every 20 ms. */
+async function fileContains(path: string, text: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(path) && readFileSync(path, 'utf8').includes(text))) {
+    if (Date.now() > deadline) throw new Error(`${path} did not come to hold ${text} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A config whose default provider fails the first time it runs and echoes its stdin after that. */
@@ -218,6 +227,21 @@ describe('wait', () => {
     expect(expectResult('wait', await child.request({ type: 'wait', runId: 'r-nope' })).state).toBe('unknown');
   });
 
+  it('says a send without a key that a SIGKILL interrupted is not safe to repeat', async () => {
+    const child = startRpcChild({ env: { TETHER_ECHO_DELAY_MS: '40' } });
+    void child.request({ type: 'send', id: 'u', text: WORDS }).catch(() => undefined);
+    const first = expectEvent('reply.delta', await child.nextEvent(isEvent('reply.delta', 'u'), undefined, 0));
+    await child.waitUntil(() => child.events(isEvent('reply.delta', 'u')).length >= 10);
+    child.kill('SIGKILL');
+    await child.waitForExit();
+    const restarted = startRpcChild({ home: child.home });
+    const waited = expectResult('wait', await restarted.request({ type: 'wait', runId: first.runId }));
+    expect(waited).toMatchObject({ state: 'interrupted', session: 'main', runId: first.runId });
+    expect(waited.hint).toContain('had no idempotencyKey');
+    const unknown = expectResult('wait', await restarted.request({ type: 'wait', runId: 'r-nowhere' }));
+    expect(unknown.session).toBeUndefined();
+  });
+
   it('answers a queued send aborted before it started as aborted', async () => {
     const child = startRpcChild({ env: { TETHER_ECHO_DELAY_MS: '30' } });
     const running = child.request({ type: 'send', id: 'r', text: WORDS });
@@ -251,13 +275,40 @@ describe('tether agent --idempotency-key', () => {
     expect(SendPayloadSchema.parse(JSON.parse(second.stdout))).toEqual({ ...one, meta: { ...one.meta, replayed: true } });
     expect(statSync(join(home, 'sessions', 'main.jsonl')).size).toBe(size);
 
+    const plain = await runAgent(['--message', 'from a script', '--idempotency-key', 'job-1'], { TETHER_HOME: home });
+    expect(plain.exitCode).toBe(0);
+    expect(plain.stdout).toBe('echo: from a script\n'); // a replay streams nothing: the text is printed whole
+
     const conflict = await runAgent(['--message', 'something else', '--idempotency-key', 'job-1'], { TETHER_HOME: home });
     expect(conflict.exitCode).toBe(1);
-    expect(conflict.stderr).toContain('already used for a different message');
+    expect(conflict.stderr).toContain('--idempotency-key "job-1" was already used for a different message');
 
     const tooLong = await runAgent(['--message', 'x', '--idempotency-key', 'k'.repeat(201)], { TETHER_HOME: home });
     expect(tooLong.exitCode).toBe(2);
     expect(tooLong.stderr).toContain('--idempotency-key');
+  });
+
+  it('never runs a key twice across processes: the CLI refuses a key the gateway is running, and the gateway sees a CLI run as running', async () => {
+    const child = startRpcChild({ env: { TETHER_ECHO_DELAY_MS: '40' } });
+    const pending = child.request({ type: 'send', id: 'g', text: WORDS, idempotencyKey: 'shared' });
+    await child.nextEvent(isEvent('reply.delta', 'g'), undefined, 0);
+    const cli = await runAgent(['--message', WORDS, '--idempotency-key', 'shared', '--json'], { TETHER_HOME: child.home });
+    expect(cli.exitCode).toBe(1);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ type: 'error', code: 'busy' });
+    expect(cli.stderr).toContain(`running in another tether process (pid ${child.pid})`);
+    expectResult('send', await pending);
+
+    // The other way round: a CLI run is running, not interrupted, for the gateway.
+    const cliRun = runAgent(['--message', WORDS, '--idempotency-key', 'from-cli', '--json'], { TETHER_HOME: child.home, TETHER_ECHO_DELAY_MS: '40' });
+    await fileContains(join(child.home, 'sessions', 'main.jsonl'), '"idempotencyKey":"from-cli"');
+    const seen = expectResult('wait', await child.request({ type: 'wait', idempotencyKey: 'from-cli' }));
+    expect(seen.state).toBe('running');
+    expect(seen.hint).toContain('another tether process');
+    expectError(await child.request({ type: 'send', text: WORDS, idempotencyKey: 'from-cli' }), 'busy');
+    expect((await cliRun).exitCode).toBe(0);
+    expect(expectResult('wait', await child.request({ type: 'wait', idempotencyKey: 'from-cli' })).state).toBe('done');
+    const users = (await history(child)).filter((m) => m.role === 'user');
+    expect(users.map((m) => m.idempotencyKey)).toEqual(['shared', 'from-cli']);
   });
 
   it('resumes a send the gateway was running when it died, without a second user message', async () => {

@@ -69,7 +69,7 @@ describe('SessionLog records and announcements', () => {
     log.recordPrompt(keyed, sink, { text: 'hello', thinking: 'low', requestedModel: 'openai/gpt-x' });
 
     expect(records()).toEqual([
-      { type: 'message', role: 'user', text: 'hello', ts: expect.any(Number), runId: 'run-1', source: 'rpc', thinking: 'low', idempotencyKey: 'K-1', requestedModel: 'openai/gpt-x' },
+      { type: 'message', role: 'user', text: 'hello', ts: expect.any(Number), runId: 'run-1', source: 'rpc', thinking: 'low', idempotencyKey: 'K-1', requestedModel: 'openai/gpt-x', pid: process.pid },
     ]);
     expect(events).toEqual([['session.updated', { session: 'main', updatedAt: expect.any(Number), messageCount: 1, preview: 'hello', idempotencyKey: 'K-1' }]]);
   });
@@ -241,7 +241,7 @@ describe('ReplyCheckpoints', () => {
     expect(pieces()).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(pieces()).toEqual([
-      { type: 'checkpoint', ts: expect.any(Number), runId: 'run-1', from: 0, text: 'Hello', seq: 1, source: 'rpc', provider: 'openai', model: 'gpt-x', idempotencyKey: 'K-1' },
+      { type: 'checkpoint', ts: expect.any(Number), runId: 'run-1', from: 0, text: 'Hello', seq: 1, source: 'rpc', provider: 'openai', model: 'gpt-x', idempotencyKey: 'K-1', pid: process.pid },
     ]);
 
     checkpoints.push(', ', 2);
