@@ -23,6 +23,8 @@ import { isOtherLiveProcess } from './owner-process.js';
 
 const PREVIEW_CHARS = 120;
 const TRANSCRIPT_SUFFIX = '.jsonl';
+/** Transcript paths remembered; a gateway with more sessions than this just encodes again. */
+const MAX_CACHED_PATHS = 10_000;
 
 const IndexEntrySchema = z.object({
   updatedAt: z.number(),
@@ -66,6 +68,7 @@ export class SessionStore {
   /** Per session, the runs whose reply is written in pieces and not finished yet (their message is counted). */
   private readonly openReplies = new Map<string, Set<string>>();
   private readonly appendListeners = new Set<AppendListener>();
+  private readonly paths = new Map<string, string>();
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -206,7 +209,14 @@ export class SessionStore {
 
   /** The transcript file of a session. */
   transcriptPath(session: string): string {
-    return join(this.dir, encodeSessionKey(session) + TRANSCRIPT_SUFFIX);
+    let path = this.paths.get(session);
+    if (path === undefined) {
+      // Encoding walks the key byte by byte; a send asks for its path several times.
+      path = join(this.dir, encodeSessionKey(session) + TRANSCRIPT_SUFFIX);
+      if (this.paths.size >= MAX_CACHED_PATHS) this.paths.clear();
+      this.paths.set(session, path);
+    }
+    return path;
   }
 
   private append(session: string, record: TranscriptRecord): void {
