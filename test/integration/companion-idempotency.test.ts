@@ -15,6 +15,7 @@ import type { RecordingLogger } from '../helpers/companion.js';
 import type { Event, HistoryMessage } from '../../rpc-host/protocol/schemas.js';
 import { cleanupCompanions, makeCompanion, waitForRunning } from '../helpers/companion.js';
 import { cleanupRpcChildren } from '../helpers/rpc-child.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 afterEach(async () => {
   await cleanupCompanions();
@@ -31,17 +32,6 @@ interface Sent {
   result: SendResult;
 }
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every message of a session, oldest first, paging back from the newest. */
 async function wholeHistory(companion: ReturnType<typeof makeCompanion>['companion'], session: string): Promise<HistoryMessage[]> {
@@ -73,7 +63,7 @@ async function sendThroughKills(options: { sends: number; kills: number; fallbac
 
   // The killer: armed on each running child, it fires after a drawn number of reply
   // deltas, or at the next message the child records; then waits for the next child.
-  const random = seeded(20_261_206);
+  const random = seededRandom(20_261_206);
   let kills = 0;
   let armed: { pid: number; on: 'reply.delta' | 'session.updated'; left: number } | undefined;
   const killedPids = new Set<number>();

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupRpcChildren, startRpcChild, type RpcChild } from '../helpers/rpc-child.js';
 import { expectError, expectResult } from '../helpers/wire-expect.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 afterEach(cleanupRpcChildren);
 
@@ -173,17 +174,6 @@ describe('framing edge cases that must work', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters JSON is made of, so JSON-ish garbage reaches the parser and the schemas. */
 const JSONISH = Buffer.from('{}[]":,.-+eE0123456789 \t\rtruefalsnlyp\\u');
@@ -193,7 +183,7 @@ const JSONISH = Buffer.from('{}[]":,.-+eE0123456789 \t\rtruefalsnlyp\\u');
  * `jsonish` random characters of the JSON alphabet.
  */
 function garbage(count: number, seed: number, jsonish: boolean): Buffer {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const parts: Buffer[] = [];
   for (let line = 0; line < count; line++) {
     const length = 1 + Math.floor(random() * 300);
