@@ -52,23 +52,29 @@ export interface LiveSend {
   done: Promise<SendPayload>;
 }
 
-/** How a send that left no trace ended. */
-export type SettledSend =
-  | { ok: true; runId: string; key: string | undefined; session: string; payload: SendPayload }
-  | { ok: false; runId: string; key: string | undefined; session: string; code: ErrorCode; message: string };
+/** How a send that left no trace in the transcript ended: it never started (aborted while queued). */
+export interface SettledSend {
+  runId: string;
+  key: string | undefined;
+  session: string;
+  code: ErrorCode;
+  message: string;
+}
 
-/** How many ended sends are remembered. */
+/** How many traceless ends are remembered. */
 const SETTLED_KEPT = 1000;
 
 /** The registry of sends on their way. */
 export class LiveSends {
-  private readonly byKey = new Map<string, LiveSend>();
+  /** Per session, per key. */
+  private readonly byKey = new Map<string, Map<string, LiveSend>>();
   private readonly byRun = new Map<string, LiveSend>();
+  /** Ends of sends that never started, by run id and by `session NUL key`. */
   private readonly settled = new Map<string, SettledSend>();
 
   /** The send with this key in the session, if it is on its way. */
   byIdempotencyKey(session: string, key: string): LiveSend | undefined {
-    return this.byKey.get(keyOf(session, key));
+    return this.byKey.get(session)?.get(key);
   }
 
   /** The send of this run, if it is on its way. */
@@ -78,18 +84,23 @@ export class LiveSends {
 
   /** Registers a send until it settles. */
   add(send: LiveSend): void {
-    if (send.key !== undefined) this.byKey.set(keyOf(send.run.session, send.key), send);
+    const { session } = send.run;
+    if (send.key !== undefined) {
+      let keys = this.byKey.get(session);
+      if (!keys) {
+        keys = new Map();
+        this.byKey.set(session, keys);
+      }
+      keys.set(send.key, send);
+    }
     this.byRun.set(send.run.runId, send);
     send.done.then(
-      (payload) => this.remove(send, { ok: true, runId: send.run.runId, key: send.key, session: send.run.session, payload }),
-      (error: unknown) => {
-        const { code, message } = errorFacts(error);
-        this.remove(send, { ok: false, runId: send.run.runId, key: send.key, session: send.run.session, code, message });
-      },
+      () => this.remove(send, undefined),
+      (error: unknown) => this.remove(send, { runId: send.run.runId, key: send.key, session, ...errorFacts(error) }),
     );
   }
 
-  /** How a recently ended send ended, by run id or by session and key. */
+  /** How a recently ended send that never started ended, by run id or by session and key. */
   settledRun(runId: string): SettledSend | undefined {
     return this.settled.get(runId);
   }
@@ -98,11 +109,16 @@ export class LiveSends {
     return this.settled.get(keyOf(session, key));
   }
 
-  private remove(send: LiveSend, outcome: SettledSend): void {
-    if (send.key !== undefined && this.byKey.get(keyOf(send.run.session, send.key)) === send) this.byKey.delete(keyOf(send.run.session, send.key));
+  private remove(send: LiveSend, failure: SettledSend | undefined): void {
+    const keys = send.key === undefined ? undefined : this.byKey.get(send.run.session);
+    if (keys && keys.get(send.key!) === send) {
+      keys.delete(send.key!);
+      if (keys.size === 0) this.byKey.delete(send.run.session);
+    }
     this.byRun.delete(send.run.runId);
-    this.settled.set(send.run.runId, outcome);
-    if (send.key !== undefined) this.settled.set(keyOf(send.run.session, send.key), outcome);
+    if (failure === undefined || send.run.startedAt !== undefined) return; // it ran: the transcript tells how it ended
+    this.settled.set(send.run.runId, failure);
+    if (send.key !== undefined) this.settled.set(keyOf(send.run.session, send.key), failure);
     while (this.settled.size > SETTLED_KEPT * 2) this.settled.delete(this.settled.keys().next().value!);
   }
 }

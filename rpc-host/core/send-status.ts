@@ -106,10 +106,9 @@ function liveState(live: LiveSend): WaitPayload {
   };
 }
 
-/** A send that ended without leaving its end in the transcript (aborted before it started, say). */
+/** A send that ended without leaving its end in the transcript: aborted (or refused) before it started. */
 function fromSettled(settled: SettledSend): WaitPayload {
   const base = { session: settled.session, runId: settled.runId, ...(settled.key !== undefined ? { idempotencyKey: settled.key } : {}) };
-  if (settled.ok) return { ...base, state: settled.payload.meta.aborted === true ? 'aborted' : 'done', result: settled.payload };
   return { ...base, state: settled.code === 'aborted' ? 'aborted' : 'failed', error: { code: settled.code, message: settled.message } };
 }
 

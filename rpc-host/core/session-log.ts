@@ -258,6 +258,8 @@ export class ReplyCheckpoints {
   }
 }
 
-function withKey<P extends object>(payload: P, turn: TurnIdentity): P & { idempotencyKey?: string } {
-  return turn.idempotencyKey === undefined ? payload : { ...payload, idempotencyKey: turn.idempotencyKey };
+/** Adds the turn's key to a payload made fresh for this event (so it is set in place, not copied). */
+function withKey<P extends { idempotencyKey?: string }>(payload: P, turn: TurnIdentity): P {
+  if (turn.idempotencyKey !== undefined) payload.idempotencyKey = turn.idempotencyKey;
+  return payload;
 }
