@@ -9,25 +9,22 @@
  * the page an IPC handle).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { BridgeArgs, BridgeChannel, BridgeEventName, BridgeEvents, BridgeReply, BridgeResult, TetherBridge } from './bridge.js';
-import { IPC_EVENT_NAMES, IPC_REQUEST_NAMES, ipcName } from './ipc-names.js';
-
-const requests = new Set<string>(IPC_REQUEST_NAMES);
-const events = new Set<string>(IPC_EVENT_NAMES);
+import type { BridgeArgs, BridgeChannel, BridgeEventName, BridgeEvents, BridgeReply, BridgeResult, TetherBridge } from './bridge/contract.js';
+import { BRIDGE_CHANNELS, BRIDGE_EVENT_NAMES, ipcChannelFor, isBridgeChannel, isBridgeEventName } from './bridge/channels.js';
 
 const bridge: TetherBridge = {
   invoke<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeReply<BridgeResult<C>>> {
-    if (typeof channel !== 'string' || !requests.has(channel)) {
-      const error = { code: 'unknown_channel' as const, message: `unknown bridge channel: ${JSON.stringify(channel)}; expected one of ${IPC_REQUEST_NAMES.join(', ')}` };
+    if (!isBridgeChannel(channel)) {
+      const error = { code: 'unknown_channel' as const, message: `unknown bridge channel: ${JSON.stringify(channel)}; expected one of ${BRIDGE_CHANNELS.join(', ')}` };
       return Promise.resolve({ ok: false, error });
     }
-    return ipcRenderer.invoke(ipcName(channel), args) as Promise<BridgeReply<BridgeResult<C>>>;
+    return ipcRenderer.invoke(ipcChannelFor(channel), args) as Promise<BridgeReply<BridgeResult<C>>>;
   },
   on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void {
-    if (typeof event !== 'string' || !events.has(event)) throw new TypeError(`unknown bridge event: ${JSON.stringify(event)}; expected one of ${IPC_EVENT_NAMES.join(', ')}`);
+    if (!isBridgeEventName(event)) throw new TypeError(`unknown bridge event: ${JSON.stringify(event)}; expected one of ${BRIDGE_EVENT_NAMES.join(', ')}`);
     if (typeof listener !== 'function') throw new TypeError(`the listener for ${event} must be a function`);
     const forward = (_event: IpcRendererEvent, payload: BridgeEvents[E]) => listener(payload);
-    const name = ipcName(event);
+    const name = ipcChannelFor(event);
     ipcRenderer.on(name, forward);
     return () => {
       ipcRenderer.removeListener(name, forward);

@@ -65,12 +65,12 @@ describe('import boundaries', () => {
     expect(bad.map(describeSite)).toEqual([]);
   });
 
-  it('the renderer imports no Node or Electron module, and only types from main/bridge', () => {
+  it('the renderer imports no Node or Electron module, and only types from main/bridge/ (and the web frames)', () => {
     const sites = sourceFiles('renderer').flatMap(importsOf);
     const bad = sites.filter((site) => {
       if (site.specifier === 'electron' || site.specifier.startsWith('node:')) return true;
       if (site.target === null) return false;
-      if (site.target.startsWith('main/')) return !(site.typeOnly && site.target.replace(/\.js$/u, '') === 'main/bridge');
+      if (site.target.startsWith('main/')) return !(site.typeOnly && (site.target.startsWith('main/bridge/') || site.target === 'main/web/frames.js'));
       return !site.target.startsWith('renderer/');
     });
     expect(bad.map(describeSite)).toEqual([]);
@@ -90,8 +90,8 @@ describe('import boundaries', () => {
   });
 
   it('finds the imports it checks (the scanner is not blind)', () => {
-    const sites = importsOf('main/bridge-service.ts');
-    expect(sites.map((site) => site.target)).toContain('main/bridge.js');
-    expect(importsOf('main/bridge.ts').some((site) => site.typeOnly && site.target === 'main/core/companion.js')).toBe(true);
+    const sites = importsOf('main/bridge/service.ts');
+    expect(sites.map((site) => site.target)).toContain('main/bridge/contract.js');
+    expect(importsOf('main/bridge/contract.ts').some((site) => site.typeOnly && site.target === 'main/core/companion.js')).toBe(true);
   });
 });

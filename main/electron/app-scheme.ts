@@ -7,7 +7,7 @@
  */
 import { protocol } from 'electron';
 import type { Logger } from '../../rpc-host/log.js';
-import { APP_SCHEME, createAppFileHandler } from '../app-protocol.js';
+import { APP_SCHEME, createAppFileHandler } from '../core/app-protocol.js';
 
 /** Declares the app scheme; call once, before `app` is ready. */
 export function registerAppScheme(): void {

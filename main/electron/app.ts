@@ -10,7 +10,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, session, shell } from 'electron';
-import { BridgeService } from '../bridge-service.js';
+import { BridgeService } from '../bridge/service.js';
 import { createCompanion, type Companion, type CompanionOptions } from '../core/companion.js';
 import { createFileLogger, type FileLogger } from '../core/file-logger.js';
 import { defaultSettingsDir } from '../core/settings.js';

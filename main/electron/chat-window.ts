@@ -8,8 +8,8 @@
  */
 import { BrowserWindow, screen, type WebContents } from 'electron';
 import type { Logger } from '../../rpc-host/log.js';
-import { APP_START_URL } from '../app-protocol.js';
-import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from '../window-bounds.js';
+import { APP_START_URL } from '../core/app-protocol.js';
+import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from './window-bounds.js';
 import { chatWindowOptions } from './window-security.js';
 
 /** What the chat window needs: its preload, whether dev tools open, and where its bounds are kept. */

@@ -10,9 +10,10 @@
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import type { Logger } from '../../rpc-host/log.js';
-import { isAppUrl } from '../app-protocol.js';
-import { BRIDGE_CHANNELS, ipcChannelFor, type BridgeChannel, type BridgeEventName, type BridgeEvents, type BridgeReply } from '../bridge.js';
-import { parseBridgeArgs, type BridgeService } from '../bridge-service.js';
+import { isAppUrl } from '../core/app-protocol.js';
+import { BRIDGE_CHANNELS, ipcChannelFor } from '../bridge/channels.js';
+import { type BridgeChannel, type BridgeEventName, type BridgeEvents, type BridgeReply } from '../bridge/contract.js';
+import { parseBridgeArgs, type BridgeService } from '../bridge/service.js';
 import type { Unsubscribe } from '../core/emitter.js';
 
 /** What the IPC handlers serve from, how they recognise the app's windows, and where refusals are logged. */

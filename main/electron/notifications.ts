@@ -7,7 +7,7 @@
  */
 import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
-import { replyNotice } from '../reply-notice.js';
+import { replyNotice } from './reply-notice.js';
 
 /** How the notifier knows the window is showing, and how it opens it. */
 export interface ReplyNotifierOptions {

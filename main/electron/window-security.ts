@@ -9,8 +9,8 @@
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
 import type { Logger } from '../../rpc-host/log.js';
-import { isAppUrl } from '../app-protocol.js';
-import { isSafeExternalUrl } from '../external-url.js';
+import { isAppUrl } from '../core/app-protocol.js';
+import { isSafeExternalUrl } from '../core/external-url.js';
 
 /** The web preferences of every app window: the locked-down set, and the preload. */
 export function secureWebPreferences(preload: string, options: { devTools: boolean }): WebPreferences {

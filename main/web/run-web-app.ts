@@ -9,8 +9,8 @@ import { platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../rpc-host/log.js';
 import { TETHER_VERSION } from '../../rpc-host/version.js';
-import type { WebAppOptions } from '../app-launcher.js';
-import { BridgeService } from '../bridge-service.js';
+import type { WebAppOptions } from '../launch/app-launcher.js';
+import { BridgeService } from '../bridge/service.js';
 import { createCompanion } from '../core/companion.js';
 import { startWebServer } from './web-server.js';
 

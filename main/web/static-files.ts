@@ -7,8 +7,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
-import { rendererCsp } from '../app-protocol.js';
-import { contentTypeOf } from '../content-types.js';
+import { rendererCsp } from '../core/app-protocol.js';
+import { contentTypeOf } from '../core/content-types.js';
 
 /** The Content-Security-Policy of every page this server sends: the renderer's own, plus its bridge socket. */
 export function contentSecurityPolicy(port: number): string {

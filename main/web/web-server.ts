@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../rpc-host/log.js';
-import type { BridgeService } from '../bridge-service.js';
+import type { BridgeService } from '../bridge/service.js';
 import { checkRequest, createToken, TOKEN_COOKIE, type GuardVerdict } from './request-guard.js';
 import { resolveStaticPath, securityHeaders, sendFile } from './static-files.js';
 import { serveBridgeSocket } from './ws-bridge.js';

@@ -11,8 +11,8 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../rpc-host/log.js';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
-import { WebRequestFrameSchema, type WebServerFrame } from '../bridge.js';
-import type { BridgeService } from '../bridge-service.js';
+import { WebRequestFrameSchema, type WebServerFrame } from './frames.js';
+import type { BridgeService } from '../bridge/service.js';
 
 /** A client that stops reading gets disconnected rather than buffered forever. */
 export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import type { BridgeArgs, BridgeChannel, BridgeReply, BridgeResult, WebServerFrame } from '../../main/bridge.js';
+import type { BridgeArgs, BridgeChannel, BridgeReply, BridgeResult } from '../../main/bridge/contract.js';
+import type { WebServerFrame } from '../../main/web/frames.js';
 import { launchWebApp, REPO_ROOT, type WebApp, type WebAppLaunch } from './web-app.js';
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'screenshots');

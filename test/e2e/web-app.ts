@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_PATH = join(REPO_ROOT, 'dist', 'rpc-host', 'cli.js');
+
+/** The `tether` bin (the gateway's commands plus `app`). */
+export const TETHER_BIN = join(REPO_ROOT, 'dist', 'main', 'launch', 'tether.js');
 export const FLAKY_GATEWAY = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'flaky-gateway.mjs');
 
 /** Debian's Chromium, headless, with nothing phoning home. */
@@ -59,7 +62,7 @@ export async function launchWebApp(options: WebAppLaunch = {}): Promise<WebApp> 
   if (options.settings) writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify(options.settings));
   if (options.config) writeFileSync(join(dataDir, 'config.json'), JSON.stringify(options.config));
 
-  const child = spawn(process.execPath, [CLI_PATH, 'app', '--web', '--port', '0', '--home', dataDir, '--settings-dir', settingsDir], {
+  const child = spawn(process.execPath, [TETHER_BIN, 'app', '--web', '--port', '0', '--home', dataDir, '--settings-dir', settingsDir], {
     cwd: root,
     env: { ...process.env, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), TETHER_LOG: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

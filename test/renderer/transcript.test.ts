@@ -5,7 +5,7 @@
  * (aborted, failed, interrupted, still streaming), from events and from history.
  */
 import { describe, expect, it } from 'vitest';
-import type { BridgeResult } from '../../main/bridge.js';
+import type { BridgeResult } from '../../main/bridge/contract.js';
 import {
   emptyTranscript,
   failureLabel,

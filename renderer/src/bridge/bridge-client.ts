@@ -5,7 +5,7 @@
  * The bridge itself is picked once at startup: the preload's `window.tether` inside
  * Electron, else a WebSocket client to the server that served this page.
  */
-import type { BridgeArgs, BridgeChannel, BridgeErrorData, BridgeEventName, BridgeEvents, BridgeResult, TetherBridge } from '../../../main/bridge.js';
+import type { BridgeArgs, BridgeChannel, BridgeErrorData, BridgeEventName, BridgeEvents, BridgeResult, TetherBridge } from '../../../main/bridge/contract.js';
 import { bridgeSocketUrl, createWebBridge, type ConnectionState } from './web-bridge.js';
 
 declare global {

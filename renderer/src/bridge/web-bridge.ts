@@ -16,9 +16,8 @@ import type {
   BridgeReply,
   BridgeResult,
   TetherBridge,
-  WebRequestFrame,
-  WebServerFrame,
-} from '../../../main/bridge.js';
+} from '../../../main/bridge/contract.js';
+import type { WebRequestFrame, WebServerFrame } from '../../../main/web/frames.js';
 
 /** Whether the socket is up. */
 export type ConnectionState = 'connecting' | 'open' | 'closed';

@@ -8,7 +8,7 @@
  * do about them.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
 import type { ConnectionState } from '../bridge/web-bridge.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';

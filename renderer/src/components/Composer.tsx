@@ -5,7 +5,7 @@
  * is disabled and the reason is shown under it.
  */
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { BridgeArgs } from '../../../main/bridge.js';
+import type { BridgeArgs } from '../../../main/bridge/contract.js';
 
 type SendArgs = BridgeArgs<'send'>;
 export type ThinkingLevel = NonNullable<SendArgs['thinking']>;

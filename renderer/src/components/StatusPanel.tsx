@@ -4,7 +4,7 @@
  * the two toggles the tray has on the desktop ("Send heartbeats", "Use CLI
  * fallback"), since a browser has no tray.
  */
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { describeState, formatDuration, formatRelativeTime, plural } from '../model/format.js';
 
 type CompanionState = BridgeResult<'get-state'>;

@@ -2,7 +2,7 @@
  * Words and numbers for the window: relative times, durations, byte-free status
  * lines, and the colour and words of each gateway state.
  */
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge/contract.js';
 
 type CompanionState = BridgeResult<'get-state'>;
 export type GatewayState = CompanionState['gateway']['state'];

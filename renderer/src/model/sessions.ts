@@ -3,7 +3,7 @@
  * events, with an unread mark for sessions that gained messages while not open.
  * "Seen" counts persist (localStorage) so a reload does not mark everything unread.
  */
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge/contract.js';
 
 export type SessionSummary = BridgeResult<'list-sessions'>['sessions'][number];
 

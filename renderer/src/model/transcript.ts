@@ -16,7 +16,7 @@
  * final `reply` (or the send's answer) replaces the streamed text with the
  * authoritative one.
  */
-import type { BridgeArgs, BridgeResult } from '../../../main/bridge.js';
+import type { BridgeArgs, BridgeResult } from '../../../main/bridge/contract.js';
 import { applyDelta, endStream, joinHeld, type HeldDelta } from './stream-text.js';
 
 type HistoryPage = BridgeResult<'get-history'>;

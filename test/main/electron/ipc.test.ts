@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
-import { BRIDGE_CHANNELS, ipcChannelFor } from '../../../main/bridge.js';
-import { BridgeService } from '../../../main/bridge-service.js';
+import { BRIDGE_CHANNELS, ipcChannelFor } from '../../../main/bridge/channels.js';
+import { BridgeService } from '../../../main/bridge/service.js';
 import { registerBridgeIpc, sendBridgeEvent, senderRefusal } from '../../../main/electron/ipc.js';
 import { recordingLogger } from '../../helpers/companion.js';
 import { FakeCompanion } from './fake-companion.js';

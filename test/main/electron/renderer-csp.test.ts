@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppFileHandler } from '../../../main/app-protocol.js';
+import { createAppFileHandler } from '../../../main/core/app-protocol.js';
 import { stateWith } from '../../helpers/companion-state.js';
 
 const RENDERER = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { WebServerFrame } from '../../../main/bridge.js';
-import { BridgeService } from '../../../main/bridge-service.js';
+import type { WebServerFrame } from '../../../main/web/frames.js';
+import { BridgeService } from '../../../main/bridge/service.js';
 import { startWebServer, type WebServer } from '../../../main/web/web-server.js';
 import { cleanupCompanions, makeCompanion, recordingLogger } from '../../helpers/companion.js';
 

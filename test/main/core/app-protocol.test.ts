@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_START_URL, createAppFileHandler, isAppUrl, RENDERER_CSP, resolveAppPath } from '../../main/app-protocol.js';
+import { APP_START_URL, createAppFileHandler, isAppUrl, RENDERER_CSP, resolveAppPath } from '../../../main/core/app-protocol.js';
 
 describe('isAppUrl', () => {
   it('accepts pages of app://tether only', () => {

@@ -6,7 +6,7 @@
  * Shown replies, streaming deltas, aborted and empty replies get no notification.
  * Plain data in, plain data out: the adapter shows it with Electron's `Notification`.
  */
-import type { Event } from '../rpc-host/protocol/schemas.js';
+import type { Event } from '../../rpc-host/protocol/schemas.js';
 
 /** What a notification says, and which session a click should open. */
 export interface ReplyNotice {

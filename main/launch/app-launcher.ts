@@ -32,14 +32,8 @@ export interface WebAppOptions {
   print?: (line: string) => void;
 }
 
-/** The web mode's entry, as `main/web/run-web-app.ts` exports it. */
-export interface WebAppModule {
-  /** Serves until Ctrl+C (or SIGTERM), then stops the gateway cleanly; resolves with the exit code. */
-  runWebApp(options: WebAppOptions): Promise<number>;
-}
-
 /** The compiled Electron entry the runtime is started with. */
-export const ELECTRON_ENTRY = fileURLToPath(new URL('./electron/entry.js', import.meta.url));
+export const ELECTRON_ENTRY = fileURLToPath(new URL('../electron/entry.js', import.meta.url));
 
 /** Runs the app; resolves with the process exit code. */
 export async function launchApp(options: LaunchAppOptions, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<number> {
@@ -82,11 +76,10 @@ async function runElectron(executable: string, options: LaunchAppOptions): Promi
 }
 
 async function runWebMode(options: LaunchAppOptions, print: (line: string) => void): Promise<number> {
-  // A computed specifier: the web mode is its own module, loaded only when used.
-  const specifier = './web/run-web-app.js';
-  let web: WebAppModule;
+  // The web mode (a server, a WebSocket library) is loaded only when it is used.
+  let web: typeof import('../web/run-web-app.js');
   try {
-    web = (await import(specifier)) as WebAppModule;
+    web = await import('../web/run-web-app.js');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('run-web-app');
     if (!missing) throw error;

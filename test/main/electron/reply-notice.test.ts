@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NOTICE_BODY_MAX, replyNotice, summarize } from '../../main/reply-notice.js';
-import type { Event } from '../../rpc-host/protocol/schemas.js';
+import { NOTICE_BODY_MAX, replyNotice, summarize } from '../../../main/electron/reply-notice.js';
+import type { Event } from '../../../rpc-host/protocol/schemas.js';
 
 function reply(fields: Partial<{ text: string; session: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted: boolean }> = {}): Event {
   return {

@@ -5,12 +5,13 @@
  * A send goes with `retry: true`: shown with the scripted gateway, which dies under it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BRIDGE_CHANNELS, type BridgeEventName } from '../../main/bridge.js';
-import { BridgeService, parseBridgeArgs } from '../../main/bridge-service.js';
-import { isSafeExternalUrl } from '../../main/external-url.js';
-import { cleanupCompanions, makeCompanion, recordingLogger, waitForRunning } from '../helpers/companion.js';
-import { makeScriptedCompanion } from '../helpers/companion-scripted.js';
-import { cleanupRpcChildren } from '../helpers/rpc-child.js';
+import { BRIDGE_CHANNELS } from '../../../main/bridge/channels.js';
+import type { BridgeEventName } from '../../../main/bridge/contract.js';
+import { BridgeService, parseBridgeArgs } from '../../../main/bridge/service.js';
+import { isSafeExternalUrl } from '../../../main/core/external-url.js';
+import { cleanupCompanions, makeCompanion, recordingLogger, waitForRunning } from '../../helpers/companion.js';
+import { makeScriptedCompanion } from '../../helpers/companion-scripted.js';
+import { cleanupRpcChildren } from '../../helpers/rpc-child.js';
 
 afterEach(async () => {
   await cleanupCompanions();

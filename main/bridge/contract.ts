@@ -22,10 +22,10 @@ import {
   type Event,
   type HistoryPayloadSchema,
   type SessionsPayloadSchema,
-} from '../rpc-host/protocol/schemas.js';
-import type { AbortResult, CompanionState, CompanionStatus, SendResult } from './core/companion.js';
-import type { CompanionErrorCode, CompanionErrorDetails } from './core/errors.js';
-import type { Settings } from './core/settings.js';
+} from '../../rpc-host/protocol/schemas.js';
+import type { AbortResult, CompanionState, CompanionStatus, SendResult } from '../core/companion.js';
+import type { CompanionErrorCode, CompanionErrorDetails } from '../core/errors.js';
+import type { Settings } from '../core/settings.js';
 
 // ---------------------------------------------------------------------------
 // Request channels
@@ -107,7 +107,6 @@ export const BRIDGE_REQUESTS = {
 } as const;
 
 export type BridgeChannel = keyof typeof BRIDGE_REQUESTS;
-export const BRIDGE_CHANNELS = Object.keys(BRIDGE_REQUESTS) as BridgeChannel[];
 
 /** The argument object a channel takes (before validation). */
 export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof BRIDGE_REQUESTS)[C]['args']>;
@@ -116,10 +115,6 @@ export type BridgeParsedArgs<C extends BridgeChannel> = z.output<(typeof BRIDGE_
 /** What a channel answers with. */
 export type BridgeResult<C extends BridgeChannel> = NonNullable<(typeof BRIDGE_REQUESTS)[C]['result']>;
 
-/** True when `value` names a request channel. */
-export function isBridgeChannel(value: unknown): value is BridgeChannel {
-  return typeof value === 'string' && Object.hasOwn(BRIDGE_REQUESTS, value);
-}
 
 // ---------------------------------------------------------------------------
 // Answers
@@ -158,12 +153,6 @@ export interface BridgeEvents {
 }
 
 export type BridgeEventName = keyof BridgeEvents;
-export const BRIDGE_EVENT_NAMES = ['state-changed', 'gateway-event'] as const satisfies readonly BridgeEventName[];
-
-/** True when `value` names an event channel. */
-export function isBridgeEventName(value: unknown): value is BridgeEventName {
-  return typeof value === 'string' && (BRIDGE_EVENT_NAMES as readonly string[]).includes(value);
-}
 
 // ---------------------------------------------------------------------------
 // The object the renderer sees
@@ -178,44 +167,3 @@ export interface TetherBridge {
   /** Subscribes to an event channel; returns the function that unsubscribes. */
   on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void;
 }
-
-/** The IPC channel name Electron uses for a bridge request channel (namespaced, so nothing else collides). */
-export function ipcChannelFor(channel: BridgeChannel | BridgeEventName): string {
-  return `tether:${channel}`;
-}
-
-// ---------------------------------------------------------------------------
-// Web mode frames (WebSocket, JSON text frames)
-
-/** Browser → server: one request. `id` is the client's own, echoed on the answer. */
-export const WebRequestFrameSchema = z
-  .object({
-    kind: z.literal('request'),
-    id: z.number().int().nonnegative(),
-    channel: z.string().min(1).max(64),
-    args: z.unknown(),
-  })
-  .strict();
-export type WebRequestFrame = z.infer<typeof WebRequestFrameSchema>;
-
-/** Server → browser: the answer to one request. */
-export interface WebResponseFrame {
-  kind: 'response';
-  id: number;
-  reply: BridgeReply<unknown>;
-}
-
-/** Server → browser: one event. */
-export interface WebEventFrame<E extends BridgeEventName = BridgeEventName> {
-  kind: 'event';
-  event: E;
-  payload: BridgeEvents[E];
-}
-
-/** Server → browser: a frame the server could not read (not JSON, wrong shape). */
-export interface WebErrorFrame {
-  kind: 'error';
-  error: BridgeErrorData;
-}
-
-export type WebServerFrame = WebResponseFrame | WebEventFrame | WebErrorFrame;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundsToSave, DEFAULT_WINDOW_SIZE, restoreWindowBounds } from '../../main/window-bounds.js';
+import { boundsToSave, DEFAULT_WINDOW_SIZE, restoreWindowBounds } from '../../../main/electron/window-bounds.js';
 
 const laptop = { x: 0, y: 0, width: 1440, height: 877 };
 const external = { x: 1440, y: -200, width: 2560, height: 1400 };

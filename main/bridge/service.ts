@@ -10,11 +10,10 @@
  * answered by sending it again with the same idempotency key (the window's, when
  * it gives one) once the gateway is back. Plain Node, no Electron.
  */
-import type { Logger } from '../rpc-host/log.js';
-import { describeIssues } from '../rpc-host/protocol/errors.js';
+import type { Logger } from '../../rpc-host/log.js';
+import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import {
   BRIDGE_REQUESTS,
-  isBridgeChannel,
   type AppInfo,
   type BridgeChannel,
   type BridgeErrorData,
@@ -24,11 +23,12 @@ import {
   type BridgeReply,
   type BridgeResult,
   type VisibleSettings,
-} from './bridge.js';
-import type { Companion } from './core/companion.js';
-import { CompanionError, isCompanionError } from './core/errors.js';
-import type { Unsubscribe } from './core/emitter.js';
-import { isSafeExternalUrl } from './external-url.js';
+} from './contract.js';
+import { isBridgeChannel } from './channels.js';
+import type { Companion } from '../core/companion.js';
+import { CompanionError, isCompanionError } from '../core/errors.js';
+import type { Unsubscribe } from '../core/emitter.js';
+import { isSafeExternalUrl } from '../core/external-url.js';
 
 /** What the transport adds: how to open a link, and where the renderer runs. */
 export interface BridgeHost {
