@@ -51,7 +51,7 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
   const request = parsed.request;
   if (request.type !== 'send') throw new Error('unreachable: validated a send as another type');
 
-  const gateway = new Gateway({ config, heartbeats: false, sendSource: 'cli' });
+  const gateway = new Gateway({ config, longLived: false, sendSource: 'cli' });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true; // abort keeps the partial reply in the transcript and still prints it

@@ -24,7 +24,7 @@ export function runStdioHost(config: GatewayConfig): void {
   const stdout = process.stdout;
   keepStdoutForProtocol();
 
-  const gateway = new Gateway({ config, heartbeats: true, sendSource: 'rpc', log });
+  const gateway = new Gateway({ config, longLived: true, sendSource: 'rpc', log });
   let corked = false;
   let inputPaused = false;
   const connection = new RpcConnection({

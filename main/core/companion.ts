@@ -105,6 +105,14 @@ export function createCompanion(options: CompanionOptions = {}): Companion {
   return new Companion(options);
 }
 
+/**
+ * The one facade the app's adapters (tray, windows, web bridge) and scripts use.
+ *
+ * Owns the supervisor of the gateway child, the sender (gateway, CLI fallback,
+ * resends under the same key) and the settings, and merges their state and events
+ * into what a UI shows. It never waits on a child that is not running unless a
+ * caller asks it to (`retry`), and never touches Electron.
+ */
 export class Companion {
   readonly dataDir: string;
   private readonly logger: Logger;

@@ -54,6 +54,15 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * One running gateway child: its process group, its RPC client over the child's
+ * pipes, and a bounded ring of its stderr.
+ *
+ * Owns the process from spawn to reaping: `error` and `exit` are handled, and
+ * `stop` ends it in stages (stdin EOF, SIGTERM to the group, SIGKILL) so nothing
+ * is left behind. It never restarts anything and never decides policy: the
+ * supervisor does, from what this reports.
+ */
 export class GatewayProcess {
   readonly client: RpcClient;
   readonly stderr: LineRing;

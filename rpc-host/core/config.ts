@@ -14,17 +14,9 @@ import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
-import {
-  ENTRY_NAME_PATTERN,
-  isHttpUrl,
-  ModelRefSchema,
-  ProvidersSchema,
-  WebhookSchema,
-  checkModelRefs,
-  expandEnv,
-  type CommandEntry,
-  type OpenAiEntry,
-} from './provider-config.js';
+import { ENTRY_NAME_PATTERN, ModelRefSchema, ProvidersSchema, checkModelRefs, type CommandEntry, type OpenAiEntry } from './provider-config.js';
+import { expandEnv } from './secrets.js';
+import { WebhookSchema, isHttpUrl } from '../delivery/webhook-config.js';
 
 export { ConfigError } from './config-error.js';
 

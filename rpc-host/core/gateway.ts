@@ -33,7 +33,7 @@ import { TETHER_VERSION } from '../version.js';
 import { ConfigError, type GatewayConfig } from './config.js';
 import { AgentTurns, type SendRequest } from './agent-turn.js';
 import { HeartbeatRunner } from './heartbeat-runner.js';
-import { HeartbeatTimer } from './heartbeats.js';
+import { HeartbeatTimer } from './heartbeat-timer.js';
 import { createRun, RunQueue } from './run-queue.js';
 import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
@@ -57,8 +57,12 @@ export interface RequestContext {
 /** How a gateway is put together. */
 export interface GatewayOptions {
   config: GatewayConfig;
-  /** Run the heartbeat timer (the RPC host does; the one-shot CLI does not). */
-  heartbeats?: boolean;
+  /**
+   * A long-lived host (the RPC child, default true): runs the heartbeat timer and
+   * the event-loop lag monitor, and learns the sessions on disk at start. The
+   * one-shot CLI runs one turn and needs none of that.
+   */
+  longLived?: boolean;
   /** What sends through this gateway are recorded as. */
   sendSource?: 'rpc' | 'cli';
   /** Extra or replacement providers, by id (tests). */
@@ -131,7 +135,7 @@ export class Gateway {
       logger: this.logger,
     });
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
-    if (options.heartbeats !== false) {
+    if (options.longLived !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
       this.lagMonitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       this.lagMonitor.enable();

@@ -1,9 +1,9 @@
 /**
- * The config file's `providers`, `fallback` and `delivery.webhook` sections.
+ * The config file's `providers` and `fallback` sections.
  *
  * Kept apart from `config.ts` because they are the big part of the file and the
- * part users edit most: named provider entries (`openai` servers, `command` agents),
- * the ordered fallback chain, and the webhook channel. Everything here is checked at
+ * part users edit most: named provider entries (`openai` servers, `command` agents)
+ * and the ordered fallback chain. Everything here is checked at
  * start: an entry's fields by zod, then the cross-references (a fallback naming no
  * entry, an API-key variable that is not set) by `resolveProviderSettings`, with
  * errors that name the key path and the fix.
@@ -17,7 +17,7 @@ export const ENTRY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/u;
 /** An environment variable's name. */
 const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, 'must be an environment variable name such as OPENAI_API_KEY');
 
-const TimeoutSchema = z.number().int().min(1).max(24 * 60 * 60_000);
+export const TimeoutSchema = z.number().int().min(1).max(24 * 60 * 60_000);
 
 /** An OpenAI-compatible `/v1/chat/completions` server. */
 export const OpenAiEntrySchema = z
@@ -78,61 +78,6 @@ export const ProvidersSchema = z.record(z.string(), ProviderEntrySchema);
 
 /** A reference to a model: `entry` or `entry/model`. */
 export const ModelRefSchema = z.string().min(1).max(200);
-
-/** The webhook delivery channel. */
-export const WebhookSchema = z
-  .object({
-    /** Where to POST; may be `${VAR}` (or contain it) when the URL itself is the secret, as with chat webhooks. */
-    url: z.string().refine((value) => value.includes('${') || isHttpUrl(value), 'must be an http:// or https:// URL, or ${VAR} to read it from the environment'),
-    /** Extra headers, e.g. `{"Authorization": "Bearer ${HOOK_TOKEN}"}`. */
-    headers: z.record(z.string().min(1), z.string()).optional(),
-    /** Retries after the first attempt (network errors, 5xx, 408, 429). */
-    retries: z.number().int().min(0).max(20).optional(),
-    /** First retry delay; doubles each time. */
-    backoffMs: z.number().int().min(0).max(60_000).optional(),
-    timeoutMs: TimeoutSchema.optional(),
-  })
-  .strict();
-export type WebhookConfig = z.infer<typeof WebhookSchema>;
-
-/** True for an absolute http:// or https:// URL. */
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-/** Values that must never be written anywhere: API keys and header secrets read from the environment. */
-export interface Secrets {
-  values: string[];
-}
-
-/** Replaces every secret in `text` with `[redacted]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
-}
-
-/**
- * Expands `${NAME}` in a config value from the environment.
- *
- * A variable that is not set is a config error at start (naming the key), not an
- * empty header at first use. Every expanded value is added to `secrets`.
- */
-export function expandEnv(value: string, keyPath: string, env: NodeJS.ProcessEnv, secrets: string[]): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/gu, (_, name: string) => {
-    const found = env[name];
-    if (found === undefined || found === '') {
-      throw new ConfigError(`"${keyPath}" uses \${${name}}, but the environment variable ${name} is not set; set it or remove the reference`);
-    }
-    secrets.push(found);
-    return found;
-  });
-}
 
 /** Splits `entry/model` (the model part may itself contain slashes, e.g. `hosted/meta-llama/Llama-3`). */
 export function splitModelRef(ref: string): { entry: string; model: string | undefined } {

@@ -10,7 +10,7 @@
 import { ProtocolError, isProtocolError } from '../protocol/errors.js';
 import type { EventName, EventPayloadOf, MessageSource, SendPayload, ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure } from '../providers/provider.js';
-import { redact } from './provider-config.js';
+import { redact } from './secrets.js';
 import { RunIndex, type KeyedSend, type StoredOutcome } from './run-index.js';
 import { sessionUpdatedPayload, type SessionStore } from './session-store.js';
 import type { MessageRecord } from './transcript-file.js';

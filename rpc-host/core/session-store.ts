@@ -60,7 +60,13 @@ export interface SessionContext {
 /** Told of each record this store appended, with where its line starts (when that is certain) and its length without the LF. */
 export type AppendListener = (session: string, record: TranscriptRecord, at: number, bytes: number) => void;
 
-/** Reads and writes sessions under `<dataDir>/sessions`. */
+/**
+ * Reads and writes sessions under `<dataDir>/sessions`: the transcripts and the
+ * index that summarizes them.
+ *
+ * Owns the file layout and the index cache; it never decides what a record means
+ * for a turn (the session log does) and never rewrites a transcript line.
+ */
 export class SessionStore {
   readonly dir: string;
   private readonly indexPath: string;

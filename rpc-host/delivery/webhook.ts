@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedWebhook } from '../core/config.js';
-import { redact } from '../core/provider-config.js';
+import { redact } from '../core/secrets.js';
 import type { Delivery } from './outbox.js';
 
 /** How a webhook delivery went. */

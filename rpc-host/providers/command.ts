@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
-import { redact } from '../core/provider-config.js';
+import { redact } from '../core/secrets.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;

@@ -12,7 +12,7 @@
  * `redact`, because some servers quote the key back in their error bodies.
  */
 import type { ResolvedOpenAiEntry } from '../core/config.js';
-import { redact } from '../core/provider-config.js';
+import { redact } from '../core/secrets.js';
 import type { ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage } from './provider.js';
 import { SseReader } from './sse.js';

@@ -61,8 +61,8 @@ export interface WireMessage {
 /** How to build a pair. */
 export interface InMemoryPairOptions {
   config?: TestConfigOverrides;
-  /** Run the gateway's heartbeat timer (as the RPC host does); default true, gated by config.heartbeats.enabled. */
-  heartbeats?: boolean;
+  /** Build a long-lived gateway (heartbeat timer, lag monitor) as the RPC host does; default true, the timer gated by config.heartbeats.enabled. */
+  longLived?: boolean;
 }
 
 /** The client end of a linked pair, plus the server parts for direct inspection. */
@@ -96,7 +96,7 @@ export interface InMemoryPair {
 export async function createInMemoryPair(options: InMemoryPairOptions = {}): Promise<InMemoryPair> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tether-pair-'));
   const config = makeTestConfig(dataDir, options.config);
-  const gateway = new Gateway({ config, heartbeats: options.heartbeats ?? true });
+  const gateway = new Gateway({ config, longLived: options.longLived ?? true });
   const writes: string[] = [];
   const messages: WireMessage[] = [];
   const taken = new Set<number>();

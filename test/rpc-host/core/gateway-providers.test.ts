@@ -48,7 +48,7 @@ function gatewayWith(file: Record<string, unknown>, env: NodeJS.ProcessEnv = {})
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(file));
   const config = loadConfig({ dataDir: dir, configPath }, env);
-  const gateway = new Gateway({ config, heartbeats: false });
+  const gateway = new Gateway({ config, longLived: false });
   gateways.push(gateway);
   const events: GatewayEvent[] = [];
   gateway.onDidEmit((event) => events.push(event));

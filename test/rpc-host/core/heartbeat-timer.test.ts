@@ -4,7 +4,7 @@
  * enabled, lastAt, lastOutcome and nextAt (null when off).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HeartbeatTimer } from '../../../rpc-host/core/heartbeats.js';
+import { HeartbeatTimer } from '../../../rpc-host/core/heartbeat-timer.js';
 import type { HeartbeatOutcome } from '../../../rpc-host/protocol/schemas.js';
 
 const INTERVAL = 1_000;
