@@ -56,8 +56,17 @@ export class BridgeService {
     }
     const parsed = parseBridgeArgs(channel, rawArgs);
     if (!parsed.ok) return parsed;
+    return this.handleParsed(channel, parsed.value);
+  }
+
+  /**
+   * Runs one call whose arguments the caller already parsed with `parseBridgeArgs`
+   * (the IPC handlers do, to log a refusal with the sender): they are not checked
+   * twice. Never throws, as `handle`.
+   */
+  async handleParsed<C extends BridgeChannel>(channel: C, args: BridgeParsedArgs<C>): Promise<BridgeReply<unknown>> {
     try {
-      return { ok: true, value: await this.run(channel, parsed.value) };
+      return { ok: true, value: await this.run(channel, args) };
     } catch (error) {
       if (isCompanionError(error)) return { ok: false, error: bridgeErrorOf(error) };
       this.logger.error(`bridge ${channel}: unexpected failure (a bug): ${(error as Error)?.stack ?? String(error)}`);

@@ -18,7 +18,7 @@ import type { Unsubscribe } from '../core/emitter.js';
 
 /** What the IPC handlers serve from, how they recognise the app's windows, and where refusals are logged. */
 export interface BridgeIpcOptions {
-  service: Pick<BridgeService, 'handle'>;
+  service: Pick<BridgeService, 'handleParsed'>;
   /** True for the web contents of the app's own windows. */
   isAppContents: (contents: WebContents) => boolean;
   logger: Logger;
@@ -55,7 +55,7 @@ async function handleCall(channel: BridgeChannel, event: IpcMainInvokeEvent, raw
     options.logger.warn(`ipc ${channel}: refused: ${parsed.error.message}`);
     return parsed;
   }
-  return options.service.handle(channel, parsed.value);
+  return options.service.handleParsed(channel, parsed.value);
 }
 
 /** Sends one bridge event to a web contents, unless it is gone. */
