@@ -6,18 +6,23 @@
  * Vitest does not print such a line itself, so each suite writes a JSON report
  * under test-results/ and the counts are summed from those reports. A suite that
  * crashed before reporting counts as one failure, so a broken run never looks green.
+ * The same counts, with the Node version and the exit code, go to
+ * test-results/counts.json, so a caller that runs the suites more than once (.ci/run,
+ * on two Node versions) can add the runs up into one closing line of its own.
  * Extra arguments go to vitest alone (e.g. `npm test -- test/rpc-host`); without
  * them the Playwright end-to-end suite runs after vitest (whose global setup has
  * built dist/, renderer included), when a playwright.config.ts exists.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
+const countsFile = join(resultsDir, 'counts.json');
+rmSync(countsFile, { force: true }); // a run that dies before the end leaves none, not an old one
 
 /** The suites, in order; each has a runner command and the JSON report it writes. */
 const suites = [
@@ -78,6 +83,7 @@ if (totals.passed + totals.failed === 0) {
   console.error('\nno test ran: that is a failure, not a pass');
   exitCode = 1;
 }
+writeFileSync(countsFile, `${JSON.stringify({ node: process.version, ...totals, exitCode })}\n`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(exitCode);
 
