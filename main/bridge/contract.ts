@@ -15,8 +15,12 @@
  */
 import { z } from 'zod';
 import {
-  SessionKeySchema,
+  AbortRequestSchema,
+  CompactRequestSchema,
+  HistoryRequestSchema,
   SendRequestSchema,
+  SetHeartbeatsRequestSchema,
+  StatusRequestSchema,
   type AbortPayloadSchema,
   type CompactPayloadSchema,
   type Event,
@@ -54,8 +58,11 @@ export interface AppInfo {
 /** The settings the renderer may show (the gateway environment stays in main: it may hold keys). */
 export type VisibleSettings = Pick<Settings, 'heartbeatsEnabled' | 'cliFallbackEnabled' | 'gatewayCommand' | 'projectRoot'>;
 
+/** The wire fields a bridge call never carries: main adds them when it talks to the gateway. */
+const WIRE_ONLY = { type: true, id: true } as const;
+
 /** A `send` as the renderer asks for it: the wire request without `type` and `id`. */
-export const BridgeSendArgsSchema = SendRequestSchema.omit({ type: true, id: true }).strict();
+export const BridgeSendArgsSchema = SendRequestSchema.omit(WIRE_ONLY).strict();
 
 /**
  * Every request channel. Arguments are one object (possibly empty); answers are
@@ -67,29 +74,21 @@ export const BRIDGE_REQUESTS = {
   /** The companion state now, without asking the child (what the tray shows). */
   'get-state': channel<CompanionState>()(NoArgs),
   /** The child's own status when it runs, else the supervisor's (`via` says which). */
-  'get-status': channel<CompanionStatus>()(z.object({ verbose: z.boolean().optional() }).strict()),
+  'get-status': channel<CompanionStatus>()(StatusRequestSchema.omit(WIRE_ONLY).strict()),
   /** Sends a message; served by the gateway, or by the one-shot CLI while it is down. */
   send: channel<SendResult>()(BridgeSendArgsSchema),
   /** Aborts the running send of a session (default `main`) or one run. */
   abort: channel<AbortResult>()(
-    z.object({ session: SessionKeySchema.optional(), runId: z.string().min(1).max(128).optional() }).strict(),
+    AbortRequestSchema.omit(WIRE_ONLY).strict(),
   ),
   /** The sessions, most recently updated first. */
   'list-sessions': channel<z.infer<typeof SessionsPayloadSchema>>()(NoArgs),
   /** A page of a session's transcript, oldest first; `before` is a message index. */
-  'get-history': channel<z.infer<typeof HistoryPayloadSchema>>()(
-    z
-      .object({
-        session: SessionKeySchema,
-        limit: z.number().int().min(1).max(1000).optional(),
-        before: z.number().int().nonnegative().optional(),
-      })
-      .strict(),
-  ),
+  'get-history': channel<z.infer<typeof HistoryPayloadSchema>>()(HistoryRequestSchema.omit(WIRE_ONLY).strict()),
   /** Replaces a session's provider context with a summary; the transcript stays whole. */
-  compact: channel<z.infer<typeof CompactPayloadSchema>>()(z.object({ session: SessionKeySchema }).strict()),
+  compact: channel<z.infer<typeof CompactPayloadSchema>>()(CompactRequestSchema.omit(WIRE_ONLY).strict()),
   /** "Send heartbeats": saved, and applied to a running child at once. */
-  'set-heartbeats': channel<{ enabled: boolean; applied: boolean }>()(z.object({ enabled: z.boolean() }).strict()),
+  'set-heartbeats': channel<{ enabled: boolean; applied: boolean }>()(SetHeartbeatsRequestSchema.omit(WIRE_ONLY).strict()),
   /** "Use CLI fallback": saved. */
   'set-fallback': channel<{ enabled: boolean }>()(z.object({ enabled: z.boolean() }).strict()),
   /** The settings the UI may show. */
