@@ -10,7 +10,7 @@
  * answered by sending it again with the same idempotency key (the window's, when
  * it gives one) once the gateway is back. Plain Node, no Electron.
  */
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import {
   BRIDGE_REQUESTS,

@@ -11,7 +11,7 @@
  * print its payload (exit 130); it is killed only if it ignores that for 2 s.
  */
 import { execa } from 'execa';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import { ErrorResponseSchema, SendPayloadSchema, type SendPayload, type SendRequestSchema } from '../../rpc-host/protocol/schemas.js';
 import type { z } from 'zod';

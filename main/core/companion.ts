@@ -16,8 +16,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { defaultDataDir } from '../../rpc-host/core/config.js';
-import { createLogger, type Logger } from '../../rpc-host/log.js';
+import { createLogger, defaultDataDir, type Logger } from '../../rpc-host/shared.js';
 import {
   DEFAULT_SESSION,
   type AbortPayloadSchema,

@@ -11,7 +11,7 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];

@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { RpcClient } from './rpc-client.js';
 import { LineRing } from './line-ring.js';
 import type { ExitInfo } from './errors.js';

@@ -28,7 +28,7 @@ import {
 } from '../../rpc-host/protocol/schemas.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, withDetails, withStderrTail, type GatewayReach } from './errors.js';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 
 /** A request as a caller writes it: no id (the client assigns one). */
 export type OutgoingRequest<T extends RequestType> = Omit<RequestOf<T>, 'id'>;

@@ -13,7 +13,7 @@
  * stops. `Companion` owns the pieces; this module only uses them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import { DEFAULT_SESSION, SendRequestSchema, type Event, type SendPayload } from '../../rpc-host/protocol/schemas.js';
 import type { z } from 'zod';

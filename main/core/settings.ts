@@ -15,7 +15,7 @@ import { isAbsolute, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError } from './errors.js';
 

@@ -12,9 +12,8 @@
  * restart clicked during a stop cannot spawn two children. Knows nothing of
  * Electron, settings files or windows; the `Companion` wires those in.
  */
-import type { Logger } from '../../rpc-host/log.js';
 import { PROTOCOL_VERSION, type Event, type StatusPayload } from '../../rpc-host/protocol/schemas.js';
-import { TETHER_VERSION } from '../../rpc-host/version.js';
+import { TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, describeExit, isCompanionError, withStderrTail, type ExitInfo } from './errors.js';

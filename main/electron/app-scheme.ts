@@ -6,7 +6,7 @@
  * file serving itself is `createAppFileHandler`, which adds the CSP to every response.
  */
 import { protocol } from 'electron';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { APP_SCHEME, createAppFileHandler } from '../core/app-protocol.js';
 
 /** Declares the app scheme; call once, before `app` is ready. */

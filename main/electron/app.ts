@@ -15,7 +15,7 @@ import { createCompanion, type Companion, type CompanionOptions } from '../core/
 import { createFileLogger, type FileLogger } from '../core/file-logger.js';
 import { defaultSettingsDir } from '../core/settings.js';
 import type { TrayActionId, TrayToggleId } from '../core/menu-model.js';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { registerAppScheme, serveRenderer } from './app-scheme.js';
 import { ChatWindow } from './chat-window.js';
 import { registerBridgeIpc, sendBridgeEvent } from './ipc.js';

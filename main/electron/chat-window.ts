@@ -7,7 +7,7 @@
  * always the built renderer on `app://tether/`, never a remote URL.
  */
 import { BrowserWindow, screen, type WebContents } from 'electron';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { APP_START_URL } from '../core/app-protocol.js';
 import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from './window-bounds.js';
 import { chatWindowOptions } from './window-security.js';

@@ -9,7 +9,7 @@
  * channel and the reason, and answered as `forbidden` or `invalid_request`.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { isAppUrl } from '../core/app-protocol.js';
 import { BRIDGE_CHANNELS, ipcChannelFor } from '../bridge/channels.js';
 import { type BridgeChannel, type BridgeEventName, type BridgeEvents, type BridgeReply } from '../bridge/contract.js';

@@ -9,7 +9,7 @@
  * timer too, so an open menu is never far off.
  */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import type { CompanionState } from '../core/companion.js';
 import type { Unsubscribe } from '../core/emitter.js';
 import { buildTrayModel, type TrayActionId, type TrayModel, type TrayToggleId } from '../core/menu-model.js';

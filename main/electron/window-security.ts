@@ -8,7 +8,7 @@
  * (camera, notifications, clipboard reads...) are denied: the UI needs none.
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { isAppUrl } from '../core/app-protocol.js';
 import { isSafeExternalUrl } from '../core/external-url.js';
 

@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../../rpc-host/log.js';
-import { TETHER_VERSION } from '../../rpc-host/version.js';
+import { createLogger, TETHER_VERSION } from '../../rpc-host/shared.js';
 import type { WebAppOptions } from '../launch/app-launcher.js';
 import { BridgeService } from '../bridge/service.js';
 import { createCompanion } from '../core/companion.js';

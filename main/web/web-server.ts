@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import type { BridgeService } from '../bridge/service.js';
 import { checkRequest, createToken, TOKEN_COOKIE, type GuardVerdict } from './request-guard.js';
 import { resolveStaticPath, securityHeaders, sendFile } from './static-files.js';

@@ -9,7 +9,7 @@
  * The upgrade itself is checked by the request guard before a socket exists.
  */
 import type { WebSocket } from 'ws';
-import type { Logger } from '../../rpc-host/log.js';
+import type { Logger } from '../../rpc-host/shared.js';
 import { describeIssues } from '../../rpc-host/protocol/errors.js';
 import { WebRequestFrameSchema, type WebServerFrame } from './frames.js';
 import type { BridgeService } from '../bridge/service.js';

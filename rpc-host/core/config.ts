@@ -7,18 +7,19 @@
  * the fix, never at first use.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
+import { defaultDataDir } from '../data-dir.js';
 import { ENTRY_NAME_PATTERN, ModelRefSchema, ProvidersSchema, checkModelRefs, type CommandEntry, type OpenAiEntry } from './provider-config.js';
 import { expandEnv } from './secrets.js';
 import { WebhookSchema, isHttpUrl } from '../delivery/webhook-config.js';
 
 export { ConfigError } from './config-error.js';
+export { defaultDataDir } from '../data-dir.js';
 
 const MINUTE = 60_000;
 
@@ -127,14 +128,6 @@ export interface ResolvedWebhook {
   retries: number;
   backoffMs: number;
   timeoutMs: number;
-}
-
-/** The default data dir: `$TETHER_HOME`, else `$XDG_DATA_HOME/tether`, else `~/.local/share/tether`. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.TETHER_HOME) return resolve(env.TETHER_HOME);
-  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tether');
-  const xdg = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
-  return join(xdg, 'tether');
 }
 
 /** Reads and validates the configuration; throws `ConfigError` naming the bad key. */

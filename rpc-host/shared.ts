@@ -1,0 +1,11 @@
+/**
+ * What the gateway shares with the processes that drive it, besides the wire
+ * protocol (`protocol/`): the default data dir, the logger they print with, and the
+ * version.
+ *
+ * With `protocol/`, the whole of rpc-host/ that main/ may import (a lint rule holds
+ * it to that), so the app depends on the gateway's contract, not its insides.
+ */
+export { defaultDataDir } from './data-dir.js';
+export { createLogger, silentLogger, type Logger } from './log.js';
+export { TETHER_VERSION } from './version.js';
