@@ -18,7 +18,7 @@ import { TETHER_VERSION } from '../../rpc-host/version.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, describeExit, isCompanionError, withStderrTail, type ExitInfo } from './errors.js';
-import { DEFAULT_STOP_TIMINGS, GatewayProcess, type StopTimings } from './gateway-process.js';
+import { DEFAULT_STOP_TIMINGS, GatewayProcess, type GatewayProcessOptions, type StopTimings } from './gateway-process.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 import type { RpcClient } from './rpc-client.js';
 
@@ -63,8 +63,31 @@ export type LaunchSpec =
   | { ok: true; command: GatewayCommand; cwd: string; env: Record<string, string> }
   | { ok: false; error: string };
 
+/** What the supervisor uses of one gateway child: a `GatewayProcess`, or a test's fake. */
+export interface GatewayChild {
+  readonly client: RpcClient;
+  /** Undefined when the child failed to spawn (then `exited` says why, in `spawnError`). */
+  readonly pid: number | undefined;
+  readonly spawnedAt: number;
+  /** Settles once, when the direct child has exited (or failed to spawn). */
+  readonly exited: Promise<ExitInfo>;
+  /** True while the direct child runs. */
+  readonly alive: boolean;
+  readonly stderr: { tail(): string[] };
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the child in stages and resolves with its exit once it is gone. */
+  stop(timings?: StopTimings): Promise<ExitInfo>;
+  /** Reaps what is left of the child's process group after it exited on its own. */
+  reapGroup(timings?: StopTimings): Promise<void>;
+}
+
+/** Starts one gateway child. */
+export type SpawnGateway = (options: GatewayProcessOptions) => GatewayChild;
+
 export interface SupervisorOptions {
   launchSpec: () => LaunchSpec;
+  /** Starts the child; tests hand in a fake. Default: a real `GatewayProcess`. */
+  spawn?: SpawnGateway;
   /** Re-applies persisted settings to a fresh child before it counts as running. */
   applySettings?: (client: RpcClient) => Promise<void>;
   logger: Logger;
@@ -83,7 +106,7 @@ export class Supervisor {
   private state: GatewayState = 'stopped';
   private reason = 'not started yet';
   private since = Date.now();
-  private process: GatewayProcess | undefined;
+  private process: GatewayChild | undefined;
   /** Bumped on every spawn and stop, so callbacks of an older child are ignored. */
   private generation = 0;
   private operations: Promise<void> = Promise.resolve();
@@ -223,7 +246,8 @@ export class Supervisor {
       return Promise.resolve();
     }
     this.command = spec.command;
-    const child = new GatewayProcess({
+    const spawn = this.options.spawn ?? ((options: GatewayProcessOptions) => new GatewayProcess(options));
+    const child = spawn({
       command: spec.command,
       args: ['rpc'],
       cwd: spec.cwd,
@@ -240,7 +264,7 @@ export class Supervisor {
     return this.awaitReady(generation, child);
   }
 
-  private async awaitReady(generation: number, child: GatewayProcess): Promise<void> {
+  private async awaitReady(generation: number, child: GatewayChild): Promise<void> {
     try {
       const status = await withTimeout(this.becomeReady(child.client), this.options.readyTimeoutMs ?? 10_000, 'did not answer hello and status');
       if (generation !== this.generation || !child.alive || this.stopping) return; // stopped or exited meanwhile
@@ -268,7 +292,7 @@ export class Supervisor {
     return client.request({ type: 'status' });
   }
 
-  private onExit(generation: number, child: GatewayProcess, exit: ExitInfo): void {
+  private onExit(generation: number, child: GatewayChild, exit: ExitInfo): void {
     const at = Date.now();
     const tail = child.stderr.tail();
     const what = this.readinessFailure ?? `gateway ${child.pid === undefined ? '' : `pid ${child.pid} `}exited (${describeExit(exit)})`;
