@@ -26,8 +26,11 @@ export interface ChildPlan {
   hello?: Answer;
   'set-heartbeats'?: Answer;
   status?: Answer;
-  /** A staged stop ends the child with code 0 at once ('exit', the default), or waits for `finishStop` ('hang'). */
-  stop?: 'exit' | 'hang';
+  /**
+   * A staged stop ends the child with code 0 at once ('exit', the default), waits for
+   * `finishStop` ('hang'), or fails without ending it ('throw': its group could not be signalled).
+   */
+  stop?: 'exit' | 'hang' | 'throw';
   /** The child never spawns: no pid, and `exited` settles at once with this spawn error. */
   spawnError?: string;
   /** Lines already on its stderr. */
@@ -141,7 +144,9 @@ export class FakeGatewayChild implements GatewayChild {
     this.stops.push(timings);
     if (this.pid === undefined) return this.exited; // never started
     if (this.stopping) return this.stopping; // one stop at a time, as GatewayProcess
-    if (this.plan.stop === 'hang') {
+    if (this.plan.stop === 'throw') {
+      this.stopping = Promise.reject(new Error(`kill EPERM: process group ${this.pid}`));
+    } else if (this.plan.stop === 'hang') {
       this.stopping = new Promise((resolve) => {
         this.endStop = resolve;
       });

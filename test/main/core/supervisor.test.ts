@@ -712,6 +712,29 @@ describe('Supervisor: stop and dispose', () => {
   });
 });
 
+describe('Supervisor: a stop that fails', () => {
+  it('leaves the state as it was, with no child, no client and no stopping; only restart starts again', async () => {
+    const made = makeSupervisor();
+    made.spawner.plan({ stop: 'throw' });
+    await running(made);
+    await expect(made.supervisor.stop('stopped')).rejects.toThrow('kill EPERM: process group 101');
+    expect(made.logger.lines.some((line) => line.startsWith('error: supervisor operation failed (a bug): Error: kill EPERM: process group 101'))).toBe(true);
+    expect(made.newTransitions()).toEqual(['running -> running (stopping): gateway pid 101 is ready (provider echo, heartbeats off)']);
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'running', stopping: false, pid: null, uptimeMs: null, reason: 'gateway pid 101 is ready (provider echo, heartbeats off)' });
+    expect(made.supervisor.client).toBeUndefined();
+    expect(made.supervisor.currentState).toBe('running');
+
+    await made.supervisor.start('start requested');
+    expect(made.spawner.children).toHaveLength(1);
+    await made.supervisor.restart('restart requested');
+    expect(made.newTransitions()).toEqual([
+      'running -> starting: restart requested',
+      'starting -> starting: restart requested: waiting for gateway pid 102 to answer',
+      'starting -> running: gateway pid 102 is ready (provider echo, heartbeats off)',
+    ]);
+  });
+});
+
 describe('Supervisor: what it reports', () => {
   it('noteStatus keeps the running child’s status fresh and ignores any other', async () => {
     const made = makeSupervisor();
@@ -725,6 +748,22 @@ describe('Supervisor: what it reports', () => {
     await crash(made);
     made.supervisor.noteStatus({ ...fresh, sessions: 8 });
     expect(made.supervisor.snapshot().gateway?.sessions).toBe(7); // the last known status, kept while down
+  });
+
+  it('noteStatus still takes the status of a running child while it is being stopped, until it exits', async () => {
+    const made = makeSupervisor();
+    made.spawner.plan({ stop: 'hang' });
+    const child = await running(made);
+    const stopped = made.supervisor.stop('stopped');
+    await settle();
+    made.supervisor.noteStatus({ ...child.status(), sessions: 3 });
+    expect(made.supervisor.snapshot().gateway?.sessions).toBe(3);
+    child.exit({ code: 0, signal: null });
+    await settle();
+    made.supervisor.noteStatus({ ...child.status(), sessions: 4 });
+    expect(made.supervisor.snapshot().gateway?.sessions).toBe(3);
+    child.finishStop();
+    await stopped;
   });
 
   it('stderrTail is the current child’s, else the last child’s', async () => {
