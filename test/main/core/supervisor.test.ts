@@ -438,6 +438,22 @@ describe('Supervisor: crashes and backoff', () => {
     expect(made.supervisor.snapshot().reason).toBe('gateway pid 103 exited (exit code 3); restarting in 100 ms (attempt 1)');
   });
 
+  it('counts the uptime of a run from its readiness, not from its spawn', async () => {
+    const made = makeSupervisor();
+    made.spawner.plan({}, { hello: 'hold' });
+    await running(made);
+    await crash(made);
+    await vi.advanceTimersByTimeAsync(100);
+    vi.advanceTimersByTime(5000);
+    made.spawner.last.release('hello'); // ready 5 s after its spawn
+    await settle();
+    expect(made.supervisor.currentState).toBe('running');
+    vi.advanceTimersByTime(59_000); // 64 s since the spawn, 59 s since ready
+    expect(made.supervisor.snapshot().uptimeMs).toBe(59_000);
+    await crash(made);
+    expect(delays(made)).toEqual([100, 200]);
+  });
+
   it('restarting -> failed on the 5th crash in 3 minutes: no timer, no spawn, until someone starts it', async () => {
     const made = makeSupervisor();
     await running(made);
@@ -543,6 +559,23 @@ describe('Supervisor: start and restart by hand', () => {
     expect(made.spawner.children).toHaveLength(2);
     await crash(made);
     expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes: 1, reason: 'gateway pid 102 exited (exit code 3); restarting in 100 ms (attempt 1)' });
+  });
+
+  it('a restart asked for just before the delay is up: one new child, not two', async () => {
+    const made = makeSupervisor();
+    await running(made);
+    await crash(made);
+    made.newTransitions();
+    const restarted = made.supervisor.restart('restart requested');
+    vi.advanceTimersByTime(100); // the timer fires before the queued restart has run
+    await restarted;
+    await settle();
+    expect(made.spawner.children).toHaveLength(2);
+    expect(made.newTransitions()).toEqual([
+      'restarting -> starting: restart requested',
+      'starting -> starting: restart requested: waiting for gateway pid 102 to answer',
+      'starting -> running: gateway pid 102 is ready (provider echo, heartbeats off)',
+    ]);
   });
 
   it('running -> starting on restart: the child is stopped in stages first, and that exit is no crash', async () => {
