@@ -6,7 +6,8 @@
  * time of the next try) or, on the 5th crash in 3 minutes, to `failed`, where it
  * stays until someone calls `start` or `restart`. "Ready" means the child answered
  * `hello`, the caller's settings were re-applied (`applySettings`) and `status`
- * answered, on every start and restart. Exits during a stop are not crashes.
+ * answered, on every start and restart. A stop shows as the state it interrupts,
+ * with `stopping: true`; exits during a stop are not crashes.
  *
  * `start`, `stop` and `restart` are serialized: each waits for the one before, so a
  * restart clicked during a stop cannot spawn two children. Knows nothing of
@@ -17,7 +18,7 @@ import { TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, describeExit, isCompanionError, withStderrTail, type ExitInfo } from './errors.js';
-import { DEFAULT_STOP_TIMINGS, GatewayProcess, type StopTimings } from './gateway-process.js';
+import { DEFAULT_STOP_TIMINGS, GatewayProcess, type GatewayProcessOptions, type StopTimings } from './gateway-process.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 import type { RpcClient } from './rpc-client.js';
 
@@ -62,8 +63,31 @@ export type LaunchSpec =
   | { ok: true; command: GatewayCommand; cwd: string; env: Record<string, string> }
   | { ok: false; error: string };
 
+/** What the supervisor uses of one gateway child: a `GatewayProcess`, or a test's fake. */
+export interface GatewayChild {
+  readonly client: RpcClient;
+  /** Undefined when the child failed to spawn (then `exited` says why, in `spawnError`). */
+  readonly pid: number | undefined;
+  readonly spawnedAt: number;
+  /** Settles once, when the direct child has exited (or failed to spawn). */
+  readonly exited: Promise<ExitInfo>;
+  /** True while the direct child runs. */
+  readonly alive: boolean;
+  readonly stderr: { tail(): string[] };
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the child in stages and resolves with its exit once it is gone. */
+  stop(timings?: StopTimings): Promise<ExitInfo>;
+  /** Reaps what is left of the child's process group after it exited on its own. */
+  reapGroup(timings?: StopTimings): Promise<void>;
+}
+
+/** Starts one gateway child. */
+export type SpawnGateway = (options: GatewayProcessOptions) => GatewayChild;
+
 export interface SupervisorOptions {
   launchSpec: () => LaunchSpec;
+  /** Starts the child; tests hand in a fake. Default: a real `GatewayProcess`. */
+  spawn?: SpawnGateway;
   /** Re-applies persisted settings to a fresh child before it counts as running. */
   applySettings?: (client: RpcClient) => Promise<void>;
   logger: Logger;
@@ -74,31 +98,104 @@ export interface SupervisorOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * The supervisor's own state: a tagged union, so each field exists only where it
+ * means something (a child while one is up, a timer while a restart is pending).
+ *
+ * Two kinds are internal and shown under another name: `stopping` is shown as the
+ * state it interrupted (`starting` or `running`) with `stopping: true`, and
+ * `stop-failed` (a stop threw, so the child is no longer watched) as that state with
+ * no child, until the next stop or restart.
+ */
+type SupervisorState =
+  | { kind: 'stopped'; reason: string; since: number }
+  | StartingState
+  | RunningState
+  | StoppingState
+  | { kind: 'stop-failed'; shownAs: 'starting' | 'running'; reason: string; since: number }
+  | RestartingState
+  | { kind: 'failed'; reason: string; since: number };
+
+interface StartingState {
+  kind: 'starting';
+  reason: string;
+  since: number;
+  /** Undefined only while the spawn is being announced. */
+  child: GatewayChild | undefined;
+  /** Set when the child is killed for not becoming ready, to explain its exit. */
+  readinessFailure?: string;
+}
+
+interface RunningState {
+  kind: 'running';
+  reason: string;
+  since: number;
+  child: GatewayChild;
+  /** When it became ready: its uptime counts from here. */
+  readyAt: number;
+}
+
+interface StoppingState {
+  kind: 'stopping';
+  shownAs: 'starting' | 'running';
+  /** The interrupted state's reason and time: a stop is announced, not entered. */
+  reason: string;
+  since: number;
+  /** Undefined once the child exited (the stop may still wait for its process group). */
+  child: GatewayChild | undefined;
+  /** When it became ready, while a running child has not exited yet; else null. */
+  readyAt: number | null;
+  /** Carried over from the `starting` it interrupted. */
+  readinessFailure?: string;
+}
+
+interface RestartingState {
+  kind: 'restarting';
+  reason: string;
+  since: number;
+  retryAt: number;
+  timer: NodeJS.Timeout;
+}
+
+/** A state with a child that a stop or restart has to stop first. */
+type UpState = RunningState | (StartingState & { child: GatewayChild });
+
+function isUp(state: SupervisorState): state is UpState {
+  return state.kind === 'running' || (state.kind === 'starting' && state.child !== undefined);
+}
+
+/** The state a snapshot shows for `state`. */
+function shownAs(state: SupervisorState): GatewayState {
+  return state.kind === 'stopping' || state.kind === 'stop-failed' ? state.shownAs : state.kind;
+}
+
+/**
+ * Owns the gateway child: at most one at a time, from spawn to exit, with its RPC
+ * client, its restart timer, the crash history and the last child's stderr.
+ *
+ * Every change of `state` goes through `enter` (logged and announced) or, for what
+ * listeners are not told about (a spawn, an exit during a stop), `amend`. It must
+ * never run two children at once (a restart waits for the stop before it), restart a
+ * child it was asked to stop, restart by itself once the breaker tripped, make a
+ * caller wait on a child that is not running (`client` is undefined then), or let a
+ * listener's error stop a transition. It knows nothing of Electron, settings files
+ * or windows.
+ */
 export class Supervisor {
   private readonly policy: RestartPolicy;
   private readonly logger: Logger;
   private readonly stateChanges: Emitter<StateChange>;
   private readonly events: Emitter<Event>;
-  private state: GatewayState = 'stopped';
-  private reason = 'not started yet';
-  private since = Date.now();
-  private process: GatewayProcess | undefined;
-  /** Bumped on every spawn and stop, so callbacks of an older child are ignored. */
-  private generation = 0;
+  private state: SupervisorState = { kind: 'stopped', reason: 'not started yet', since: Date.now() };
   private operations: Promise<void> = Promise.resolve();
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryAt: number | null = null;
-  private stopping = false;
   private disposed = false;
-  private runningSince: number | null = null;
+  // What outlives a state: shown in every snapshot until replaced.
   private restarts = 0;
   private lastExit: (ExitInfo & { at: number }) | null = null;
   private lastError: string | null = null;
   private lastStderr: readonly string[] = [];
   private command: GatewayCommand | null = null;
   private gatewayStatus: StatusPayload | null = null;
-  /** Set when a child is killed for not becoming ready, to explain its exit. */
-  private readinessFailure: string | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger;
@@ -116,39 +213,45 @@ export class Supervisor {
 
   /** The current state. */
   get currentState(): GatewayState {
-    return this.state;
+    return shownAs(this.state);
   }
 
   /** The client of a running child; undefined whenever calls must not wait. */
   get client(): RpcClient | undefined {
-    return this.state === 'running' && !this.stopping ? this.process?.client : undefined;
+    return this.state.kind === 'running' ? this.state.child.client : undefined;
   }
 
   /** The child's recent stderr (the last child's, while none runs). */
   stderrTail(lines?: number): string[] {
-    const tail = this.process ? this.process.stderr.tail() : [...this.lastStderr];
+    const child = this.currentChild();
+    const tail = child ? child.stderr.tail() : [...this.lastStderr];
     return lines === undefined ? tail : tail.slice(-lines);
   }
 
   /** Keeps the cached child status fresh when someone asked the running child for it. */
   noteStatus(status: StatusPayload): void {
-    if (this.state === 'running' && status.pid === this.process?.pid) this.gatewayStatus = status;
+    const { state } = this;
+    const running = state.kind === 'running' || (state.kind === 'stopping' && state.shownAs === 'running') ? state.child : undefined;
+    if (running !== undefined && status.pid === running.pid) this.gatewayStatus = status;
   }
 
   /** A copy of everything the status view needs. */
   snapshot(): SupervisorSnapshot {
     const now = Date.now();
+    const { state } = this;
+    const readyAt = state.kind === 'running' || (state.kind === 'stopping' && state.shownAs === 'running') ? state.readyAt : null;
+    const retryAt = state.kind === 'restarting' ? state.retryAt : null;
     return {
-      state: this.state,
-      reason: this.reason,
-      since: this.since,
-      stopping: this.stopping,
-      pid: this.process?.pid ?? null,
-      uptimeMs: this.state === 'running' && this.runningSince !== null ? now - this.runningSince : null,
+      state: shownAs(state),
+      reason: state.reason,
+      since: state.since,
+      stopping: state.kind === 'stopping',
+      pid: this.currentChild()?.pid ?? null,
+      uptimeMs: readyAt === null ? null : now - readyAt,
       restarts: this.restarts,
       recentCrashes: this.policy.recentCrashes(now),
-      retryAt: this.retryAt,
-      retryInMs: this.retryAt === null ? null : Math.max(0, this.retryAt - now),
+      retryAt,
+      retryInMs: retryAt === null ? null : Math.max(0, retryAt - now),
       lastExit: this.lastExit,
       lastError: this.lastError,
       command: this.command ? { file: this.command.file, args: [...this.command.args], source: this.command.source } : null,
@@ -164,8 +267,9 @@ export class Supervisor {
   start(reason = 'start requested'): Promise<void> {
     let ready = Promise.resolve();
     return this.enqueue(async () => {
-      if (this.state === 'running' || this.state === 'starting') return; // already up
-      if (this.state === 'failed' || this.state === 'stopped') this.policy.reset();
+      const { kind } = this.state;
+      if (kind === 'running' || kind === 'starting' || kind === 'stop-failed') return; // already up (or so it seems: see stop-failed)
+      if (kind === 'failed' || kind === 'stopped') this.policy.reset();
       ready = this.launch(reason);
     }).then(() => ready);
   }
@@ -173,8 +277,8 @@ export class Supervisor {
   /** Stops the child in stages (stdin, SIGTERM, SIGKILL); no automatic restart follows. */
   stop(reason = 'stopped'): Promise<void> {
     return this.enqueue(async () => {
-      await this.stopCurrent();
-      this.setState('stopped', reason);
+      if (isUp(this.state)) await this.stopChild(this.state);
+      this.enter({ kind: 'stopped', reason, since: Date.now() });
     });
   }
 
@@ -182,7 +286,7 @@ export class Supervisor {
   restart(reason = 'restart requested'): Promise<void> {
     let ready = Promise.resolve();
     return this.enqueue(async () => {
-      await this.stopCurrent();
+      if (isUp(this.state)) await this.stopChild(this.state);
       this.policy.reset();
       ready = this.launch(reason);
     }).then(() => ready);
@@ -202,27 +306,32 @@ export class Supervisor {
     return run;
   }
 
+  /** The child of the current state, while it has one that has not exited. */
+  private currentChild(): GatewayChild | undefined {
+    const { state } = this;
+    return state.kind === 'starting' || state.kind === 'running' || state.kind === 'stopping' ? state.child : undefined;
+  }
+
   /**
    * Spawns a child and returns the promise of its readiness. Only the spawn runs
    * inside the operation queue: a stop or restart must not wait for a child that
    * may never answer, so it can cut the start short.
    */
   private launch(reason: string): Promise<void> {
-    this.clearRetry();
-    const generation = ++this.generation;
     this.gatewayStatus = null;
-    this.readinessFailure = undefined;
-    this.setState('starting', reason);
+    const starting: StartingState = { kind: 'starting', reason, since: Date.now(), child: undefined };
+    this.enter(starting);
 
     const spec = this.options.launchSpec();
     if (!spec.ok) {
       this.command = null;
       this.lastError = spec.error;
-      this.setState('failed', spec.error);
+      this.enter({ kind: 'failed', reason: spec.error, since: Date.now() });
       return Promise.resolve();
     }
     this.command = spec.command;
-    const child = new GatewayProcess({
+    const spawn = this.options.spawn ?? ((options: GatewayProcessOptions) => new GatewayProcess(options));
+    const child = spawn({
       command: spec.command,
       args: ['rpc'],
       cwd: spec.cwd,
@@ -230,27 +339,35 @@ export class Supervisor {
       logger: this.logger,
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
     });
-    this.process = child;
+    this.amend({ ...starting, child });
     child.client.onDidReceiveEvent((event) => this.events.fire(event));
-    void child.exited.then((exit) => this.onExit(generation, child, exit));
+    void child.exited.then((exit) => this.onExit(child, exit));
     if (child.pid === undefined) return child.exited.then(() => {}); // failed to spawn: onExit reports it
     this.logger.info(`gateway pid ${child.pid} started: ${spec.command.file} ${[...spec.command.args, 'rpc'].join(' ')} (in ${spec.cwd})`);
-    this.setState('starting', `${reason}: waiting for gateway pid ${child.pid} to answer`);
-    return this.awaitReady(generation, child);
+    this.enter({ kind: 'starting', reason: `${reason}: waiting for gateway pid ${child.pid} to answer`, since: Date.now(), child });
+    return this.awaitReady(child);
   }
 
-  private async awaitReady(generation: number, child: GatewayProcess): Promise<void> {
+  private async awaitReady(child: GatewayChild): Promise<void> {
     try {
       const status = await withTimeout(this.becomeReady(child.client), this.options.readyTimeoutMs ?? 10_000, 'did not answer hello and status');
-      if (generation !== this.generation || !child.alive || this.stopping) return; // stopped or exited meanwhile
+      if (this.state.kind !== 'starting' || this.state.child !== child || !child.alive) return; // stopped or exited meanwhile
       this.gatewayStatus = status;
-      this.runningSince = Date.now();
+      const readyAt = Date.now();
       this.lastError = null;
-      this.setState('running', `gateway pid ${child.pid} is ready (provider ${status.provider}, heartbeats ${status.heartbeats.enabled ? 'on' : 'off'})`);
+      this.enter({
+        kind: 'running',
+        reason: `gateway pid ${child.pid} is ready (provider ${status.provider}, heartbeats ${status.heartbeats.enabled ? 'on' : 'off'})`,
+        since: Date.now(),
+        child,
+        readyAt,
+      });
     } catch (error) {
-      if (generation !== this.generation || !child.alive || this.stopping) return; // its exit or the stop tells the story
-      this.readinessFailure = `gateway pid ${child.pid} did not become ready: ${(error as Error).message}`;
-      this.logger.error(this.readinessFailure);
+      const { state } = this;
+      if (state.kind !== 'starting' || state.child !== child || !child.alive) return; // its exit or the stop tells the story
+      const readinessFailure = `gateway pid ${child.pid} did not become ready: ${(error as Error).message}`;
+      this.amend({ ...state, readinessFailure });
+      this.logger.error(readinessFailure);
       child.signal('SIGKILL');
       await child.exited;
     }
@@ -267,73 +384,88 @@ export class Supervisor {
     return client.request({ type: 'status' });
   }
 
-  private onExit(generation: number, child: GatewayProcess, exit: ExitInfo): void {
+  private onExit(child: GatewayChild, exit: ExitInfo): void {
     const at = Date.now();
     const tail = child.stderr.tail();
-    const what = this.readinessFailure ?? `gateway ${child.pid === undefined ? '' : `pid ${child.pid} `}exited (${describeExit(exit)})`;
+    const { state } = this;
+    const mine = (state.kind === 'starting' || state.kind === 'running' || state.kind === 'stopping') && state.child === child;
+    const readinessFailure = mine && state.kind !== 'running' ? state.readinessFailure : undefined;
+    const what = readinessFailure ?? `gateway ${child.pid === undefined ? '' : `pid ${child.pid} `}exited (${describeExit(exit)})`;
     child.client.close(new CompanionError('gateway_exited', withStderrTail(`${what} before answering`, tail), { exit, stderrTail: tail.slice(-20) }));
-    if (generation !== this.generation) return; // an older child, already replaced or stopped
+    if (!mine) return; // an older child, already replaced or stopped
     this.lastExit = { ...exit, at };
     this.lastStderr = tail;
-    this.process = undefined;
-    const uptimeMs = at - (this.runningSince ?? child.spawnedAt);
-    this.runningSince = null;
-    if (this.stopping) return; // asked to stop: not a crash
+    if (state.kind === 'stopping') {
+      this.amend({ ...state, child: undefined, readyAt: null });
+      return; // asked to stop: not a crash
+    }
+    const uptimeMs = at - (state.kind === 'running' ? state.readyAt : child.spawnedAt);
 
     child.reapGroup(this.options.stopTimings).catch((error: unknown) => this.logger.error(`could not reap gateway pid ${child.pid}'s process group: ${(error as Error).message}`));
     this.lastError = withStderrTail(what, tail, 3);
     this.logger.warn(withStderrTail(what, tail));
     const verdict = this.policy.recordCrash(at, uptimeMs);
     if (verdict.action === 'give-up') {
-      this.setState(
-        'failed',
-        `${what}; it crashed ${verdict.recentCrashes} times in ${Math.round(verdict.windowMs / 60_000)} minutes, so it will not be restarted automatically. Fix the cause (see the gateway's stderr), then use Restart Gateway`,
-      );
+      this.enter({
+        kind: 'failed',
+        reason: `${what}; it crashed ${verdict.recentCrashes} times in ${Math.round(verdict.windowMs / 60_000)} minutes, so it will not be restarted automatically. Fix the cause (see the gateway's stderr), then use Restart Gateway`,
+        since: Date.now(),
+      });
       return;
     }
     this.restarts += 1;
-    this.retryAt = at + verdict.delayMs;
-    this.setState('restarting', `${what}; restarting in ${verdict.delayMs} ms (attempt ${verdict.attempt})`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.enqueue(async () => {
-        if (this.state !== 'restarting' || this.generation !== generation) return; // stopped or restarted by hand meanwhile
-        void this.launch(`automatic restart ${verdict.attempt}`);
-      });
-    }, verdict.delayMs);
+    const restarting: RestartingState = {
+      kind: 'restarting',
+      reason: `${what}; restarting in ${verdict.delayMs} ms (attempt ${verdict.attempt})`,
+      since: Date.now(),
+      retryAt: at + verdict.delayMs,
+      timer: setTimeout(() => {
+        void this.enqueue(async () => {
+          if (this.state !== restarting) return; // stopped or restarted by hand meanwhile
+          void this.launch(`automatic restart ${verdict.attempt}`);
+        });
+      }, verdict.delayMs),
+    };
+    this.enter(restarting);
   }
 
-  private async stopCurrent(): Promise<void> {
-    this.clearRetry();
-    const child = this.process;
-    if (!child) return; // nothing running
-    this.stopping = true;
-    this.fire(this.state); // listeners see `stopping` at once
+  /** Stops an up child in stages; the caller enters the next state. */
+  private async stopChild(up: UpState): Promise<void> {
+    const { child } = up;
+    this.amend({
+      kind: 'stopping',
+      shownAs: up.kind,
+      reason: up.reason,
+      since: up.since,
+      child,
+      readyAt: up.kind === 'running' ? up.readyAt : null,
+      ...(up.kind === 'starting' && up.readinessFailure !== undefined ? { readinessFailure: up.readinessFailure } : {}),
+    });
+    this.fire(up.kind); // listeners see `stopping` at once
     try {
       const exit = await child.stop(this.options.stopTimings ?? DEFAULT_STOP_TIMINGS);
       this.logger.info(`gateway pid ${child.pid} stopped (${describeExit(exit)})`);
-    } finally {
-      this.generation++; // whatever that child still reports is history
-      this.process = undefined;
-      this.runningSince = null;
-      this.stopping = false;
+    } catch (error) {
+      // The child is no longer watched; whatever it still reports is history.
+      this.amend({ kind: 'stop-failed', shownAs: up.kind, reason: up.reason, since: up.since });
+      throw error;
     }
+    // Its exit has been handled by now; should it come later, it is history all the same.
+    if (this.state.kind === 'stopping') this.amend({ ...this.state, child: undefined, readyAt: null });
   }
 
-  private clearRetry(): void {
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retryAt = null;
-  }
-
-  private setState(state: GatewayState, reason: string): void {
+  /** Enters `next`: logged and announced to listeners. Leaving `restarting` cancels its timer. */
+  private enter(next: Exclude<SupervisorState, StoppingState | { kind: 'stop-failed' }>): void {
     const previous = this.state;
-    this.state = state;
-    this.reason = reason;
-    this.since = Date.now();
-    if (state !== 'restarting') this.retryAt = null;
-    this.logger.info(`gateway ${previous} -> ${state}: ${reason}`);
-    this.fire(previous);
+    if (previous.kind === 'restarting') clearTimeout(previous.timer);
+    this.state = next;
+    this.logger.info(`gateway ${shownAs(previous)} -> ${next.kind}: ${next.reason}`);
+    this.fire(shownAs(previous));
+  }
+
+  /** Replaces the state without announcing it: what listeners are not told about. */
+  private amend(next: SupervisorState): void {
+    this.state = next;
   }
 
   private fire(previous: GatewayState): void {
