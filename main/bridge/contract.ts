@@ -21,7 +21,6 @@ import {
   SendRequestSchema,
   SetHeartbeatsRequestSchema,
   StatusRequestSchema,
-  type AbortPayloadSchema,
   type CompactPayloadSchema,
   type Event,
   type HistoryPayloadSchema,

@@ -72,7 +72,6 @@ export function seedSeen(list: readonly SessionSummary[], seen: SeenCounts): See
 export function validateSessionKey(key: string, existing: readonly SessionSummary[]): string | null {
   if (key.trim() === '') return 'Type a name for the session.';
   if (key.length > 128) return 'Session names are at most 128 characters.';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f/\\]/u.test(key)) return 'Session names cannot contain "/", "\\" or control characters.';
   if (existing.some((session) => session.key === key)) return `A session named "${key}" exists already; pick it from the list.`;
   return null;

@@ -20,7 +20,7 @@ function reply(text: string): Event {
 describe('the desktop app', () => {
   let companion: FakeCompanion;
   let logger: RecordingLogger & { closed: boolean };
-  let signalListeners: { SIGINT: Function[]; SIGTERM: Function[] };
+  let signalListeners: { SIGINT: NodeJS.SignalsListener[]; SIGTERM: NodeJS.SignalsListener[] };
 
   beforeEach(() => {
     resetFakeElectron();

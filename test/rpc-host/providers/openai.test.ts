@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedOpenAiEntry } from '../../../rpc-host/core/config.js';
 import { buildMessages, createOpenAiProvider, reasoningEffortFor } from '../../../rpc-host/providers/openai.js';
-import { ProviderFailure, type ProviderRequest } from '../../../rpc-host/providers/provider.js';
+import { ProviderFailure } from '../../../rpc-host/providers/provider.js';
 import type { SessionContext } from '../../../rpc-host/core/session-store.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../helpers/fake-openai-server.js';
 import { closedPort } from '../../helpers/webhook-receiver.js';
