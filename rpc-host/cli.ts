@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, type ConfigOverrides } from './core/config.js'
 import { runAgentCommand } from './agent-command.js';
 import { runStdioHost } from './stdio.js';
 import { TETHER_VERSION } from './version.js';
+import { errorMessage, errorStack } from './protocol/errors.js';
 
 const COMMON_HELP = `Common options:
   --home DIR                 data dir (sessions, outbox, config.json); env TETHER_HOME,
@@ -223,7 +224,7 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\.$/u, '')} (see tether ${command} --help)`);
+    throw new UsageError(`${errorMessage(error).replace(/\.$/u, '')} (see tether ${command} --help)`);
   }
 }
 
@@ -261,7 +262,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = error instanceof UsageError ? 2 : 1;
       return;
     }
-    process.stderr.write(`tether: unexpected error (a bug; please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`tether: unexpected error (a bug; please report it): ${errorStack(error)}\n`);
     process.exitCode = 70;
   },
 );

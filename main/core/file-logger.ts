@@ -12,6 +12,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../rpc-host/log.js';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -74,7 +75,7 @@ export function createFileLogger(options: FileLoggerOptions): FileLogger {
       size += writeSync(fd!, line);
     } catch (error) {
       broken = true;
-      process.stderr.write(`tether: cannot write the log file ${path} (${(error as Error).message}); logging to stderr only\n`);
+      process.stderr.write(`tether: cannot write the log file ${path} (${errorMessage(error)}); logging to stderr only\n`);
       if (!options.tee) process.stderr.write(line);
     }
   };

@@ -15,7 +15,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { JsonlReader, DEFAULT_MAX_LINE_BYTES, serializeLine } from '../../rpc-host/protocol/jsonl.js';
-import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import { describeIssues, errorStack } from '../../rpc-host/protocol/errors.js';
 import {
   ErrorResponseSchema,
   EventSchema,
@@ -91,7 +91,7 @@ export class RpcClient {
     this.logger = options.logger;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.events = new Emitter((error) => this.logger.error(`an event listener threw: ${String((error as Error)?.stack ?? error)}`));
+    this.events = new Emitter((error) => this.logger.error(`an event listener threw: ${errorStack(error)}`));
     this.reader = new JsonlReader((frame) => {
       if (frame.kind === 'line') this.onLine(frame.line.toString('utf8'));
       else this.logger.error(`dropped a gateway stdout line over ${frame.maxBytes} bytes (line ${frame.lineNumber}); the request it answered will time out`);

@@ -11,6 +11,7 @@ import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferen
 import type { Logger } from '../../rpc-host/log.js';
 import { isAppUrl } from '../app-protocol.js';
 import { isSafeExternalUrl } from '../external-url.js';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 /** The web preferences of every app window: the locked-down set, and the preload. */
 export function secureWebPreferences(preload: string, options: { devTools: boolean }): WebPreferences {
@@ -69,7 +70,7 @@ export function guardWebContents(contents: WebContents, options: ContentsGuardOp
       return;
     }
     options.logger.info(`${why}: opening ${verdict.url} in the system browser`);
-    options.openExternal(verdict.url).catch((error: unknown) => options.logger.warn(`cannot open ${verdict.url}: ${(error as Error).message}`));
+    options.openExternal(verdict.url).catch((error: unknown) => options.logger.warn(`cannot open ${verdict.url}: ${errorMessage(error)}`));
   };
   contents.on('will-navigate', (event, url) => {
     event.preventDefault(); // the app is one page; links leave through the system browser
