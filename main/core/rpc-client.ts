@@ -4,15 +4,17 @@
  * The protocol half of the client (the transport, `LineTransport`, frames, buffers
  * and closes). Every request gets an id of this client's own, so answers may come
  * back in any order; each answer is checked against the host's own zod schemas
- * before a caller sees it. Events go to subscribers. Each request has a timeout
- * (default 30 s, per call overridable) that restarts whenever an event for that
- * request arrives, so a reply that keeps streaming is not cut off while a silent one
- * is. Lines that are not protocol are logged and skipped. `close` rejects every
- * pending request at once with the given error: the supervisor calls it when the
- * child exits. Each rejection says how far its request got (`details.reached`):
- * still in this client (or the transport's queue), handed to the transport's stream,
- * or seen by the child (an event with its id arrived), so a caller knows whether the
- * gateway may have acted.
+ * before a caller sees it. Events go to subscribers. Each request has an idle
+ * timeout (default 30 s, per call overridable) that restarts whenever an event for
+ * that request arrives, so a reply that keeps streaming is not cut off while a
+ * silent one is; and a total cap per request type (`DEFAULT_TOTAL_TIMEOUTS_MS`, as
+ * MCP's `maxTotalTimeout`), so one whose events never stop still ends. A `send`
+ * cut off either way has its run aborted. Lines that are not protocol are logged and
+ * skipped. `close` rejects every pending request at once with the given error: the
+ * supervisor calls it when the child exits. Each rejection says how far its request
+ * got (`details.reached`): still in this client (or the transport's queue), handed
+ * to the transport's stream, or seen by the child (an event with its id arrived), so
+ * a caller knows whether the gateway may have acted.
  */
 import type { Readable, Writable } from 'node:stream';
 import { describeIssues, errorStack } from '../../rpc-host/protocol/errors.js';
@@ -39,10 +41,19 @@ export type OutgoingRequest<T extends RequestType> = Omit<RequestOf<T>, 'id'>;
 export interface RequestOptions {
   /** Idle timeout: restarts on every event for this request. Default: the client's. */
   timeoutMs?: number;
+  /**
+   * Total cap: the longest the request may take, however many events keep coming.
+   * Default: the client's for the request type (`DEFAULT_TOTAL_TIMEOUTS_MS`). Never
+   * shorter than the idle timeout: a request always gets one full idle period.
+   */
+  totalTimeoutMs?: number;
 }
 
 export interface RpcClientOptions {
+  /** Idle timeout of a request that gives none. Default 30 s. */
   defaultTimeoutMs?: number;
+  /** Total caps by request type, over `DEFAULT_TOTAL_TIMEOUTS_MS` (for `wait`: the margin over its own `timeoutMs`). */
+  totalTimeoutsMs?: Partial<Record<RequestType, number>>;
   /** The host's line cap; longer requests are refused here instead of being cut there. */
   maxLineBytes?: number;
   /**
@@ -58,8 +69,14 @@ export interface RpcClientOptions {
 
 interface Pending {
   type: RequestType;
+  /** The idle timeout, restarted by each event of the request. */
   timeoutMs: number;
   timer: NodeJS.Timeout;
+  totalTimeoutMs: number;
+  /** Fires at the total cap, unless an answer came first. */
+  totalTimer: NodeJS.Timeout;
+  /** Whether an event of the request arrived (so an idle timeout was restarted). */
+  sawEvent: boolean;
   /** The run a `send` started, once its first event names it (for abort on timeout). */
   runId?: string;
   /** How far the request got: still here, handed to the stream, or seen by the child. */
@@ -69,6 +86,30 @@ interface Pending {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The total cap of each request type, in ms, however long its events keep coming.
+ *
+ * Short for the requests answered at once (their events, if any, are no reason to
+ * wait longer); minutes for `compact` (one provider call) and `send` (an agent turn,
+ * which streams for as long as the reply runs: raise it per call with
+ * `totalTimeoutMs`). For `wait` it is the margin over the wait's own `timeoutMs`,
+ * which the host spends silent on purpose: the wait's idle timeout gets the same floor.
+ */
+export const DEFAULT_TOTAL_TIMEOUTS_MS: Readonly<Record<RequestType, number>> = Object.freeze({
+  status: 30_000,
+  sessions: 30_000,
+  history: 30_000,
+  hello: 30_000,
+  'set-heartbeats': 30_000,
+  abort: 30_000,
+  compact: 5 * 60_000,
+  send: 30 * 60_000,
+  wait: 30_000,
+});
+
+/** The longest delay `setTimeout` takes; past it, a timer fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Answers longer than this are dropped (a runaway child must not exhaust memory). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
@@ -82,6 +123,7 @@ export class RpcClient {
   private readonly transport: LineTransport;
   private readonly options: RpcClientOptions;
   private readonly defaultTimeoutMs: number;
+  private readonly totalTimeoutsMs: Readonly<Record<RequestType, number>>;
   private readonly maxLineBytes: number;
   private readonly logger: Logger;
   private nextId = 1;
@@ -96,6 +138,7 @@ export class RpcClient {
     this.options = options;
     this.logger = options.logger;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.totalTimeoutsMs = { ...DEFAULT_TOTAL_TIMEOUTS_MS, ...options.totalTimeoutsMs };
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const reportListenerError = (what: string) => (error: unknown) => this.logger.error(`${what} threw: ${errorStack(error)}`);
     this.events = new Emitter(reportListenerError('an event listener'));
@@ -142,12 +185,15 @@ export class RpcClient {
         new CompanionError('invalid_request', `the ${request.type} request is ${bytes} bytes, over the gateway's limit of ${this.maxLineBytes} bytes per line; send less text at once`),
       );
     }
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const { timeoutMs, totalTimeoutMs } = this.timeoutsOf(request, options);
     return new Promise<ResultPayloadOf<T>>((resolve, reject) => {
       const entry: Pending = {
         type: request.type,
         timeoutMs,
-        timer: setTimeout(() => this.onTimeout(id), timeoutMs),
+        timer: setTimeout(() => this.onTimeout(id, 'idle'), timeoutMs),
+        totalTimeoutMs,
+        totalTimer: setTimeout(() => this.onTimeout(id, 'total'), totalTimeoutMs),
+        sawEvent: false,
         reached: 'no',
         resolve: resolve as (payload: unknown) => void,
         reject,
@@ -170,7 +216,7 @@ export class RpcClient {
     this.closedWith = error;
     this.transport.close();
     for (const [id, entry] of this.pending) {
-      clearTimeout(entry.timer);
+      clearTimers(entry);
       this.pending.delete(id);
       entry.reject(withDetails(error, { reached: entry.reached }));
     }
@@ -203,8 +249,9 @@ export class RpcClient {
       if (entry) {
         // The request is alive: the child has it; give it a fresh timeout, and remember its run for abort.
         entry.reached = 'yes';
+        entry.sawEvent = true;
         clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => this.onTimeout(event.id as number), entry.timeoutMs);
+        entry.timer = setTimeout(() => this.onTimeout(event.id as number, 'idle'), entry.timeoutMs);
         if ('runId' in event.payload && typeof event.payload.runId === 'string') entry.runId = event.payload.runId;
       }
     }
@@ -220,7 +267,7 @@ export class RpcClient {
       return;
     }
     this.pending.delete(id as number);
-    clearTimeout(entry.timer);
+    clearTimers(entry);
     const error = ErrorResponseSchema.safeParse(message);
     if (error.success) {
       entry.reject(new CompanionError('gateway_error', `the gateway refused ${entry.type}: ${error.data.error}`, { wireCode: error.data.code }));
@@ -237,19 +284,48 @@ export class RpcClient {
     entry.resolve(payload.data);
   }
 
-  private onTimeout(id: number): void {
+  /**
+   * The idle timeout and total cap of a request: the call's, else the client's.
+   *
+   * The total is never below the idle timeout. A `wait` is silent for up to its own
+   * `timeoutMs` by design, so both its timeouts are at least that plus its margin.
+   * Both are held to what a timer can wait (about 24.8 days): a longer one, or
+   * `Infinity`, would otherwise fire at once.
+   */
+  private timeoutsOf(request: OutgoingRequest<RequestType>, options: RequestOptions): { timeoutMs: number; totalTimeoutMs: number } {
+    let timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    let totalTimeoutMs = options.totalTimeoutMs ?? this.totalTimeoutsMs[request.type];
+    if (request.type === 'wait') {
+      const waitFloorMs = ((request as OutgoingRequest<'wait'>).timeoutMs ?? 0) + this.totalTimeoutsMs.wait;
+      timeoutMs = Math.max(timeoutMs, waitFloorMs);
+      if (options.totalTimeoutMs === undefined) totalTimeoutMs = waitFloorMs;
+    }
+    timeoutMs = Math.min(timeoutMs, MAX_TIMER_MS);
+    return { timeoutMs, totalTimeoutMs: Math.min(Math.max(totalTimeoutMs, timeoutMs), MAX_TIMER_MS) };
+  }
+
+  private onTimeout(id: number, which: 'idle' | 'total'): void {
     const entry = this.pending.get(id);
     if (!entry) return; // answered meanwhile
     this.pending.delete(id);
+    clearTimers(entry);
     const tail = this.options.stderrTail?.() ?? [];
-    entry.reject(
-      new CompanionError('timeout', withStderrTail(`the gateway did not answer ${entry.type} within ${entry.timeoutMs} ms`, tail), { stderrTail: tail.slice(-20) }),
-    );
+    // Both fire together for a request with no events whose cap equals its idle timeout: that is the idle one.
+    const message =
+      which === 'total' && entry.sawEvent
+        ? `the gateway did not finish ${entry.type} within its total cap of ${entry.totalTimeoutMs} ms (its events kept the ${entry.timeoutMs} ms idle timeout from firing); pass a larger totalTimeoutMs to let it run longer`
+        : `the gateway did not answer ${entry.type} within ${entry.timeoutMs} ms`;
+    entry.reject(new CompanionError('timeout', withStderrTail(message, tail), { stderrTail: tail.slice(-20) }));
     if (entry.type === 'send' && entry.runId !== undefined) {
       // Nobody waits for this run any more: stop it rather than let it run on.
       this.request({ type: 'abort', runId: entry.runId }).catch(() => {});
     }
   }
+}
+
+function clearTimers(entry: Pending): void {
+  clearTimeout(entry.timer);
+  clearTimeout(entry.totalTimer);
 }
 
 function preview(text: string): string {

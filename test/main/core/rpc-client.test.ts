@@ -4,9 +4,9 @@
  * on the other end, reading the client's request lines and sending answers and
  * events line by line (no streams, no framing). Covers id matching, schema
  * validation of answers, wire errors, events, lines that are not protocol, the
- * request size cap, idle timeouts (fake timers), abort of a timed-out send, close
- * (and how far each request had got: `reached`, with a held transport standing for
- * a full pipe). Then the client over a child's pipes (the streams constructor the
+ * request size cap, idle timeouts and total caps (fake timers), abort of a timed-out
+ * send, close (and how far each request had got: `reached`, with a held transport
+ * standing for a full pipe). Then the client over a child's pipes (the streams constructor the
  * gateway process uses), and against the real host (an `RpcConnection` over a
  * `Gateway`) in memory. The transport's own framing and backpressure are in
  * line-transport.test.ts.
@@ -500,6 +500,138 @@ describe('RpcClient: timeouts', () => {
     await expect(status).rejects.toMatchObject({ code: 'timeout' });
     await flush();
     expect(host.requests.map((request) => request.type)).toEqual(['status']);
+  });
+});
+
+describe('RpcClient: total caps', () => {
+  /** Sends an event of request `id` every `everyMs` until `untilMs` have passed (fake time). */
+  async function keepStreaming(host: ReturnType<typeof fakeHost>, id: number, everyMs: number, untilMs: number, runId = 'r-long'): Promise<void> {
+    for (let elapsed = 0, seq = 0; elapsed < untilMs; elapsed += everyMs, seq++) {
+      host.answer(delta(id, runId, seq, 'more '));
+      await vi.advanceTimersByTimeAsync(Math.min(everyMs, untilMs - elapsed));
+    }
+  }
+
+  it('a send whose events keep coming is cut off at its default total cap (30 minutes), naming the option, and its run aborted', async () => {
+    vi.useFakeTimers();
+    const tail = ['provider: still streaming'];
+    const host = fakeHost({ stderrTail: () => tail });
+    const send = track(host.client.request({ type: 'send', text: 'tell me everything' }));
+    await flush();
+    const id = host.idOf(0);
+
+    await keepStreaming(host, id, 20_000, 30 * 60_000 - 1); // never 30 s without an event: the idle timeout never fires
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+
+    const error = (await send.catch((caught: unknown) => caught)) as CompanionError;
+    expect(error).toBeInstanceOf(CompanionError);
+    expect(error).toMatchObject({ code: 'timeout', details: { stderrTail: tail } });
+    expect(error.message).toContain('did not finish send within its total cap of 1800000 ms');
+    expect(error.message).toContain('30000 ms idle timeout');
+    expect(error.message).toContain('totalTimeoutMs');
+    expect(error.message).toContain('provider: still streaming');
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['send', 'abort']);
+    expect(host.requests[1]).toEqual({ type: 'abort', runId: 'r-long', id: expect.any(Number) });
+  });
+
+  it('a per-call totalTimeoutMs cuts a streaming send off at that time', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000, totalTimeoutMs: 5000 }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 500, 4999);
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toThrow('within its total cap of 5000 ms (its events kept the 1000 ms idle timeout from firing)');
+  });
+
+  it("the client's totalTimeoutsMs sets a type's cap for every call", async () => {
+    vi.useFakeTimers();
+    const host = fakeHost({ defaultTimeoutMs: 2000, totalTimeoutsMs: { send: 10_000 } });
+    const send = track(host.client.request({ type: 'send', text: 'hi' }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 1000, 9999);
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toThrow('total cap of 10000 ms');
+  });
+
+  it('a status kept alive by events with its id still times out at its own cap (30 s), and writes no abort', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost({ defaultTimeoutMs: 15_000 });
+    const status = track(host.client.request({ type: 'status' }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 10_000, 29_999, 'r-odd');
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(status)).toBe('rejected');
+    await expect(status).rejects.toThrow('the gateway did not finish status within its total cap of 30000 ms (its events kept the 15000 ms idle timeout from firing)');
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['status']);
+  });
+
+  it('a status with no answer and no events times out at 30 s with the idle message, as before', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    const error = (await status.catch((caught: unknown) => caught)) as CompanionError;
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(error.message).toBe('the gateway did not answer status within 30000 ms');
+  });
+
+  it('the cap is never below the idle timeout: a status given 60 s waits 60 s', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }, { timeoutMs: 60_000 }));
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(status).rejects.toThrow('the gateway did not answer status within 60000 ms');
+  });
+
+  it("a wait may be silent for its own timeoutMs: its timeouts are that plus a 30 s margin", async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const long = track(host.client.request({ type: 'wait', idempotencyKey: 'k-1', timeoutMs: 120_000 }));
+    const atOnce = track(host.client.request({ type: 'wait', idempotencyKey: 'k-2' }));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await stateOf(atOnce)).toBe('rejected');
+    await expect(atOnce).rejects.toThrow('the gateway did not answer wait within 30000 ms');
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(await stateOf(long)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(long).rejects.toThrow('the gateway did not answer wait within 150000 ms');
+  });
+
+  it('totalTimeoutMs: Infinity is held to the longest timer, not fired at once', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000, totalTimeoutMs: Infinity }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 500, 10_000);
+    expect(await stateOf(send)).toBe('pending');
+  });
+
+  it('an answer clears the cap: nothing fires afterwards', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = host.client.request({ type: 'send', text: 'hi' }, { totalTimeoutMs: 2000 });
+    await flush();
+    const id = host.idOf(0);
+    host.answer(delta(id, 'r-1', 0, 'echo: hi'));
+    host.answer(result(id, SEND_PAYLOAD));
+    await expect(send).resolves.toEqual(SEND_PAYLOAD);
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(host.requests.map((request) => request.type)).toEqual(['send']);
+    expect(host.logs).toEqual([]);
   });
 });
 
