@@ -15,6 +15,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type ConfigOverrides } from './core/config.js';
 import { runAgentCommand } from './agent-command.js';
 import { runStdioHost } from './stdio.js';
+import { errorMessage, errorStack } from './protocol/errors.js';
 import { TETHER_VERSION } from './version.js';
 
 const COMMON_HELP = `Common options:
@@ -195,7 +196,7 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\.$/u, '')} (see tether ${command} --help)`);
+    throw new UsageError(`${errorMessage(error).replace(/\.$/u, '')} (see tether ${command} --help)`);
   }
 }
 
@@ -236,7 +237,7 @@ export function exitWith(outcome: Promise<number>): void {
         process.exitCode = error instanceof UsageError ? 2 : 1;
         return;
       }
-      process.stderr.write(`tether: unexpected error (a bug; please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`tether: unexpected error (a bug; please report it): ${errorStack(error)}\n`);
       process.exitCode = 70;
     },
   );

@@ -8,7 +8,7 @@
  * first out), while requests with an `id` are answered as soon as they finish.
  * Every line gets an answer; nothing a client sends can throw out of here.
  */
-import { ProtocolError, isProtocolError } from './protocol/errors.js';
+import { ProtocolError, isProtocolError, errorMessage, errorStack } from './protocol/errors.js';
 import type { FrameEvent } from './protocol/jsonl.js';
 import { serializeLine } from './protocol/jsonl.js';
 import { parseRequestLine } from './protocol/parse-request.js';
@@ -151,13 +151,13 @@ export class RpcConnection {
 
   private toProtocolError(error: unknown, type: string): ProtocolError {
     if (isProtocolError(error)) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (isSystemError(error)) {
       // The disk, not the code: say what failed and where to look, without calling it a bug.
       this.log.error(`storage error while handling a ${type} request: ${message}`);
       return new ProtocolError('internal', `storage error while handling ${type}: ${message}; check that the data dir is writable and has space`);
     }
-    this.log.error(`bug while handling a ${type} request: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    this.log.error(`bug while handling a ${type} request: ${errorStack(error)}`);
     return new ProtocolError('internal', `internal error while handling ${type}: ${message} (this is a bug; the gateway log on stderr has details)`);
   }
 }

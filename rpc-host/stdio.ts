@@ -13,6 +13,7 @@ import { Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config.js';
 import { RpcConnection } from './rpc-connection.js';
 import { createLogger } from './log.js';
+import { errorStack } from './protocol/errors.js';
 
 /** Longest we wait for a client to read our last lines before exiting anyway. */
 const STDOUT_FLUSH_TIMEOUT_MS = 5000;
@@ -81,7 +82,7 @@ export function runStdioHost(config: GatewayConfig): void {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => {
-    log.error(`bug: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    log.error(`bug: unhandled rejection: ${errorStack(reason)}`);
   });
 
   log.info(`ready: pid ${process.pid}, provider ${config.provider}, data ${config.dataDir}`);

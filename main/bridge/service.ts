@@ -11,7 +11,7 @@
  * it gives one) once the gateway is back. Plain Node, no Electron.
  */
 import type { Logger } from '../../rpc-host/shared.js';
-import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import { describeIssues, errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 import {
   BRIDGE_REQUESTS,
   type AppInfo,
@@ -69,8 +69,8 @@ export class BridgeService {
       return { ok: true, value: await this.run(channel, args) };
     } catch (error) {
       if (isCompanionError(error)) return { ok: false, error: bridgeErrorOf(error) };
-      this.logger.error(`bridge ${channel}: unexpected failure (a bug): ${(error as Error)?.stack ?? String(error)}`);
-      return refuse('internal', `${channel} failed unexpectedly: ${(error as Error)?.message ?? String(error)}; see the app log`);
+      this.logger.error(`bridge ${channel}: unexpected failure (a bug): ${errorStack(error)}`);
+      return refuse('internal', `${channel} failed unexpectedly: ${errorMessage(error)}; see the app log`);
     }
   }
 

@@ -38,6 +38,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type RpcClient } from './rpc-client.js';
 import { Sender, type SendOptions, type SendResult } from './sender.js';
 import { defaultSettingsDir, SettingsStore, type Settings, type SettingsPatch } from './settings.js';
 import { Supervisor, type LaunchSpec, type SupervisorSnapshot } from './supervisor.js';
+import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 
 export type { SendInput } from './cli-fallback.js';
 export type { SendOptions, SendResult } from './sender.js';
@@ -128,7 +129,7 @@ export class Companion {
     this.parentEnv = options.env ?? process.env;
     this.dataDir = resolve(options.dataDir ?? defaultDataDir(this.parentEnv));
     this.settingsStore = new SettingsStore(resolve(options.settingsDir ?? defaultSettingsDir(this.parentEnv)), this.logger);
-    const report = (error: unknown) => this.logger.error(`a companion listener threw: ${String((error as Error)?.stack ?? error)}`);
+    const report = (error: unknown) => this.logger.error(`a companion listener threw: ${errorStack(error)}`);
     this.stateChanges = new Emitter(report);
     this.events = new Emitter(report);
     this.supervisor = new Supervisor({
@@ -199,7 +200,7 @@ export class Companion {
         this.supervisor.noteStatus(gateway);
         return { via: 'gateway', state: this.state(), gateway };
       } catch (error) {
-        this.logger.warn(`status: the gateway did not answer (${(error as Error).message}); answering from the supervisor`);
+        this.logger.warn(`status: the gateway did not answer (${errorMessage(error)}); answering from the supervisor`);
       }
     }
     return { via: 'supervisor', state: this.state(), gateway: null };

@@ -11,6 +11,7 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 import type { Logger } from '../../rpc-host/shared.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -74,7 +75,7 @@ export function createFileLogger(options: FileLoggerOptions): FileLogger {
       size += writeSync(fd!, line);
     } catch (error) {
       broken = true;
-      process.stderr.write(`tether: cannot write the log file ${path} (${(error as Error).message}); logging to stderr only\n`);
+      process.stderr.write(`tether: cannot write the log file ${path} (${errorMessage(error)}); logging to stderr only\n`);
       if (!options.tee) process.stderr.write(line);
     }
   };

@@ -42,6 +42,8 @@ export interface SendResult {
 export interface SendOptions {
   /** Idle timeout of the gateway request (restarts on each of its events); total for a CLI send. */
   timeoutMs?: number;
+  /** Total cap of the gateway request, however long its reply streams. Default 30 minutes (`DEFAULT_TOTAL_TIMEOUTS_MS.send`). */
+  totalTimeoutMs?: number;
   /**
    * Send again, with the same key, when the gateway dies under the send, once it
    * runs again; and wait for a gateway that is starting or restarting (fallback
@@ -152,7 +154,11 @@ export class Sender {
     const { idempotencyKey } = request;
     const client = this.deps.supervisor.client;
     if (client) {
-      const payload = await client.request({ type: 'send', ...request }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const timeouts = {
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.totalTimeoutMs !== undefined ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
+      };
+      const payload = await client.request({ type: 'send', ...request }, timeouts);
       return { via: 'gateway', idempotencyKey, payload };
     }
     if (!this.deps.fallbackEnabled()) {

@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import { describeIssues, errorMessage } from '../../rpc-host/protocol/errors.js';
 import type { Logger } from '../../rpc-host/shared.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError } from './errors.js';
@@ -137,7 +137,7 @@ export class SettingsStore {
           mkdirSync(this.dir, { recursive: true });
           await writeFileAtomic(this.path, text, { mode: 0o600 });
         } catch (error) {
-          const message = `cannot save settings to ${this.path}: ${(error as Error).message}; the change holds until the app quits`;
+          const message = `cannot save settings to ${this.path}: ${errorMessage(error)}; the change holds until the app quits`;
           this.logger.error(message);
           throw new CompanionError('settings_error', message);
         }
@@ -157,7 +157,7 @@ export class SettingsStore {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { settings: { ...DEFAULT_SETTINGS }, repaired: false }; // first run
-      this.logger.warn(`cannot read settings file ${this.path} (${(error as Error).message}); using the defaults`);
+      this.logger.warn(`cannot read settings file ${this.path} (${errorMessage(error)}); using the defaults`);
       this.backUp();
       return { settings: { ...DEFAULT_SETTINGS }, repaired: false }; // unreadable: writing would likely fail too
     }
@@ -166,7 +166,7 @@ export class SettingsStore {
       value = JSON.parse(text);
     } catch (error) {
       const backup = this.backUp();
-      this.logger.warn(`settings file ${this.path} is not valid JSON (${(error as Error).message}); using the defaults${backup ? `, the old file is kept as ${backup}` : ''}`);
+      this.logger.warn(`settings file ${this.path} is not valid JSON (${errorMessage(error)}); using the defaults${backup ? `, the old file is kept as ${backup}` : ''}`);
       return { settings: { ...DEFAULT_SETTINGS }, repaired: backup !== undefined };
     }
     const parsed = SettingsSchema.safeParse(value);
@@ -195,7 +195,7 @@ export class SettingsStore {
       copyFileSync(this.path, backup);
       return backup;
     } catch (error) {
-      this.logger.warn(`could not back up ${this.path}: ${(error as Error).message}`);
+      this.logger.warn(`could not back up ${this.path}: ${errorMessage(error)}`);
       return undefined;
     }
   }

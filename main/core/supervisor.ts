@@ -13,6 +13,7 @@
  * restart clicked during a stop cannot spawn two children. Knows nothing of
  * Electron, settings files or windows; the `Companion` wires those in.
  */
+import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 import { PROTOCOL_VERSION, type Event, type StatusPayload } from '../../rpc-host/protocol/schemas.js';
 import { TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
@@ -200,7 +201,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger;
     this.policy = new RestartPolicy(options.restartPolicy);
-    const report = (error: unknown) => this.logger.error(`a supervisor listener threw: ${String((error as Error)?.stack ?? error)}`);
+    const report = (error: unknown) => this.logger.error(`a supervisor listener threw: ${errorStack(error)}`);
     this.stateChanges = new Emitter(report);
     this.events = new Emitter(report);
   }
@@ -302,7 +303,7 @@ export class Supervisor {
 
   private enqueue(operation: () => Promise<void>): Promise<void> {
     const run = this.operations.then(() => (this.disposed ? undefined : operation()));
-    this.operations = run.catch((error: unknown) => this.logger.error(`supervisor operation failed (a bug): ${String((error as Error)?.stack ?? error)}`));
+    this.operations = run.catch((error: unknown) => this.logger.error(`supervisor operation failed (a bug): ${errorStack(error)}`));
     return run;
   }
 
@@ -365,7 +366,7 @@ export class Supervisor {
     } catch (error) {
       const { state } = this;
       if (state.kind !== 'starting' || state.child !== child || !child.alive) return; // its exit or the stop tells the story
-      const readinessFailure = `gateway pid ${child.pid} did not become ready: ${(error as Error).message}`;
+      const readinessFailure = `gateway pid ${child.pid} did not become ready: ${errorMessage(error)}`;
       this.amend({ ...state, readinessFailure });
       this.logger.error(readinessFailure);
       child.signal('SIGKILL');
@@ -401,7 +402,7 @@ export class Supervisor {
     }
     const uptimeMs = at - (state.kind === 'running' ? state.readyAt : child.spawnedAt);
 
-    child.reapGroup(this.options.stopTimings).catch((error: unknown) => this.logger.error(`could not reap gateway pid ${child.pid}'s process group: ${(error as Error).message}`));
+    child.reapGroup(this.options.stopTimings).catch((error: unknown) => this.logger.error(`could not reap gateway pid ${child.pid}'s process group: ${errorMessage(error)}`));
     this.lastError = withStderrTail(what, tail, 3);
     this.logger.warn(withStderrTail(what, tail));
     const verdict = this.policy.recordCrash(at, uptimeMs);

@@ -23,6 +23,7 @@ import { ReplyNotifier } from './notifications.js';
 import { appPaths, logDirFor } from './paths.js';
 import { TrayController } from './tray.js';
 import { denyPermissions, guardWebContents } from './window-security.js';
+import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 
 /** The app's name: the window and notification title, and its browser-data folder. */
 export const APP_NAME = 'Tether';
@@ -105,7 +106,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     logger,
     savedBounds: () => companion.settings().windowBounds,
     saveBounds: (bounds) => {
-      companion.updateSettings({ windowBounds: bounds }).catch((error: unknown) => logger.warn(`cannot save the window bounds: ${(error as Error).message}`));
+      companion.updateSettings({ windowBounds: bounds }).catch((error: unknown) => logger.warn(`cannot save the window bounds: ${errorMessage(error)}`));
     },
   });
   const openChat = () => chat!.show();
@@ -141,7 +142,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     logger.close();
   }, logger);
 
-  companion.start().catch((error: unknown) => logger.error(`the gateway did not start: ${(error as Error).message}`));
+  companion.start().catch((error: unknown) => logger.error(`the gateway did not start: ${errorMessage(error)}`));
   if (!argv.includes('--hidden')) openChat();
   return parts;
 }
@@ -166,7 +167,7 @@ export function installQuitSequence(shutdown: () => Promise<void>, logger: Logge
       }, timeoutMs);
     });
     Promise.race([shutdown(), limit])
-      .catch((error: unknown) => logger.error(`quit: the shutdown failed: ${(error as Error)?.stack ?? String(error)}`))
+      .catch((error: unknown) => logger.error(`quit: the shutdown failed: ${errorStack(error)}`))
       .finally(() => {
         clearTimeout(timer);
         phase = 'done';
@@ -180,7 +181,7 @@ export function installQuitSequence(shutdown: () => Promise<void>, logger: Logge
 function toggle(companion: Companion, tray: TrayController, logger: Logger, id: TrayToggleId, checked: boolean): void {
   const change = id === 'heartbeats' ? companion.setHeartbeats(checked) : companion.setFallback(checked);
   change.catch((error: unknown) => {
-    logger.warn(`tray: cannot turn ${id} ${checked ? 'on' : 'off'}: ${(error as Error).message}`);
+    logger.warn(`tray: cannot turn ${id} ${checked ? 'on' : 'off'}: ${errorMessage(error)}`);
     tray.update(companion.state(), { force: true }); // put the checkbox back to the real value
   });
 }
@@ -191,12 +192,12 @@ function act(id: TrayActionId, context: { companion: Companion; openChat: () => 
       context.openChat();
       return;
     case 'restart-gateway':
-      context.companion.restartGateway().catch((error: unknown) => context.logger.warn(`tray: restart failed: ${(error as Error).message}`));
+      context.companion.restartGateway().catch((error: unknown) => context.logger.warn(`tray: restart failed: ${errorMessage(error)}`));
       return;
     case 'open-logs':
       shell.openPath(context.logDir).then((problem) => {
         if (problem !== '') context.logger.warn(`tray: cannot open the log folder ${context.logDir}: ${problem}`);
-      }, (error: unknown) => context.logger.warn(`tray: cannot open the log folder ${context.logDir}: ${(error as Error).message}`));
+      }, (error: unknown) => context.logger.warn(`tray: cannot open the log folder ${context.logDir}: ${errorMessage(error)}`));
       return;
     case 'quit':
       app.quit();

@@ -11,6 +11,7 @@ import type { Logger } from '../../rpc-host/shared.js';
 import { APP_START_URL } from '../core/app-protocol.js';
 import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from './window-bounds.js';
 import { chatWindowOptions } from './window-security.js';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 /** What the chat window needs: its preload, whether dev tools open, and where its bounds are kept. */
 export interface ChatWindowOptions {
@@ -104,7 +105,7 @@ export class ChatWindow {
       this.options.logger.error(`the chat window's renderer is gone (${details.reason}, exit code ${details.exitCode}); reopen it from the tray`);
     });
     window.loadURL(APP_START_URL).catch((error: unknown) => {
-      this.options.logger.error(`cannot load ${APP_START_URL}: ${(error as Error).message}; is dist/renderer built? run "npm run build"`);
+      this.options.logger.error(`cannot load ${APP_START_URL}: ${errorMessage(error)}; is dist/renderer built? run "npm run build"`);
     });
     return window;
   }

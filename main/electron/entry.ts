@@ -6,9 +6,10 @@
  */
 import { app, dialog } from 'electron';
 import { startDesktopApp } from './app.js';
+import { errorStack } from '../../rpc-host/protocol/errors.js';
 
 startDesktopApp().catch((error: unknown) => {
-  const message = (error as Error)?.stack ?? String(error);
+  const message = errorStack(error);
   process.stderr.write(`tether: the desktop app failed to start: ${message}\n`);
   if (app.isReady()) dialog.showErrorBox('Tether could not start', message);
   app.exit(1);

@@ -8,6 +8,7 @@
  * (camera, notifications, clipboard reads...) are denied: the UI needs none.
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 import type { Logger } from '../../rpc-host/shared.js';
 import { isAppUrl } from '../core/app-protocol.js';
 import { isSafeExternalUrl } from '../core/external-url.js';
@@ -69,7 +70,7 @@ export function guardWebContents(contents: WebContents, options: ContentsGuardOp
       return;
     }
     options.logger.info(`${why}: opening ${verdict.url} in the system browser`);
-    options.openExternal(verdict.url).catch((error: unknown) => options.logger.warn(`cannot open ${verdict.url}: ${(error as Error).message}`));
+    options.openExternal(verdict.url).catch((error: unknown) => options.logger.warn(`cannot open ${verdict.url}: ${errorMessage(error)}`));
   };
   contents.on('will-navigate', (event, url) => {
     event.preventDefault(); // the app is one page; links leave through the system browser

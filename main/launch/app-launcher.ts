@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { findElectronRuntime, type ElectronRuntime } from './electron-runtime.js';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 /** What `tether app` was asked for. */
 export interface LaunchAppOptions {
@@ -81,7 +82,7 @@ async function runWebMode(options: LaunchAppOptions, print: (line: string) => vo
   try {
     web = await import('../web/run-web-app.js');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('run-web-app');
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && errorMessage(error).includes('run-web-app');
     if (!missing) throw error;
     print('This build has no web mode (main/web is missing); run "npm run build" in the project folder.');
     return 1;

@@ -12,6 +12,7 @@ import type { WebAppOptions } from '../launch/app-launcher.js';
 import { BridgeService } from '../bridge/service.js';
 import { createCompanion } from '../core/companion.js';
 import { startWebServer } from './web-server.js';
+import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 /** The built renderer, next to the compiled main process: dist/renderer. */
 export const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
@@ -43,7 +44,7 @@ export async function runWebApp(options: WebAppOptions): Promise<number> {
     server = await startWebServer({ service, rendererDir: RENDERER_DIR, logger, ...(options.port !== undefined ? { port: options.port } : {}) });
   } catch (error) {
     await companion.shutdown();
-    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${options.port} is in use; pick another with --port, or --port 0 for a free one` : (error as Error).message;
+    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${options.port} is in use; pick another with --port, or --port 0 for a free one` : errorMessage(error);
     print(`Tether web mode could not start its server: ${reason}`);
     return 1;
   }
@@ -51,7 +52,7 @@ export async function runWebApp(options: WebAppOptions): Promise<number> {
   // The URL first, so the user (and tests) can open the page while the gateway starts.
   print(`Tether web mode: open ${server.url}`);
   print('Serving on 127.0.0.1 only; the token in the URL is your key. Press Ctrl+C to stop.');
-  void companion.start().catch((error: unknown) => logger.error(`the gateway did not start: ${(error as Error).message}`));
+  void companion.start().catch((error: unknown) => logger.error(`the gateway did not start: ${errorMessage(error)}`));
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const stop = (received: NodeJS.Signals) => {

@@ -10,7 +10,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../rpc-host/shared.js';
-import { describeIssues } from '../../rpc-host/protocol/errors.js';
+import { describeIssues, errorMessage } from '../../rpc-host/protocol/errors.js';
 import { WebRequestFrameSchema, type WebServerFrame } from './frames.js';
 import type { BridgeService } from '../bridge/service.js';
 
@@ -40,7 +40,7 @@ export function serveBridgeSocket(socket: WebSocket, service: BridgeService, log
     try {
       value = JSON.parse(data.toString());
     } catch (error) {
-      send({ kind: 'error', error: { code: 'invalid_request', message: `frame is not JSON (${(error as Error).message})` } });
+      send({ kind: 'error', error: { code: 'invalid_request', message: `frame is not JSON (${errorMessage(error)})` } });
       return;
     }
     const frame = WebRequestFrameSchema.safeParse(value);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
-import { describeIssues } from '../protocol/errors.js';
+import { describeIssues, errorMessage } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
 import { defaultDataDir } from '../data-dir.js';
@@ -240,13 +240,13 @@ function readConfigFile(path: string, mustExist: boolean): ConfigFile {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !mustExist) return {}; // no file: embedded defaults
-    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read config file ${path}: ${errorMessage(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON (${(error as Error).message}); fix it or remove it to use the defaults`);
+    throw new ConfigError(`config file ${path} is not valid JSON (${errorMessage(error)}); fix it or remove it to use the defaults`);
   }
   const result = ConfigFileSchema.safeParse(value);
   if (!result.success) {

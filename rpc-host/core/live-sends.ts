@@ -7,7 +7,7 @@
  * (a bounded number) with how they ended, for the few outcomes that leave nothing
  * in the transcript (a send aborted before it started).
  */
-import { isProtocolError } from '../protocol/errors.js';
+import { isProtocolError, errorMessage } from '../protocol/errors.js';
 import type { ErrorCode, EventName, EventPayloadOf, RequestId, SendPayload } from '../protocol/schemas.js';
 import type { Run } from './run-queue.js';
 import type { EventSink } from './session-log.js';
@@ -130,5 +130,5 @@ function keyOf(session: string, key: string): string {
 
 function errorFacts(error: unknown): { code: ErrorCode; message: string } {
   if (isProtocolError(error)) return { code: error.code, message: error.message };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'internal', message: errorMessage(error) };
 }

@@ -7,7 +7,7 @@
  * the run index, rebuilt from the transcripts), the stored answer a repeated key
  * gets, the checkpoints of a streaming reply, and the wording of provider failures.
  */
-import { ProtocolError, isProtocolError } from '../protocol/errors.js';
+import { ProtocolError, isProtocolError, errorMessage, errorStack } from '../protocol/errors.js';
 import type { EventName, EventPayloadOf, MessageSource, SendPayload, ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure } from '../providers/provider.js';
 import { redact } from './secrets.js';
@@ -185,12 +185,12 @@ export class SessionLog {
    */
   describeFailure(error: unknown, provider: string): string {
     if (error instanceof ProviderFailure || isProtocolError(error)) return redact(error.message, this.options.secrets);
-    return redact(`provider "${provider}" failed: ${error instanceof Error ? error.message : String(error)}`, this.options.secrets);
+    return redact(`provider "${provider}" failed: ${errorMessage(error)}`, this.options.secrets);
   }
 
   /** The stack of an unexpected failure, without secrets, for the log. */
   describeStack(error: unknown): string {
-    return redact(error instanceof Error ? (error.stack ?? error.message) : String(error), this.options.secrets);
+    return redact(errorStack(error), this.options.secrets);
   }
 
   /** The `provider_error` a failed turn answers with. */

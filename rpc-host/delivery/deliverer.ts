@@ -9,6 +9,7 @@
 import type { GatewayConfig } from '../core/config.js';
 import { Outbox, type Delivery } from './outbox.js';
 import { WebhookChannel } from './webhook.js';
+import { errorMessage } from '../protocol/errors.js';
 
 /** What a delivery came to, for `meta` and the `delivery` event. */
 export interface DeliveryReport {
@@ -43,7 +44,7 @@ export class Deliverer {
         report.keptIn = this.outbox.path;
         report.error += `; kept in the outbox ${this.outbox.path}`;
       } catch (error) {
-        report.error += `; the outbox ${this.outbox.path} could not keep it either: ${(error as Error).message}`;
+        report.error += `; the outbox ${this.outbox.path} could not keep it either: ${errorMessage(error)}`;
       }
       return report;
     }
@@ -51,7 +52,7 @@ export class Deliverer {
       this.outbox.deliver(delivery);
       return { channel: 'outbox', delivered: true, attempts: 1 };
     } catch (error) {
-      return { channel: 'outbox', delivered: false, attempts: 1, error: `outbox ${this.outbox.path}: ${(error as Error).message}` };
+      return { channel: 'outbox', delivered: false, attempts: 1, error: `outbox ${this.outbox.path}: ${errorMessage(error)}` };
     }
   }
 }

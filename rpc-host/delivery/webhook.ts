@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedWebhook } from '../core/config.js';
 import { redact } from '../core/secrets.js';
 import type { Delivery } from './outbox.js';
+import { errorMessage } from '../protocol/errors.js';
 
 /** How a webhook delivery went. */
 export interface WebhookOutcome {
@@ -59,7 +60,7 @@ export class WebhookChannel {
       return { ok: false, retryable, error: `webhook ${this.config.url} answered HTTP ${response.status}` };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
-      const why = (error as Error).name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : (cause?.code ?? (error as Error).message);
+      const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : (cause?.code ?? errorMessage(error));
       return { ok: false, retryable: true, error: `webhook ${this.config.url} failed: ${why}` };
     }
   }

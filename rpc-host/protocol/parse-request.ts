@@ -6,7 +6,7 @@
  * message names the first real problem, and the request's `id` is recovered as
  * early as possible so that even a rejected request gets its id echoed back.
  */
-import { ProtocolError, describeIssues } from './errors.js';
+import { ProtocolError, describeIssues, errorMessage } from './errors.js';
 import { REQUEST_SCHEMAS, RequestIdSchema, type Request, type RequestId, type RequestType } from './schemas.js';
 
 /** A line that parsed, or the error to answer it with (and the id to echo, if any). */
@@ -30,7 +30,7 @@ export function parseRequestLine(line: Uint8Array, lineNumber?: number): ParsedL
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return fail('parse_error', `${where} is not valid JSON (${(error as Error).message}): expected one JSON object per line`);
+    return fail('parse_error', `${where} is not valid JSON (${errorMessage(error)}): expected one JSON object per line`);
   }
   return validateRequest(value);
 }

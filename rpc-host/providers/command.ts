@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
+import { errorMessage } from '../protocol/errors.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** How much of stderr is kept for error messages. */
@@ -176,7 +177,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
         try {
           parsed = JSON.parse(text);
         } catch (error) {
-          return reject(new ProviderFailure(clean(`${name} printed output that is not JSON (${(error as Error).message}): ${text.slice(0, 200)}; set "output": "text" or fix the command`)));
+          return reject(new ProviderFailure(clean(`${name} printed output that is not JSON (${errorMessage(error)}): ${text.slice(0, 200)}; set "output": "text" or fix the command`)));
         }
         const path = entry.jsonPath ?? 'payloads[0].text';
         const reply = readJsonPath(parsed, path);

@@ -16,6 +16,7 @@ import { redact } from '../core/secrets.js';
 import type { ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage } from './provider.js';
 import { SseReader } from './sse.js';
+import { errorMessage } from '../protocol/errors.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -266,5 +267,5 @@ function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.message) return cause.message;
   if (cause?.code) return cause.code;
-  return (error as Error).message ?? String(error);
+  return errorMessage(error);
 }

@@ -14,7 +14,7 @@ import { createTempHome } from './rpc-child.js';
 const SCRIPTED_GATEWAY = fileURLToPath(new URL('../fixtures/scripted-gateway.mjs', import.meta.url));
 
 /** What a scripted send does; see the fixture. */
-export type ScriptedStep = 'answer' | 'die-after-event' | 'die-silent' | 'hang';
+export type ScriptedStep = 'answer' | 'die-after-event' | 'die-silent' | 'hang' | 'stream';
 
 /** A `send` line the scripted child received. */
 export interface LoggedSend {
@@ -23,6 +23,14 @@ export interface LoggedSend {
   text: string;
   session?: string;
   idempotencyKey?: string;
+}
+
+/** An `abort` line the scripted child received. */
+export interface LoggedAbort {
+  type: 'abort';
+  id: number;
+  runId?: string;
+  session?: string;
 }
 
 /** A run of the scripted one-shot CLI. */
@@ -37,6 +45,8 @@ export interface ScriptedCompanion extends TestCompanion {
   plan(steps: ScriptedStep[]): void;
   /** Every send the children received, in order. */
   sends(): LoggedSend[];
+  /** Every abort the children received, in order. */
+  aborts(): LoggedAbort[];
   /** Every one-shot CLI run, in order. */
   cliRuns(): LoggedCliRun[];
 }
@@ -65,6 +75,7 @@ export function makeScriptedCompanion(options: CompanionOptions = {}): ScriptedC
       writeFileSync(planFile, JSON.stringify(steps));
     },
     sends: () => logged().filter((entry) => entry.type === 'send') as unknown as LoggedSend[],
+    aborts: () => logged().filter((entry) => entry.type === 'abort') as unknown as LoggedAbort[],
     cliRuns: () => logged().filter((entry) => Array.isArray(entry.argv)) as unknown as LoggedCliRun[],
   };
 }

@@ -1,18 +1,29 @@
 /**
- * The client end of the wire protocol, driven through in-memory pipes: a
- * PassThrough stands for the child's stdin (the test reads what the client writes,
- * split on LF) and another for its stdout (the test writes the host's lines into
- * it). Covers id matching, schema validation of answers, wire errors, events, lines
- * that are not protocol, the request size cap, idle timeouts (fake timers), abort
- * of a timed-out send, close (and how far each request had got: `reached`), stdin
- * backpressure, and framing edge cases.
+ * The protocol half of the client (ids, schemas, timeouts, how far a request got),
+ * driven over an in-memory linked pair of line transports: the test plays the host
+ * on the other end, reading the client's request lines and sending answers and
+ * events line by line (no streams, no framing). Covers id matching, schema
+ * validation of answers, wire errors, events, lines that are not protocol, the
+ * request size cap, idle timeouts and total caps (fake timers), abort of a timed-out
+ * send, close (and how far each request had got: `reached`, with a held transport
+ * standing for a full pipe). Then the client over a child's pipes (the streams constructor the
+ * gateway process uses), and against the real host (an `RpcConnection` over a
+ * `Gateway`) in memory. The transport's own framing and backpressure are in
+ * line-transport.test.ts.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcClient, type RpcClientOptions } from '../../../main/core/rpc-client.js';
 import { CompanionError, type GatewayReach } from '../../../main/core/errors.js';
+import { Gateway } from '../../../rpc-host/core/gateway.js';
+import { RpcConnection } from '../../../rpc-host/rpc-connection.js';
 import type { Logger } from '../../../rpc-host/log.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
+import { createLinkedLinePair, type LinkedLineTransport } from '../../helpers/linked-line-pair.js';
+import { makeTestConfig } from '../../helpers/in-memory-pair.js';
 
 /** A logger that records `level: message` strings. */
 function recordingLogger(): { logger: Logger; lines: string[] } {
@@ -23,7 +34,7 @@ function recordingLogger(): { logger: Logger; lines: string[] } {
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
-/** Lets stream callbacks and 'data' events scheduled with process.nextTick run (not faked by vi.useFakeTimers). */
+/** Lets microtasks, stream callbacks and 'data' events scheduled with process.nextTick run (not faked by vi.useFakeTimers). */
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => process.nextTick(resolve));
 }
@@ -70,44 +81,37 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A client wired to in-memory pipes, and a scripted fake host on the other end. */
+/** A client on one end of a linked pair, and a scripted fake host on the other. */
 function fakeHost(options: Partial<RpcClientOptions> = {}) {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
+  const [clientEnd, hostEnd] = createLinkedLinePair();
   const { logger, lines: logs } = recordingLogger();
-  const client = new RpcClient(stdin, stdout, { logger, ...options });
+  const client = new RpcClient(clientEnd, { logger, ...options });
   clients.add(client);
 
-  /** Every request line the client wrote, parsed, in order. */
+  /** Every request line the client sent, parsed, in order. */
   const requests: Record<string, unknown>[] = [];
-  /** Every raw line the client wrote (without LF). */
+  /** Every raw line the client sent. */
   const rawLines: string[] = [];
-  let partial = '';
-  stdin.setEncoding('utf8');
-  stdin.on('data', (text: string) => {
-    partial += text;
-    for (let lf = partial.indexOf('\n'); lf !== -1; lf = partial.indexOf('\n')) {
-      const line = partial.slice(0, lf);
-      partial = partial.slice(lf + 1);
-      rawLines.push(line);
-      requests.push(JSON.parse(line) as Record<string, unknown>);
-    }
+  hostEnd.onDidReceiveLine((line) => {
+    rawLines.push(line);
+    requests.push(JSON.parse(line) as Record<string, unknown>);
   });
 
   return {
     client,
-    stdin,
-    stdout,
+    /** The client's end: `hold()` it to play a full pipe. */
+    clientEnd,
+    hostEnd,
     logs,
     requests,
     rawLines,
-    /** Writes one message as a host line. */
+    /** Sends one message as a host line. */
     answer(message: object): void {
-      stdout.write(JSON.stringify(message) + '\n');
+      hostEnd.send(JSON.stringify(message));
     },
-    /** Writes raw bytes or text to the client's stdout. */
-    raw(data: string | Buffer): void {
-      stdout.write(data);
+    /** Sends one raw host line. */
+    raw(line: string): void {
+      hostEnd.send(line);
     },
     /** The id the client gave its n-th request (0-based). */
     idOf(index: number): number {
@@ -309,10 +313,10 @@ describe('RpcClient: lines that are not protocol', () => {
     const status = host.client.request({ type: 'status' });
     await flush();
 
-    host.raw('Debugger listening on ws://127.0.0.1:9229\n');
-    host.raw('{"type":"result","ok":true,\n'); // a torn line
+    host.raw('Debugger listening on ws://127.0.0.1:9229');
+    host.raw('{"type":"result","ok":true,'); // a torn line
     host.answer({ type: 'banner', text: 'welcome' });
-    host.raw('null\n42\n[1,2]\n');
+    for (const line of ['null', '42', '[1,2]']) host.raw(line);
     await flush();
 
     expect(await stateOf(status)).toBe('pending');
@@ -332,19 +336,13 @@ describe('RpcClient: request size cap', () => {
   // '{"type":"send","text":"","id":1}' is 32 bytes, so a 32-byte text makes exactly 64.
   const EMPTY_SEND_BYTES = JSON.stringify({ type: 'send', text: '', id: 1 }).length;
 
-  it('reads answers longer than the request cap (a big history page), up to maxResponseBytes', async () => {
-    const host = fakeHost({ maxLineBytes: 1024, maxResponseBytes: 64 * 1024, defaultTimeoutMs: 5000 });
+  it('reads answers longer than the request cap (a big history page)', async () => {
+    const host = fakeHost({ maxLineBytes: 1024 });
     const pending = host.client.request({ type: 'sessions' });
-    await vi.waitFor(() => expect(host.requests).toHaveLength(1));
+    await flush();
     const preview = 'p'.repeat(3000);
     host.answer({ type: 'result', ok: true, id: host.idOf(0), payload: { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview, thinking: null }] } });
     expect((await pending).sessions[0]!.preview).toBe(preview);
-
-    const tooBig = host.client.request({ type: 'sessions' }, { timeoutMs: 300 });
-    await vi.waitFor(() => expect(host.requests).toHaveLength(2));
-    host.answer({ type: 'result', ok: true, id: host.idOf(1), payload: { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview: 'q'.repeat(70 * 1024), thinking: null }] } });
-    await expect(tooBig).rejects.toMatchObject({ code: 'timeout' });
-    expect(host.logs.some((line) => line.startsWith('error: dropped a gateway stdout line over 65536 bytes'))).toBe(true);
   });
 
   it('accepts a line of exactly maxLineBytes and refuses a longer one at once, writing nothing', async () => {
@@ -505,6 +503,138 @@ describe('RpcClient: timeouts', () => {
   });
 });
 
+describe('RpcClient: total caps', () => {
+  /** Sends an event of request `id` every `everyMs` until `untilMs` have passed (fake time). */
+  async function keepStreaming(host: ReturnType<typeof fakeHost>, id: number, everyMs: number, untilMs: number, runId = 'r-long'): Promise<void> {
+    for (let elapsed = 0, seq = 0; elapsed < untilMs; elapsed += everyMs, seq++) {
+      host.answer(delta(id, runId, seq, 'more '));
+      await vi.advanceTimersByTimeAsync(Math.min(everyMs, untilMs - elapsed));
+    }
+  }
+
+  it('a send whose events keep coming is cut off at its default total cap (30 minutes), naming the option, and its run aborted', async () => {
+    vi.useFakeTimers();
+    const tail = ['provider: still streaming'];
+    const host = fakeHost({ stderrTail: () => tail });
+    const send = track(host.client.request({ type: 'send', text: 'tell me everything' }));
+    await flush();
+    const id = host.idOf(0);
+
+    await keepStreaming(host, id, 20_000, 30 * 60_000 - 1); // never 30 s without an event: the idle timeout never fires
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+
+    const error = (await send.catch((caught: unknown) => caught)) as CompanionError;
+    expect(error).toBeInstanceOf(CompanionError);
+    expect(error).toMatchObject({ code: 'timeout', details: { stderrTail: tail } });
+    expect(error.message).toContain('did not finish send within its total cap of 1800000 ms');
+    expect(error.message).toContain('30000 ms idle timeout');
+    expect(error.message).toContain('totalTimeoutMs');
+    expect(error.message).toContain('provider: still streaming');
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['send', 'abort']);
+    expect(host.requests[1]).toEqual({ type: 'abort', runId: 'r-long', id: expect.any(Number) });
+  });
+
+  it('a per-call totalTimeoutMs cuts a streaming send off at that time', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000, totalTimeoutMs: 5000 }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 500, 4999);
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toThrow('within its total cap of 5000 ms (its events kept the 1000 ms idle timeout from firing)');
+  });
+
+  it("the client's totalTimeoutsMs sets a type's cap for every call", async () => {
+    vi.useFakeTimers();
+    const host = fakeHost({ defaultTimeoutMs: 2000, totalTimeoutsMs: { send: 10_000 } });
+    const send = track(host.client.request({ type: 'send', text: 'hi' }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 1000, 9999);
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(send)).toBe('rejected');
+    await expect(send).rejects.toThrow('total cap of 10000 ms');
+  });
+
+  it('a status kept alive by events with its id still times out at its own cap (30 s), and writes no abort', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost({ defaultTimeoutMs: 15_000 });
+    const status = track(host.client.request({ type: 'status' }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 10_000, 29_999, 'r-odd');
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await stateOf(status)).toBe('rejected');
+    await expect(status).rejects.toThrow('the gateway did not finish status within its total cap of 30000 ms (its events kept the 15000 ms idle timeout from firing)');
+    await flush();
+    expect(host.requests.map((request) => request.type)).toEqual(['status']);
+  });
+
+  it('a status with no answer and no events times out at 30 s with the idle message, as before', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }));
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    const error = (await status.catch((caught: unknown) => caught)) as CompanionError;
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(error.message).toBe('the gateway did not answer status within 30000 ms');
+  });
+
+  it('the cap is never below the idle timeout: a status given 60 s waits 60 s', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const status = track(host.client.request({ type: 'status' }, { timeoutMs: 60_000 }));
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(await stateOf(status)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(status).rejects.toThrow('the gateway did not answer status within 60000 ms');
+  });
+
+  it("a wait may be silent for its own timeoutMs: its timeouts are that plus a 30 s margin", async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const long = track(host.client.request({ type: 'wait', idempotencyKey: 'k-1', timeoutMs: 120_000 }));
+    const atOnce = track(host.client.request({ type: 'wait', idempotencyKey: 'k-2' }));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await stateOf(atOnce)).toBe('rejected');
+    await expect(atOnce).rejects.toThrow('the gateway did not answer wait within 30000 ms');
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(await stateOf(long)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(long).rejects.toThrow('the gateway did not answer wait within 150000 ms');
+  });
+
+  it('totalTimeoutMs: Infinity is held to the longest timer, not fired at once', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'hi' }, { timeoutMs: 1000, totalTimeoutMs: Infinity }));
+    await flush();
+    await keepStreaming(host, host.idOf(0), 500, 10_000);
+    expect(await stateOf(send)).toBe('pending');
+  });
+
+  it('an answer clears the cap: nothing fires afterwards', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = host.client.request({ type: 'send', text: 'hi' }, { totalTimeoutMs: 2000 });
+    await flush();
+    const id = host.idOf(0);
+    host.answer(delta(id, 'r-1', 0, 'echo: hi'));
+    host.answer(result(id, SEND_PAYLOAD));
+    await expect(send).resolves.toEqual(SEND_PAYLOAD);
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(host.requests.map((request) => request.type)).toEqual(['send']);
+    expect(host.logs).toEqual([]);
+  });
+});
+
 describe('RpcClient: close', () => {
   it('rejects every pending request at once with that error (and how far it got), and every later one too', async () => {
     const host = fakeHost();
@@ -571,7 +701,7 @@ describe('RpcClient: how far a request got when the child exits (details.reached
     await expectClosedWith(queued, exited, 'maybe');
   });
 
-  it("'maybe' for a line written to stdin with no sign of it since", async () => {
+  it("'maybe' for a line handed to the transport with no sign of it since", async () => {
     const host = fakeHost();
     const send = track(host.client.request({ type: 'send', text: 'into the void' }));
     await flush();
@@ -580,23 +710,60 @@ describe('RpcClient: how far a request got when the child exits (details.reached
     await expectClosedWith(send, exited, 'maybe');
   });
 
-  it("'no' for a line still waiting for stdin to drain, and for a request after close", async () => {
-    const stream = new Writable({ highWaterMark: 1, write: () => {} }); // takes one line and never drains
-    const client = new RpcClient(stream, new PassThrough(), { logger: recordingLogger().logger });
-    clients.add(client);
-    const written = track(client.request({ type: 'send', text: 'first' }));
-    const waiting = track(client.request({ type: 'send', text: 'second' }));
+  it("'no' for a line still waiting for the transport to drain, and for a request after close", async () => {
+    const host = fakeHost();
+    const written = track(host.client.request({ type: 'send', text: 'first' }));
+    host.clientEnd.hold(); // the pipe is full from here on
+    const waiting = track(host.client.request({ type: 'send', text: 'second' }));
     await flush();
-    expect(client.queuedLines).toBe(1);
+    expect(host.client.queuedLines).toBe(1);
+    expect(host.requests).toHaveLength(1);
 
-    client.close(exited);
+    host.client.close(exited);
+    expect(host.client.queuedLines).toBe(0);
     await expectClosedWith(written, exited, 'maybe');
-    await expectClosedWith(waiting, exited, 'no');
-    await expectClosedWith(client.request({ type: 'send', text: 'too late' }), exited, 'no');
+    await expectClosedWith(waiting, exited, 'no'); // it never left the client
+    await expectClosedWith(host.client.request({ type: 'send', text: 'too late' }), exited, 'no');
+    host.clientEnd.release();
+    await flush();
+    expect(host.requests).toHaveLength(1); // the dropped line stays dropped
+  });
+
+  it("'maybe' once a held line goes out, though no answer came", async () => {
+    const host = fakeHost();
+    host.clientEnd.hold();
+    const send = track(host.client.request({ type: 'send', text: 'held, then out' }));
+    await flush();
+    host.clientEnd.release();
+    await flush();
+    expect(host.requests).toHaveLength(1);
+    host.client.close(exited);
+    await expectClosedWith(send, exited, 'maybe');
   });
 });
 
-describe('RpcClient: stdin', () => {
+
+describe("RpcClient over a child's pipes (the streams constructor)", () => {
+  /** A client over two PassThroughs, as the gateway process makes it over the child's stdin and stdout. */
+  function overPipes(options: Partial<RpcClientOptions> = {}) {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const { logger, lines: logs } = recordingLogger();
+    const client = new RpcClient(stdin, stdout, { logger, ...options });
+    clients.add(client);
+    const requests: Record<string, unknown>[] = [];
+    let partial = '';
+    stdin.setEncoding('utf8');
+    stdin.on('data', (text: string) => {
+      partial += text;
+      for (let lf = partial.indexOf('\n'); lf !== -1; lf = partial.indexOf('\n')) {
+        requests.push(JSON.parse(partial.slice(0, lf)) as Record<string, unknown>);
+        partial = partial.slice(lf + 1);
+      }
+    });
+    return { client, stdin, stdout, logs, requests };
+  }
+
   /** A stdin whose write callbacks the test releases one at a time. */
   function heldStdin() {
     const held: Array<(error?: Error | null) => void> = [];
@@ -611,155 +778,132 @@ describe('RpcClient: stdin', () => {
     return { stream, held, received };
   }
 
-  it('waits for drain before passing more lines, then writes them all in order', async () => {
-    const stdin = heldStdin();
-    const write = vi.spyOn(stdin.stream, 'write');
-    const stdout = new PassThrough();
-    const { logger } = recordingLogger();
-    const client = new RpcClient(stdin.stream, stdout, { logger });
-    clients.add(client);
-
-    const calls = [
-      track(client.request({ type: 'status' })),
-      track(client.request({ type: 'sessions' })),
-      track(client.request({ type: 'set-heartbeats', enabled: true })),
-      track(client.request({ type: 'history', session: 'main' })),
-    ];
+  it('writes each request as one LF-ended line on stdin and reads an answer split across stdout chunks', async () => {
+    const pipes = overPipes();
+    const sessions = pipes.client.request({ type: 'sessions' });
     await flush();
-    // The first write filled the stream (write() returned false): the rest wait in the client.
-    expect(write).toHaveBeenCalledTimes(1);
-    expect(write.mock.results[0]?.value).toBe(false);
-    expect(client.queuedLines).toBe(3);
-    expect(stdin.received).toHaveLength(1);
-
-    const queuedOverTime: number[] = [];
-    while (stdin.held.length > 0) {
-      stdin.held.shift()!(); // the line is out: 'drain' follows
-      await flush();
-      queuedOverTime.push(client.queuedLines);
-    }
-    expect(queuedOverTime).toEqual([2, 1, 0, 0]);
-    expect(write).toHaveBeenCalledTimes(4);
-    expect(stdin.received.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual(['status', 'sessions', 'set-heartbeats', 'history']);
-    expect(stdin.received.every((line) => line.endsWith('\n') && line.indexOf('\n') === line.length - 1)).toBe(true);
-    const ids = stdin.received.map((line) => (JSON.parse(line) as { id: number }).id);
-    expect(new Set(ids).size).toBe(4);
-    expect(client.pendingCount).toBe(calls.length);
+    expect(pipes.requests).toEqual([{ type: 'sessions', id: expect.any(Number) }]);
+    const payload = { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview: 'héllo 🙂', thinking: null }] };
+    const bytes = Buffer.from(JSON.stringify(result(pipes.requests[0]!.id, payload)) + '\r\n', 'utf8');
+    const emoji = bytes.indexOf(Buffer.from('🙂', 'utf8'));
+    pipes.stdout.write(bytes.subarray(0, emoji + 2)); // inside the emoji
+    await flush();
+    expect(await stateOf(sessions)).toBe('pending');
+    pipes.stdout.write(bytes.subarray(emoji + 2));
+    await expect(sessions).resolves.toEqual(payload);
   });
 
-  it('close drops the lines still waiting for drain', async () => {
+  it('drops an answer over maxResponseBytes with a logged error, and its request times out', async () => {
+    const pipes = overPipes({ maxLineBytes: 1024, maxResponseBytes: 64 * 1024 });
+    const tooBig = track(pipes.client.request({ type: 'sessions' }, { timeoutMs: 300 }));
+    await vi.waitFor(() => expect(pipes.requests).toHaveLength(1));
+    const preview = 'q'.repeat(70 * 1024);
+    pipes.stdout.write(JSON.stringify(result(pipes.requests[0]!.id, { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview, thinking: null }] })) + '\n');
+    await expect(tooBig).rejects.toMatchObject({ code: 'timeout' });
+    expect(pipes.logs.some((line) => line.startsWith('error: dropped a gateway stdout line over 65536 bytes (line 1)'))).toBe(true);
+  });
+
+  it("'no' for a line still waiting for stdin to drain, 'maybe' for the one written", async () => {
     const stdin = heldStdin();
     const client = new RpcClient(stdin.stream, new PassThrough(), { logger: recordingLogger().logger });
     clients.add(client);
-    const first = track(client.request({ type: 'status' }));
-    const second = track(client.request({ type: 'sessions' }));
+    const written = track(client.request({ type: 'status' }));
+    const waiting = track(client.request({ type: 'sessions' }));
     await flush();
     expect(client.queuedLines).toBe(1);
 
-    const closed = new CompanionError('gateway_exited', 'gone');
-    client.close(closed);
+    const exited = new CompanionError('gateway_exited', 'gone');
+    client.close(exited);
     expect(client.queuedLines).toBe(0);
-    await expectClosedWith(first, closed, 'maybe');
-    await expectClosedWith(second, closed, 'no'); // it never left the client
-    stdin.held.shift()!();
+    await expectClosedWith(written, exited, 'maybe');
+    await expectClosedWith(waiting, exited, 'no');
+    stdin.held.shift()!(); // 'drain': the dropped line is not written after all
     await flush();
     expect(stdin.received).toHaveLength(1);
   });
 
   it("an 'error' on stdin (EPIPE) is logged, does not throw, and leaves pending requests to close", async () => {
-    const host = fakeHost();
-    const status = track(host.client.request({ type: 'status' }));
+    const pipes = overPipes();
+    const status = track(pipes.client.request({ type: 'status' }));
     await flush();
     const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
 
-    expect(() => host.stdin.emit('error', epipe)).not.toThrow();
-    host.stdin.destroy(epipe);
+    expect(() => pipes.stdin.emit('error', epipe)).not.toThrow();
+    pipes.stdin.destroy(epipe);
     await flush();
-    const later = track(host.client.request({ type: 'sessions' })); // writes into a destroyed stream
+    const later = track(pipes.client.request({ type: 'sessions' })); // writes into a destroyed stream
     await flush();
 
-    expect(host.logs.some((line) => line.startsWith('debug: ') && line.includes('EPIPE'))).toBe(true);
+    expect(pipes.logs).toContain('debug: gateway stdin: write EPIPE');
     expect(await stateOf(status)).toBe('pending');
     const exited = new CompanionError('gateway_exited', 'the gateway exited');
-    host.client.close(exited);
+    pipes.client.close(exited);
     await expectClosedWith(status, exited, 'maybe');
     await expectClosedWith(later, exited, 'no'); // a destroyed stdin takes nothing
   });
-});
-
-describe('RpcClient: framing of stdout', () => {
-  it('parses a response split across several chunks, with a UTF-8 character split between them', async () => {
-    const host = fakeHost();
-    const sessions = host.client.request({ type: 'sessions' });
-    await flush();
-    const preview = 'héllo 🙂 wörld — ok';
-    const payload = { sessions: [{ key: 'main', updatedAt: 1, messageCount: 2, preview, thinking: null }] };
-    const bytes = Buffer.from(JSON.stringify(result(host.idOf(0), payload)) + '\n', 'utf8');
-    const emoji = bytes.indexOf(Buffer.from('🙂', 'utf8'));
-    expect(emoji).toBeGreaterThan(0);
-
-    // Cut inside the 4-byte emoji, then inside "ö", then into single bytes at the end.
-    const cuts = [5, emoji + 2, bytes.indexOf(Buffer.from('ö', 'utf8')) + 1, bytes.length - 3, bytes.length - 2, bytes.length - 1, bytes.length];
-    let start = 0;
-    for (const cut of cuts) {
-      host.raw(bytes.subarray(start, cut));
-      await flush();
-      if (cut < bytes.length) expect(await stateOf(sessions)).toBe('pending');
-      start = cut;
-    }
-    await expect(sessions).resolves.toEqual(payload);
-    expect(host.warnings()).toEqual([]);
-  });
-
-  it('parses several responses and an event in one chunk', async () => {
-    const host = fakeHost();
-    const seen: Event[] = [];
-    host.client.onDidReceiveEvent((event) => seen.push(event));
-    const a = host.client.request({ type: 'set-heartbeats', enabled: true });
-    const b = host.client.request({ type: 'set-heartbeats', enabled: false });
-    await flush();
-    host.raw(
-      [
-        JSON.stringify(result(host.idOf(1), { enabled: false })),
-        JSON.stringify({ type: 'event', event: 'heartbeat', payload: { outcome: 'sent', at: 2, session: 'main', text: 'x' } }),
-        JSON.stringify(result(host.idOf(0), { enabled: true })),
-        '',
-      ].join('\n'),
-    );
-    await expect(a).resolves.toEqual({ enabled: true });
-    await expect(b).resolves.toEqual({ enabled: false });
-    expect(seen.map((event) => event.event)).toEqual(['heartbeat']);
-  });
-
-  it('accepts CRLF line endings', async () => {
-    const host = fakeHost();
-    const seen: Event[] = [];
-    host.client.onDidReceiveEvent((event) => seen.push(event));
-    const send = host.client.request({ type: 'send', text: 'hi' });
-    await flush();
-    const id = host.idOf(0);
-    host.raw(JSON.stringify(delta(id, 'r-1', 0, 'echo: hi')) + '\r\n');
-    host.raw(JSON.stringify(result(id, SEND_PAYLOAD)) + '\r\n');
-    await expect(send).resolves.toEqual(SEND_PAYLOAD);
-    expect(seen).toEqual([delta(id, 'r-1', 0, 'echo: hi')]);
-    expect(host.warnings()).toEqual([]);
-  });
-
-  it('keeps U+2028 and U+2029 inside strings (no split on them)', async () => {
-    const host = fakeHost();
-    const send = host.client.request({ type: 'send', text: 'a\u2028b' });
-    await flush();
-    const payload = { ...SEND_PAYLOAD, payloads: [{ text: 'echo: a\u2028b\u2029c' }] };
-    host.raw(`{"type":"result","ok":true,"id":${host.idOf(0)},"payload":${JSON.stringify(payload)}}\n`);
-    await expect(send).resolves.toEqual(payload);
-    expect(host.rawLines[0]).toContain('\u2028');
-  });
 
   it('parses a last line without LF when stdout ends', async () => {
-    const host = fakeHost();
-    const status = host.client.request({ type: 'status' });
+    const pipes = overPipes();
+    const status = pipes.client.request({ type: 'status' });
     await flush();
-    host.stdout.end(JSON.stringify(result(host.idOf(0), STATUS_PAYLOAD)));
+    pipes.stdout.end(JSON.stringify(result(pipes.requests[0]!.id, STATUS_PAYLOAD)));
     await expect(status).resolves.toEqual(STATUS_PAYLOAD);
+  });
+});
+
+describe('RpcClient against the real host, in memory (an RpcConnection over a Gateway)', () => {
+  /** A client linked to a real connection over a gateway with the echo provider, in a temp data dir. */
+  async function realHost() {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tether-rpc-client-'));
+    const gateway = new Gateway({ config: makeTestConfig(dataDir), longLived: false });
+    const [clientEnd, hostEnd] = createLinkedLinePair();
+    const connection = new RpcConnection({ gateway, write: (line) => hostEnd.send(line.slice(0, -1)) }); // the pair adds no LF
+    let lineNumber = 1;
+    hostEnd.onDidReceiveLine((line) => connection.handleFrame({ kind: 'line', line: Buffer.from(line, 'utf8'), lineNumber: lineNumber++ }));
+    const { logger, lines: logs } = recordingLogger();
+    const client = new RpcClient(clientEnd, { logger });
+    clients.add(client);
+    cleanups.push(async () => {
+      client.close(new CompanionError('closed', 'test over'));
+      await gateway.shutdown(0);
+      await connection.whenIdle();
+      connection.close();
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    });
+    return { client, logs, hostEnd: hostEnd as LinkedLineTransport };
+  }
+
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it('hello and status pass the schemas', async () => {
+    const { client, logs } = await realHost();
+    const hello = await client.request({ type: 'hello', protocol: 1, client: { name: 'rpc-client-test' } });
+    expect(hello.protocol).toBe(1);
+    const status = await client.request({ type: 'status' });
+    expect(status).toMatchObject({ ok: true, protocol: 1, provider: 'echo' });
+    expect(logs.filter((line) => !line.startsWith('debug: '))).toEqual([]);
+  });
+
+  it("a send streams its events (with the request's id) to subscribers and resolves with the reply; wait then finds it done", async () => {
+    const { client } = await realHost();
+    const events: Event[] = [];
+    client.onDidReceiveEvent((event) => events.push(event));
+    const sent = await client.request({ type: 'send', text: 'one two three', idempotencyKey: 'k-real-1' });
+    expect(sent.payloads).toEqual([{ text: 'echo: one two three' }]);
+    const deltas = events.filter((event) => event.event === 'reply.delta');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(new Set(deltas.map((event) => event.id)).size).toBe(1);
+    expect(deltas.map((event) => (event.payload as { text: string }).text).join('')).toBe('echo: one two three');
+
+    const waited = await client.request({ type: 'wait', idempotencyKey: 'k-real-1' });
+    expect(waited).toMatchObject({ state: 'done', session: 'main', idempotencyKey: 'k-real-1', runId: sent.meta.runId });
+  });
+
+  it("a host refusal is a gateway_error with the host's code", async () => {
+    const { client } = await realHost();
+    await expect(client.request({ type: 'wait', idempotencyKey: 'k', runId: 'r' })).rejects.toMatchObject({ code: 'gateway_error', details: { wireCode: 'invalid_request' } });
   });
 });

@@ -5,9 +5,10 @@
  * (the caller's or a fresh UUID) and every error carries it; a send the child dies
  * under says how far it got; `retry: true` waits for the supervisor to be running
  * again and sends once more with the same key, and gives up on `failed`, at its
- * attempt limit, at its deadline or on abort; the CLI fallback gets the key too.
+ * attempt limit, at its deadline or on abort; the CLI fallback gets the key too; a
+ * reply that streams past its total cap is cut off and its run aborted.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCompanionError, type CompanionError, type SendResult } from '../../../main/core/index.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { cleanupCompanions, waitForRunning, waitForState } from '../../helpers/companion.js';
@@ -133,6 +134,22 @@ describe('Companion.send: the gateway dies under a send', () => {
     expect(error.code).toBe('gateway_exited');
     expect(error.details).toMatchObject({ reached: 'maybe', idempotencyKey: 'k-maybe' });
     expect(error.message).toContain('may or may not be in the transcript');
+  });
+});
+
+describe('Companion.send: the total cap', () => {
+  it('a reply that streams on past totalTimeoutMs is cut off with a timeout naming the option, and its run is aborted in the child', async () => {
+    const { companion, plan, aborts, sends } = await runningCompanion();
+    plan(['stream']);
+    const error = await rejectionOf(companion.send({ text: 'never ends', idempotencyKey: 'k-long' }, { timeoutMs: 500, totalTimeoutMs: 1500 }));
+
+    expect(error.code).toBe('timeout');
+    expect(error.message).toContain('did not finish send within its total cap of 1500 ms');
+    expect(error.message).toContain('totalTimeoutMs');
+    expect(error.details.idempotencyKey).toBe('k-long');
+    await vi.waitFor(() => expect(aborts()).toEqual([{ type: 'abort', id: expect.any(Number), runId: expect.stringMatching(/^run-/) }]));
+    expect(sends()).toHaveLength(1);
+    expect(companion.state().gateway.state).toBe('running'); // a timeout is not a crash
   });
 });
 
