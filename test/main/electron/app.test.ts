@@ -65,7 +65,10 @@ describe('the desktop app', () => {
     expect(fake.app.getPath('userData')).toBe('/tmp/tether-fake/appData/Tether');
     expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     expect(fake.protocolHandlers.has('app')).toBe(true);
-    expect(fake.permissionRequestHandler).toBeDefined();
+    // Every permission the page asks for is refused.
+    const answers: boolean[] = [];
+    fake.permissionRequestHandler!({ getURL: () => 'app://tether/index.html' }, 'media', (granted: boolean) => answers.push(granted));
+    expect(answers).toEqual([false]);
     expect(companion.calls).toContain('start');
     expect(window().loaded).toBe('app://tether/index.html');
     expect(window().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: expect.stringMatching(/dist[\\/]main[\\/]preload\.cjs$/u) });
