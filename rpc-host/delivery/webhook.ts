@@ -25,6 +25,8 @@ export class WebhookChannel {
   constructor(
     private readonly config: ResolvedWebhook,
     private readonly secrets: readonly string[],
+    /** Waits out a backoff delay (tests pass one that records the delays instead of sleeping). */
+    private readonly wait: (ms: number) => Promise<unknown> = sleep,
   ) {}
 
   get url(): string {
@@ -41,7 +43,7 @@ export class WebhookChannel {
       if (result.ok) return { ok: true, attempts: attempt };
       error = result.error;
       if (!result.retryable || attempt === attempts) return { ok: false, attempts: attempt, error: redact(error, this.secrets) };
-      await sleep(this.config.backoffMs * 2 ** (attempt - 1));
+      await this.wait(this.config.backoffMs * 2 ** (attempt - 1));
     }
     return { ok: false, attempts, error: redact(error, this.secrets) };
   }
