@@ -6,9 +6,10 @@
  * and the same transport over a socket (a `Duplex`).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamLineTransport, type DroppedLine, type TransportClosed, type TransportError } from '../../../main/core/line-transport.js';
+import { heldWritable } from '../../helpers/held-writable.js';
 
 /** Lets stream callbacks and 'data' events scheduled with process.nextTick run. */
 async function flush(): Promise<void> {
@@ -36,19 +37,6 @@ function overPipes(maxLineBytes?: number) {
   return { transport, input, output, lines, dropped, errors, closes, written: () => written };
 }
 
-/** A writable whose write callbacks the test releases one at a time (highWaterMark 1: every write fills it). */
-function heldWritable() {
-  const held: Array<(error?: Error | null) => void> = [];
-  const received: string[] = [];
-  const stream = new Writable({
-    highWaterMark: 1,
-    write(chunk: Buffer, _encoding, callback) {
-      received.push(chunk.toString('utf8'));
-      held.push(callback);
-    },
-  });
-  return { stream, held, received };
-}
 
 describe('StreamLineTransport: reading lines', () => {
   it('joins a line split across chunks, with UTF-8 characters split between them', async () => {

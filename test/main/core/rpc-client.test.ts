@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcClient, type RpcClientOptions } from '../../../main/core/rpc-client.js';
 import { CompanionError, type GatewayReach } from '../../../main/core/errors.js';
@@ -24,6 +24,8 @@ import type { Logger } from '../../../rpc-host/log.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { createLinkedLinePair, type LinkedLineTransport } from '../../helpers/linked-line-pair.js';
 import { makeTestConfig } from '../../helpers/in-memory-pair.js';
+import { heldWritable } from '../../helpers/held-writable.js';
+import { promiseState, type PromiseState } from '../../helpers/promise-state.js';
 
 /** A logger that records `level: message` strings. */
 function recordingLogger(): { logger: Logger; lines: string[] } {
@@ -45,19 +47,9 @@ function track<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/** Resolves to 'pending' when `promise` has not settled yet. */
-async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
-  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  promise.then(
-    () => {
-      state = 'resolved';
-    },
-    () => {
-      state = 'rejected';
-    },
-  );
-  await flush();
-  return state;
+/** How `promise` stands once the pipes are quiet. */
+function stateOf(promise: Promise<unknown>): Promise<PromiseState> {
+  return promiseState(promise, flush);
 }
 
 /** Asserts that `promise` rejects with `error`'s code, message and details, plus `reached`. */
@@ -764,19 +756,7 @@ describe("RpcClient over a child's pipes (the streams constructor)", () => {
     return { client, stdin, stdout, logs, requests };
   }
 
-  /** A stdin whose write callbacks the test releases one at a time. */
-  function heldStdin() {
-    const held: Array<(error?: Error | null) => void> = [];
-    const received: string[] = [];
-    const stream = new Writable({
-      highWaterMark: 1,
-      write(chunk: Buffer, _encoding, callback) {
-        received.push(chunk.toString('utf8'));
-        held.push(callback);
-      },
-    });
-    return { stream, held, received };
-  }
+
 
   it('writes each request as one LF-ended line on stdin and reads an answer split across stdout chunks', async () => {
     const pipes = overPipes();
@@ -804,7 +784,7 @@ describe("RpcClient over a child's pipes (the streams constructor)", () => {
   });
 
   it("'no' for a line still waiting for stdin to drain, 'maybe' for the one written", async () => {
-    const stdin = heldStdin();
+    const stdin = heldWritable();
     const client = new RpcClient(stdin.stream, new PassThrough(), { logger: recordingLogger().logger });
     clients.add(client);
     const written = track(client.request({ type: 'status' }));

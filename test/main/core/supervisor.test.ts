@@ -17,6 +17,7 @@ import { CompanionError, type ExitInfo } from '../../../main/core/errors.js';
 import { Supervisor, type LaunchSpec, type StateChange, type SupervisorOptions } from '../../../main/core/supervisor.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { fakeSpawner, recordingLogger, type FakeGatewayChild } from '../../helpers/fake-gateway-child.js';
+import { promiseState, type PromiseState } from '../../helpers/promise-state.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -41,19 +42,9 @@ async function settle(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);
 }
 
-/** Resolves to 'pending' if `promise` has not settled once the pipes are quiet. */
-async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
-  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  promise.then(
-    () => {
-      state = 'resolved';
-    },
-    () => {
-      state = 'rejected';
-    },
-  );
-  await settle();
-  return state;
+/** How `promise` stands once the pipes are quiet. */
+function stateOf(promise: Promise<unknown>): Promise<PromiseState> {
+  return promiseState(promise, settle);
 }
 
 /** A supervisor over a fake spawner, with jitter off (every delay is exact) and its transitions recorded. */
