@@ -62,15 +62,22 @@ export function messageOf(record: MessageRecord): FoldedMessage {
   return message;
 }
 
-/** Folds records, oldest first, into messages. */
-export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTranscript {
-  const messages: FoldedMessage[] = [];
-  const openRuns = new Map<string, number>();
+/**
+ * A fold kept up to date one record at a time (records in file order), so a
+ * reader that follows a growing file applies only what was appended.
+ */
+export class TranscriptFolder implements FoldedTranscript {
+  readonly messages: FoldedMessage[] = [];
+  readonly openRuns = new Map<string, number>();
+  compaction: FoldedTranscript['compaction'];
   /** Runs whose pieces stopped at a gap: later pieces are dropped. */
-  const broken = new Set<string>();
-  const finished = new Set<string>();
-  let compaction: FoldedTranscript['compaction'];
-  for (const record of records) {
+  private readonly broken = new Set<string>();
+  /** Runs whose final reply is in: later pieces are dropped. */
+  private readonly finished = new Set<string>();
+
+  /** Folds in the next record. */
+  apply(record: TranscriptRecord): void {
+    const { messages, openRuns } = this;
     switch (record.type) {
       case 'message': {
         const at = record.role === 'assistant' ? openRuns.get(record.runId) : undefined;
@@ -80,16 +87,16 @@ export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTrans
         } else {
           messages.push(messageOf(record));
         }
-        if (record.role === 'assistant') finished.add(record.runId);
-        break;
+        if (record.role === 'assistant') this.finished.add(record.runId);
+        return;
       }
       case 'checkpoint': {
-        if (finished.has(record.runId) || broken.has(record.runId)) break; // superseded, or past a gap
+        if (this.finished.has(record.runId) || this.broken.has(record.runId)) return; // superseded, or past a gap
         const at = openRuns.get(record.runId);
         if (at === undefined) {
           if (record.from !== 0) {
-            broken.add(record.runId); // its first piece is lost: no text can be placed
-            break;
+            this.broken.add(record.runId); // its first piece is lost: no text can be placed
+            return;
           }
           const message: FoldedMessage = { role: 'assistant', text: record.text, ts: record.ts, runId: record.runId, state: 'interrupted', seq: record.seq };
           if (record.source !== undefined) message.source = record.source;
@@ -99,24 +106,30 @@ export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTrans
           if (record.pid !== undefined) message.pid = record.pid;
           openRuns.set(record.runId, messages.length);
           messages.push(message);
-          break;
+          return;
         }
         const message = messages[at]!;
         if (record.from !== message.text.length) {
-          broken.add(record.runId);
-          break;
+          this.broken.add(record.runId);
+          return;
         }
         message.text += record.text;
         message.seq = record.seq;
-        break;
+        return;
       }
       case 'compaction':
-        compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, messages.length) };
-        break;
+        this.compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, messages.length) };
+        return;
       case 'delivery':
       case 'resume':
-        break; // only the run index reads these
+        return; // only the run index reads these
     }
   }
-  return { messages, compaction, openRuns };
+}
+
+/** Folds records, oldest first, into messages. */
+export function foldTranscript(records: Iterable<TranscriptRecord>): FoldedTranscript {
+  const folder = new TranscriptFolder();
+  for (const record of records) folder.apply(record);
+  return folder;
 }
