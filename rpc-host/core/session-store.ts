@@ -17,12 +17,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/schemas.js';
-import { appendRecord, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type TranscriptRecord } from './transcript-file.js';
-import { foldTranscript, type FoldedMessage } from './transcript-fold.js';
+import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type TranscriptRecord } from './transcript-file.js';
+import { TranscriptFolder, type FoldedMessage } from './transcript-fold.js';
 import { isOtherLiveProcess } from './owner-process.js';
 
 const PREVIEW_CHARS = 120;
 const TRANSCRIPT_SUFFIX = '.jsonl';
+/** Sessions whose folded transcript is kept in memory (the most recently read); others are read again when asked. */
+const MAX_FOLDED_SESSIONS = 64;
 /** Transcript paths remembered; a gateway with more sessions than this just encodes again. */
 const MAX_CACHED_PATHS = 10_000;
 
@@ -75,6 +77,8 @@ export class SessionStore {
   private readonly openReplies = new Map<string, Set<string>>();
   private readonly appendListeners = new Set<AppendListener>();
   private readonly paths = new Map<string, string>();
+  /** Folded transcripts of recently read sessions, and how far into each file they have read. */
+  private readonly folds = new Map<string, { folder: TranscriptFolder; end: number }>();
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -159,7 +163,7 @@ export class SessionStore {
    * is alive), else `interrupted`.
    */
   history(session: string, options: { limit?: number; before?: number; isLive?: (runId: string) => boolean } = {}): HistoryPage {
-    const { messages, openRuns } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
+    const { messages, openRuns } = this.folded(session);
     const end = Math.min(options.before ?? messages.length, messages.length);
     const start = Math.max(0, end - (options.limit ?? 100));
     return {
@@ -181,7 +185,7 @@ export class SessionStore {
    * interrupted): those are history for the user, not context for a model.
    */
   context(session: string, excludeRunIds: readonly string[] = []): SessionContext {
-    const { messages, compaction } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
+    const { messages, compaction } = this.folded(session);
     const firstIndex = compaction?.firstIndex ?? 0;
     const excluded = new Set(excludeRunIds);
     return {
@@ -197,7 +201,7 @@ export class SessionStore {
 
   /** The text of a run's reply as readers see it (pieces folded), or undefined when it has none. */
   replyText(session: string, runId: string): string | undefined {
-    const { messages } = foldTranscript(readTranscript(this.transcriptPath(session)).records);
+    const { messages } = this.folded(session);
     return messages.findLast((message) => message.role === 'assistant' && message.runId === runId)?.text;
   }
 
@@ -225,8 +229,38 @@ export class SessionStore {
     return path;
   }
 
+  /**
+   * The session's transcript as readers see it, kept in memory for recently read
+   * sessions: a `stat` tells whether anything was appended since (by another
+   * process: this one's own appends are folded in as they are written), and only
+   * that is read. A file that shrank was replaced, and is read again whole.
+   */
+  private folded(session: string): TranscriptFolder {
+    const path = this.transcriptPath(session);
+    let fold = this.folds.get(session);
+    const size = fileSize(path);
+    if (fold !== undefined && size === fold.end) {
+      this.folds.delete(session);
+      this.folds.set(session, fold); // most recently used last
+      return fold.folder;
+    }
+    if (fold === undefined || size < fold.end) fold = { folder: new TranscriptFolder(), end: 0 };
+    const tail = readTranscriptFrom(path, fold.end);
+    for (const { record } of tail.records) fold.folder.apply(record);
+    fold.end = tail.end;
+    this.folds.delete(session);
+    this.folds.set(session, fold);
+    if (this.folds.size > MAX_FOLDED_SESSIONS) this.folds.delete(this.folds.keys().next().value!);
+    return fold.folder;
+  }
+
   private append(session: string, record: TranscriptRecord): void {
     const { sizeBefore, bytesWritten, exact } = appendRecord(this.transcriptPath(session), record);
+    const fold = this.folds.get(session);
+    if (fold !== undefined && exact && fold.end === sizeBefore) {
+      fold.folder.apply(record); // our own record: no need to read it back
+      fold.end += bytesWritten;
+    }
     if (exact) for (const listener of this.appendListeners) listener(session, record, sizeBefore, bytesWritten - 1);
     const entry = this.entries.get(session);
     if (!entry || entry.bytes !== sizeBefore) {
