@@ -113,8 +113,13 @@ test('replies render markdown safely: no raw HTML, code blocks with Copy, links 
   await expect(reply.getByRole('link', { name: 'bad' })).not.toHaveAttribute('href', /javascript/u);
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
 
+  // Click once the reply is final: a code block re-rendered by the last reply event starts over as "Copy".
+  // With clipboard access granted, the copied text can be read back (without it, headless Chromium may
+  // leave writeText pending for ever, and the button with it).
+  await expect(reply.locator('.badge-streaming')).toHaveCount(0);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
   await reply.getByRole('button', { name: 'Copy code' }).click();
-  await expect(reply.getByRole('button', { name: 'Copy code' })).toHaveText(/Copied|Copy failed/u);
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toContain('const answer = 42;');
 
   // No network here: answer the external site locally so the new tab has a URL to show.
   await context.route('https://example.com/**', (route) => route.fulfill({ body: 'outside', contentType: 'text/plain' }));
