@@ -516,40 +516,25 @@ describe('Supervisor: start and restart by hand', () => {
     expect(made.supervisor.snapshot()).toMatchObject({ state: 'restarting', recentCrashes: 1 });
   });
 
-  it('restarting -> starting at once on start, keeping the crash history; the old timer spawns nothing', async () => {
+  it.each([
+    { call: 'start', history: 'keeping', recentCrashes: 2, retry: 'restarting in 200 ms (attempt 2)' },
+    { call: 'restart', history: 'clearing', recentCrashes: 1, retry: 'restarting in 100 ms (attempt 1)' },
+  ] as const)('restarting -> starting at once on $call, $history the crash history; the old timer spawns nothing', async ({ call, recentCrashes, retry }) => {
     const made = makeSupervisor();
     await running(made);
     await crash(made);
     made.newTransitions();
 
-    await made.supervisor.start('start requested');
+    await made.supervisor[call](`${call} requested`);
     expect(made.newTransitions()).toEqual([
-      'restarting -> starting: start requested',
-      'starting -> starting: start requested: waiting for gateway pid 102 to answer',
+      `restarting -> starting: ${call} requested`,
+      `starting -> starting: ${call} requested: waiting for gateway pid 102 to answer`,
       'starting -> running: gateway pid 102 is ready (provider echo, heartbeats off)',
     ]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(made.spawner.children).toHaveLength(2);
     await crash(made);
-    expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes: 2, reason: 'gateway pid 102 exited (exit code 3); restarting in 200 ms (attempt 2)' });
-  });
-
-  it('restarting -> starting at once on restart, clearing the crash history; the old timer spawns nothing', async () => {
-    const made = makeSupervisor();
-    await running(made);
-    await crash(made);
-    made.newTransitions();
-
-    await made.supervisor.restart('restart requested');
-    expect(made.newTransitions()).toEqual([
-      'restarting -> starting: restart requested',
-      'starting -> starting: restart requested: waiting for gateway pid 102 to answer',
-      'starting -> running: gateway pid 102 is ready (provider echo, heartbeats off)',
-    ]);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(made.spawner.children).toHaveLength(2);
-    await crash(made);
-    expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes: 1, reason: 'gateway pid 102 exited (exit code 3); restarting in 100 ms (attempt 1)' });
+    expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes, reason: `gateway pid 102 exited (exit code 3); ${retry}` });
   });
 
   it('a restart asked for just before the delay is up: one new child, not two', async () => {
