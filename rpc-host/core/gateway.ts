@@ -252,10 +252,11 @@ export class Gateway {
     const run = createRun(session, this.sendSource);
     return this.queue.enqueue(run, async () => {
       const context = this.store.context(session);
+      const messages = context.all();
       const provider = this.sessionProvider(session);
       let summary: string;
       try {
-        summary = await provider.summarize(context.messages, context.summary, run.controller.signal);
+        summary = await provider.summarize(messages, context.summary, run.controller.signal);
       } catch (error) {
         if (run.controller.signal.aborted) throw new ProtocolError('aborted', `compacting session "${session}" was aborted; the context is unchanged`);
         throw new ProtocolError('provider_error', `cannot compact session "${session}": ${this.log.describeFailure(error, provider.id)}; the context is unchanged`);
@@ -264,7 +265,7 @@ export class Gateway {
       this.log.recordCompaction(session, context.total, summary);
       return {
         session,
-        messagesBefore: context.messages.length,
+        messagesBefore: messages.length,
         messagesAfter: 0,
         transcriptMessages: context.total,
         summary,

@@ -49,14 +49,40 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** One message of a provider's context. */
+export interface ContextMessage {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
 /** What a provider sees of a session: the summary of compacted messages, then the rest. */
 export interface SessionContext {
   summary: string | undefined;
-  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
-  /** Index of the first message in `messages`. */
+  /** Index of the first message after the summary. */
   firstIndex: number;
   /** All messages in the transcript. */
   total: number;
+  /**
+   * The messages after the summary, newest first, produced as they are asked for:
+   * a provider stops once its budget is full, so a send to a long session costs
+   * what fits in the budget, not what the session holds.
+   */
+  newestFirst(): Iterable<ContextMessage>;
+  /** All messages after the summary, oldest first (compaction summarizes them all). */
+  all(): ContextMessage[];
+}
+
+/** A context over a plain list of messages (one-off requests, tests). */
+export function listContext(summary: string | undefined, messages: readonly ContextMessage[], firstIndex = 0, total = firstIndex + messages.length): SessionContext {
+  return {
+    summary,
+    firstIndex,
+    total,
+    *newestFirst() {
+      for (let i = messages.length - 1; i >= 0; i--) yield messages[i]!;
+    },
+    all: () => messages.slice(),
+  };
 }
 
 /** Told of each record this store appended, with where its line starts (when that is certain) and its length without the LF. */
@@ -187,15 +213,24 @@ export class SessionStore {
   context(session: string, excludeRunIds: readonly string[] = []): SessionContext {
     const { messages, compaction } = this.folded(session);
     const firstIndex = compaction?.firstIndex ?? 0;
+    const total = messages.length; // the fold grows as records are appended: fix the view now
     const excluded = new Set(excludeRunIds);
+    const counts = (message: FoldedMessage) => !excluded.has(message.runId) && (message.role === 'user' || message.state === 'complete');
     return {
       summary: compaction?.summary,
-      messages: messages
-        .slice(firstIndex)
-        .filter((message) => !excluded.has(message.runId) && (message.role === 'user' || message.state === 'complete'))
-        .map(({ role, text }) => ({ role, text })),
       firstIndex,
-      total: messages.length,
+      total,
+      *newestFirst() {
+        for (let i = total - 1; i >= firstIndex; i--) {
+          const message = messages[i]!;
+          if (counts(message)) yield { role: message.role, text: message.text };
+        }
+      },
+      all: () =>
+        messages
+          .slice(firstIndex, total)
+          .filter(counts)
+          .map(({ role, text }) => ({ role, text })),
     };
   }
 

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
+import { listContext } from '../core/session-store.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
 import { errorMessage } from '../protocol/errors.js';
 
@@ -55,7 +56,7 @@ export function createCommandProvider(id: string, entry: ResolvedCommandEntry, s
       const reply = await runCommand(id, entry, secrets, {
         session: '',
         prompt: summaryPrompt(messages, previousSummary),
-        loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
+        loadContext: () => listContext(undefined, []),
         model: entry.model ?? 'default',
         thinking: undefined,
         source: 'rpc',

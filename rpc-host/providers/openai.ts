@@ -13,6 +13,7 @@
  */
 import type { ResolvedOpenAiEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
+import { listContext } from '../core/session-store.js';
 import type { ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage } from './provider.js';
 import { SseReader } from './sse.js';
@@ -42,7 +43,7 @@ export function createOpenAiProvider(id: string, entry: ResolvedOpenAiEntry, sec
       const reply = await runChat(id, url, entry, secrets, {
         session: '',
         prompt: summaryPrompt(messages, previousSummary),
-        loadContext: () => ({ summary: undefined, messages: [], firstIndex: 0, total: 0 }),
+        loadContext: () => listContext(undefined, []),
         model: entry.model,
         thinking: undefined,
         source: 'rpc',
@@ -63,8 +64,7 @@ export function buildMessages(request: Pick<ProviderRequest, 'prompt' | 'loadCon
   if (context.summary) head.push({ role: 'system', content: `Summary of the earlier conversation: ${context.summary}` });
   const recent: ChatMessage[] = [];
   let used = 0;
-  for (let i = context.messages.length - 1; i >= 0; i--) {
-    const message = context.messages[i]!;
+  for (const message of context.newestFirst()) {
     used += message.text.length;
     if (used > budgetChars) break; // older messages than this do not fit
     recent.push({ role: message.role, content: message.text });

@@ -12,7 +12,7 @@
  * refusing the request itself).
  */
 import type { MessageSource, ThinkingLevel } from '../protocol/schemas.js';
-import type { SessionContext } from '../core/session-store.js';
+import type { ContextMessage, SessionContext } from '../core/session-store.js';
 
 /** One agent turn, as handed to a provider. */
 export interface ProviderRequest {
@@ -51,7 +51,7 @@ export interface Provider {
   readonly defaultModel: string;
   run(request: ProviderRequest): Promise<ProviderReply>;
   /** Summarizes messages for `compact`. */
-  summarize(messages: SessionContext['messages'], previousSummary: string | undefined, signal: AbortSignal): Promise<string>;
+  summarize(messages: readonly ContextMessage[], previousSummary: string | undefined, signal: AbortSignal): Promise<string>;
 }
 
 /** A provider failed (not a bug in the gateway): reported as `provider_error`. */
@@ -68,7 +68,7 @@ export class ProviderFailure extends Error {
 }
 
 /** The prompt providers get for `compact`: the conversation as text and the request for a summary. */
-export function summaryPrompt(messages: SessionContext['messages'], previousSummary: string | undefined): string {
+export function summaryPrompt(messages: readonly ContextMessage[], previousSummary: string | undefined): string {
   const lines = [
     'Summarize the conversation below so that it can replace it as context for later turns.',
     'Keep facts, decisions, names, open questions and anything the user asked to remember. Reply with the summary only.',

@@ -2,7 +2,7 @@
  * A provider request for provider unit tests: an empty session context, no
  * thinking, a live abort signal, and the streamed deltas collected in order.
  */
-import type { SessionContext } from '../../rpc-host/core/session-store.js';
+import { listContext, type SessionContext } from '../../rpc-host/core/session-store.js';
 import type { ProviderRequest } from '../../rpc-host/providers/provider.js';
 
 export function providerRequest(overrides: Partial<ProviderRequest> & { context?: SessionContext } = {}): { req: ProviderRequest; deltas: string[] } {
@@ -11,7 +11,7 @@ export function providerRequest(overrides: Partial<ProviderRequest> & { context?
   const req: ProviderRequest = {
     session: 'main',
     prompt: 'hi',
-    loadContext: () => context ?? { summary: undefined, messages: [], firstIndex: 0, total: 0 },
+    loadContext: () => context ?? listContext(undefined, []),
     model: 'default',
     thinking: undefined,
     source: 'rpc',

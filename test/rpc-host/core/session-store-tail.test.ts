@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../../rpc-host/core/session-store.js';
 import type { TranscriptRecord } from '../../../rpc-host/core/transcript-file.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
+import { plainContext } from '../../helpers/plain-context.js';
 
 let dataDir: string;
 
@@ -26,7 +27,7 @@ afterEach(async () => {
 /** What a store that never read the session before makes of it. */
 function fresh() {
   const store = new SessionStore(dataDir, 0);
-  return { history: store.history('main', { limit: 1000 }), context: store.context('main') };
+  return { history: store.history('main', { limit: 1000 }), context: plainContext(store.context('main')) };
 }
 
 describe('the in-memory fold of a transcript', () => {
@@ -34,13 +35,13 @@ describe('the in-memory fold of a transcript', () => {
     const gateway = new SessionStore(dataDir, 0);
     gateway.appendMessage('main', { type: 'message', role: 'user', text: 'first', ts: 1, runId: 'r1' });
     gateway.appendMessage('main', { type: 'message', role: 'assistant', text: 'echo: first', ts: 2, runId: 'r1', state: 'complete' });
-    expect(gateway.context('main').messages).toHaveLength(2); // now held in memory
+    expect(plainContext(gateway.context('main')).messages).toHaveLength(2); // now held in memory
 
     const cli = new SessionStore(dataDir, 0); // a one-shot CLI on the same data dir
     cli.appendMessage('main', { type: 'message', role: 'user', text: 'from the cli', ts: 3, runId: 'r2' });
     cli.appendMessage('main', { type: 'message', role: 'assistant', text: 'echo: from the cli', ts: 4, runId: 'r2', state: 'complete' });
 
-    expect(gateway.context('main').messages.map((message) => message.text)).toEqual(['first', 'echo: first', 'from the cli', 'echo: from the cli']);
+    expect(plainContext(gateway.context('main')).messages.map((message) => message.text)).toEqual(['first', 'echo: first', 'from the cli', 'echo: from the cli']);
     expect(gateway.history('main').total).toBe(4);
   });
 
@@ -90,7 +91,7 @@ describe('the in-memory fold of a transcript', () => {
 
         const expected = fresh();
         expect(ours.history('main', { limit: 1000 }), `step ${step}`).toEqual(expected.history);
-        expect(ours.context('main'), `step ${step}`).toEqual(expected.context);
+        expect(plainContext(ours.context('main')), `step ${step}`).toEqual(expected.context);
       }
     });
   }

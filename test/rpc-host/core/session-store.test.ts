@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionStore, decodeSessionKey, encodeSessionKey } from '../../../rpc-host/core/session-store.js';
 import type { CheckpointRecord, MessageRecord } from '../../../rpc-host/core/transcript-file.js';
+import { plainContext } from '../../helpers/plain-context.js';
 
 let dataDir: string;
 const stores: SessionStore[] = [];
@@ -272,7 +273,7 @@ describe('SessionStore context', () => {
     const store = openStore();
     store.appendMessage('main', message('user', 'q', 'r1'));
     store.appendMessage('main', message('assistant', 'a', 'r1'));
-    expect(store.context('main')).toEqual({
+    expect(plainContext(store.context('main'))).toEqual({
       summary: undefined,
       messages: [
         { role: 'user', text: 'q' },
@@ -292,7 +293,7 @@ describe('SessionStore context', () => {
     store.appendMessage('main', message('assistant', 'new a', 'r2'));
     store.appendMessage('main', message('user', 'current prompt', 'r3'));
 
-    expect(store.context('main', ['r3'])).toEqual({
+    expect(plainContext(store.context('main', ['r3']))).toEqual({
       summary: 'they talked about old things',
       messages: [
         { role: 'user', text: 'new q' },
@@ -313,7 +314,7 @@ describe('SessionStore context', () => {
     store.appendMessage('main', message('user', 'b', 'r2'));
     store.appendCompaction('main', 2, 'second');
     store.appendMessage('main', message('user', 'c', 'r3'));
-    expect(store.context('main')).toMatchObject({ summary: 'second', messages: [{ role: 'user', text: 'c' }], firstIndex: 2, total: 3 });
+    expect(plainContext(store.context('main'))).toMatchObject({ summary: 'second', messages: [{ role: 'user', text: 'c' }], firstIndex: 2, total: 3 });
   });
 });
 
@@ -449,7 +450,7 @@ describe('SessionStore with replies written in pieces', () => {
     store.appendMessage('main', message('assistant', 'r8 failed', 'r8', { state: 'failed', error: 'down', idempotencyKey: 'K' }));
 
     // The key runs again as r9: its prompt is passed on its own, so both runs are excluded.
-    expect(store.context('main', ['r9', 'r8'])).toEqual({
+    expect(plainContext(store.context('main', ['r9', 'r8']))).toEqual({
       summary: undefined,
       messages: [
         { role: 'user', text: 'q1' },
@@ -465,6 +466,6 @@ describe('SessionStore with replies written in pieces', () => {
       firstIndex: 0,
       total: 16,
     });
-    expect(store.context('main').messages.at(-1)).toEqual({ role: 'user', text: 'resumed prompt' });
+    expect(plainContext(store.context('main')).messages.at(-1)).toEqual({ role: 'user', text: 'resumed prompt' });
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedOpenAiEntry } from '../../../rpc-host/core/config.js';
 import { buildMessages, createOpenAiProvider, reasoningEffortFor } from '../../../rpc-host/providers/openai.js';
 import { ProviderFailure } from '../../../rpc-host/providers/provider.js';
-import type { SessionContext } from '../../../rpc-host/core/session-store.js';
+import { listContext } from '../../../rpc-host/core/session-store.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../helpers/fake-openai-server.js';
 import { closedPort } from '../../helpers/webhook-receiver.js';
 import { providerRequest } from '../../helpers/provider-request.js';
@@ -77,17 +77,16 @@ describe('openai provider', () => {
   });
 
   it('sends the system prompt, the summary and the newest history that fits the budget', () => {
-    const context: SessionContext = {
-      summary: 'we talked about cats',
-      messages: [
+    const context = listContext(
+      'we talked about cats',
+      [
         { role: 'user', text: 'a'.repeat(50) },
         { role: 'assistant', text: 'b'.repeat(50) },
         { role: 'user', text: 'c'.repeat(30) },
         { role: 'assistant', text: 'd'.repeat(30) },
       ],
-      firstIndex: 2,
-      total: 6,
-    };
+      2,
+    );
     const messages = buildMessages({ prompt: 'now?', loadContext: () => context }, 'be brief', 100);
     expect(messages).toEqual([
       { role: 'system', content: 'be brief' },
@@ -100,7 +99,7 @@ describe('openai provider', () => {
   });
 
   it('passes history to the server', async () => {
-    const context: SessionContext = { summary: undefined, messages: [{ role: 'user', text: 'first' }, { role: 'assistant', text: 'reply' }], firstIndex: 0, total: 2 };
+    const context = listContext(undefined, [{ role: 'user', text: 'first' }, { role: 'assistant', text: 'reply' }]);
     await createOpenAiProvider('local', entry(), []).run(request({ context, prompt: 'second' }).req);
     expect(server.requests[0]!.body.messages).toEqual([
       { role: 'user', content: 'first' },
