@@ -17,6 +17,8 @@ import { listContext } from '../core/session-store.js';
 import type { ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage } from './provider.js';
 import { SseReader } from './sse.js';
+import type { IncomingMessage } from 'node:http';
+import { postStreaming, readText, type StreamedResponse } from './http-post.js';
 import { errorMessage } from '../protocol/errors.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -33,14 +35,14 @@ export interface ChatMessage {
 
 /** Creates an `openai` provider for the config entry `id`. */
 export function createOpenAiProvider(id: string, entry: ResolvedOpenAiEntry, secrets: readonly string[]): Provider {
-  const url = `${entry.baseUrl.replace(/\/+$/u, '')}/chat/completions`;
+  const endpoint = new URL(`${entry.baseUrl.replace(/\/+$/u, '')}/chat/completions`);
   const provider: Provider = {
     id,
     label: `${id} (OpenAI-compatible server at ${entry.baseUrl}, model ${entry.model})`,
     defaultModel: entry.model,
-    run: (request) => runChat(id, url, entry, secrets, request),
+    run: (request) => runChat(id, endpoint, entry, secrets, request),
     async summarize(messages, previousSummary, signal) {
-      const reply = await runChat(id, url, entry, secrets, {
+      const reply = await runChat(id, endpoint, entry, secrets, {
         session: '',
         prompt: summaryPrompt(messages, previousSummary),
         loadContext: () => listContext(undefined, []),
@@ -80,7 +82,7 @@ export function reasoningEffortFor(entry: Pick<ResolvedOpenAiEntry, 'reasoningEf
   return applies ? thinking : undefined;
 }
 
-async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
+async function runChat(id: string, endpoint: URL, entry: ResolvedOpenAiEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
   const clean = (text: string) => redact(text, secrets);
   const where = `${entry.baseUrl} (model ${request.model})`;
   const body: Record<string, unknown> = {
@@ -123,40 +125,39 @@ async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secr
     throw new ProviderFailure(clean(`provider "${id}" ${message}`), retryable);
   };
   try {
-    let response: Response;
+    let response: StreamedResponse;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: {
+      response = await postStreaming(
+        endpoint,
+        {
           'content-type': 'application/json',
           accept: 'text/event-stream',
           ...entry.headers,
           ...(entry.apiKey ? { authorization: `Bearer ${entry.apiKey}` } : {}),
         },
-        body: JSON.stringify(body),
-        signal: http.signal,
-      });
+        JSON.stringify(body),
+        http.signal,
+      );
     } catch (error) {
       if (request.signal.aborted) return { text };
       if (stopReason === 'timeout') fail(`did not answer within ${timeoutMs} ms at ${where}; raise "timeoutMs" if the model is slow to load`, true);
-      fail(`cannot reach ${where}: ${describeFetchError(error)}; is the server running?`, true);
+      fail(`cannot reach ${where}: ${describeNetworkError(error)}; is the server running?`, true);
     }
     response = response!;
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const detail = await readErrorBody(response);
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
       fail(`answered HTTP ${response.status} at ${where}${detail ? `: ${detail}` : ''}`, retryable);
     }
-    if (!response.body) fail(`sent an empty response at ${where}`, true);
-    if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+    if (response.contentType.includes('application/json')) {
       // A server that ignores `stream: true` answers with one JSON object.
       let json: CompletionChunk;
       try {
-        json = (await response.json()) as CompletionChunk;
+        json = JSON.parse(await readText(response.body)) as CompletionChunk;
       } catch (error) {
         if (request.signal.aborted) return { text };
         if (stopReason === 'timeout') fail(`did not finish its answer within ${timeoutMs} ms at ${where}`, true);
-        fail(`sent a JSON answer that could not be read (${describeFetchError(error)}) at ${where}`, true);
+        fail(`sent a JSON answer that could not be read (${describeNetworkError(error)}) at ${where}`, true);
       }
       json = json!;
       const content = json.choices?.[0]?.message?.content ?? '';
@@ -193,23 +194,18 @@ async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secr
       }
       if (choice?.finish_reason) sawFinish = true; // [DONE] normally follows (usage may come first)
     });
-    const stream = response.body!.getReader();
     try {
-      for (;;) {
-        const { done, value } = await stream.read();
-        if (done) break;
+      await readStream(response.body, (chunk) => {
         armIdle();
-        reader.push(value);
-        if (streamError || finished) break;
-      }
+        reader.push(chunk);
+        return streamError !== undefined || finished;
+      });
       reader.end();
     } catch (error) {
       if (request.signal.aborted) return { text };
       if (stopReason === 'idle') fail(`stalled: no data for ${idleMs} ms after ${text.length} characters at ${where}; raise "idleTimeoutMs" for slow models`, text === '');
       if (stopReason === 'timeout') fail(`did not finish within ${timeoutMs} ms at ${where}`, text === '');
-      fail(`closed the connection before the reply finished (${describeFetchError(error)}) after ${text.length} characters at ${where}`, text === '');
-    } finally {
-      if (streamError || finished) void stream.cancel().catch(() => {});
+      fail(`closed the connection before the reply finished (${describeNetworkError(error)}) after ${text.length} characters at ${where}`, text === '');
     }
     if (streamError) fail(streamError, text === '');
     if (!finished && !sawFinish && !request.signal.aborted) {
@@ -220,6 +216,46 @@ async function runChat(id: string, url: string, entry: ResolvedOpenAiEntry, secr
     clearTimeout(timer);
     request.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** How long the rest of a finished response may take to arrive before its connection is dropped. */
+const DRAIN_AFTER_DONE_MS = 5000;
+
+/**
+ * Feeds the body's chunks to `onChunk` until the body ends or `onChunk` says the
+ * answer is complete. What follows a complete answer (normally nothing but the
+ * end of the response) is drained, not destroyed, so the keep-alive connection
+ * goes back to the pool; a server that never ends the response loses it.
+ */
+function readStream(body: IncomingMessage, onChunk: (chunk: Uint8Array) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      body.off('data', onData);
+      body.off('end', resolve);
+      body.off('error', reject);
+      body.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      if (!onChunk(chunk)) return;
+      stop();
+      const drop = setTimeout(() => body.destroy(), DRAIN_AFTER_DONE_MS);
+      drop.unref();
+      body.once('end', () => clearTimeout(drop));
+      body.once('error', () => clearTimeout(drop));
+      body.resume();
+      resolve();
+    };
+    // Aborted (or cut) before the end: `close` without `end`.
+    const onClose = () => {
+      stop();
+      if (!body.readableEnded) reject(body.errored ?? new Error('the connection closed before the response ended'));
+      else resolve();
+    };
+    body.on('data', onData);
+    body.once('end', resolve);
+    body.once('error', reject);
+    body.once('close', onClose);
+  });
 }
 
 interface CompletionChunk {
@@ -245,10 +281,10 @@ function errorMessageOf(error: unknown): string {
 }
 
 /** The useful part of an error response: `error.message` of a JSON body, else the start of the text. */
-async function readErrorBody(response: Response): Promise<string> {
+async function readErrorBody(response: StreamedResponse): Promise<string> {
   let raw: string;
   try {
-    raw = await response.text();
+    raw = await readText(response.body);
   } catch {
     return '';
   }
@@ -262,10 +298,9 @@ async function readErrorBody(response: Response): Promise<string> {
   return raw.trim().slice(0, ERROR_BODY_CHARS);
 }
 
-/** fetch wraps the socket error in `cause`; its message (`connect ECONNREFUSED 127.0.0.1:11434`) is what a user can act on. */
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.message) return cause.message;
-  if (cause?.code) return cause.code;
-  return errorMessage(error);
+/** The socket's own message (`connect ECONNREFUSED 127.0.0.1:11434`) is what a user can act on. */
+function describeNetworkError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = errorMessage(error);
+  return message === '' && code !== undefined ? code : message;
 }

@@ -36,6 +36,8 @@ export interface FakeOpenAiServer {
   requests: RecordedRequest[];
   /** Requests whose client disconnected before the response finished. */
   closedEarly: number;
+  /** TCP connections clients opened (a keep-alive client opens one for many requests). */
+  connections: number;
   /** Queues behaviours for the next requests, in order. */
   next(...behaviours: Behaviour[]): void;
   /** The behaviour when the queue is empty. */
@@ -55,7 +57,7 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const queue: Behaviour[] = [];
   let fallback: Behaviour = { kind: 'stream', pieces: ['Hello', ' there', '!'] };
   const requests: RecordedRequest[] = [];
-  const state = { closedEarly: 0 };
+  const state = { closedEarly: 0, connections: 0 };
 
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -80,6 +82,7 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       void respond(queue.shift() ?? fallback, body.model ?? 'fake-model', res);
     });
   });
+  server.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
@@ -88,6 +91,9 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     requests,
     get closedEarly() {
       return state.closedEarly;
+    },
+    get connections() {
+      return state.connections;
     },
     next: (...behaviours) => queue.push(...behaviours),
     setDefault: (behaviour) => (fallback = behaviour),

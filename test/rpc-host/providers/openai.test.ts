@@ -76,6 +76,19 @@ describe('openai provider', () => {
     expect(deltas).toEqual(['not streamed']);
   });
 
+  it('sends consecutive requests over one kept-alive connection, whatever the answers were', async () => {
+    const own = await startFakeOpenAiServer(); // counts only this test's connections
+    const provider = createOpenAiProvider('local', entry({ baseUrl: own.baseUrl }), []);
+    own.next({ kind: 'stream', pieces: ['a'] }, { kind: 'error', status: 503, body: '{"error":{"message":"busy"}}' }, { kind: 'json', content: 'whole' }, { kind: 'stream', pieces: ['b', 'c'] });
+    expect((await provider.run(request().req)).text).toBe('a');
+    await failure(provider.run(request().req));
+    expect((await provider.run(request().req)).text).toBe('whole');
+    expect((await provider.run(request().req)).text).toBe('bc');
+    expect(own.requests).toHaveLength(4);
+    expect(own.connections).toBe(1);
+    await own.close();
+  });
+
   it('sends the system prompt, the summary and the newest history that fits the budget', () => {
     const context = listContext(
       'we talked about cats',
