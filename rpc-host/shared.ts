@@ -9,3 +9,4 @@
 export { defaultDataDir } from './data-dir.js';
 export { createLogger, silentLogger, type Logger } from './log.js';
 export { TETHER_VERSION } from './version.js';
+export { GATEWAY_NODE_OPTIONS } from './node-options.js';

@@ -7,8 +7,11 @@
  * secrets the gateway has no business seeing. So only what a command-line program
  * needs to find its home, locale, temp dir, proxies and certificates passes, plus the
  * gateway's own `TETHER_*` settings; anything else must be added on purpose through
- * the settings (`gatewayEnv`), e.g. an API key for a provider.
+ * the settings (`gatewayEnv`), e.g. an API key for a provider. `NODE_OPTIONS` is
+ * the gateway's own (`GATEWAY_NODE_OPTIONS`: a smaller young generation, so the
+ * long-lived child keeps a small RSS) unless the settings give one.
  */
+import { GATEWAY_NODE_OPTIONS } from '../../rpc-host/shared.js';
 
 /** Variables passed as they are (compared case-insensitively, as Windows does). */
 const ALLOWED_NAMES = new Set([
@@ -52,6 +55,7 @@ export function buildGatewayEnv(parent: NodeJS.ProcessEnv, options: GatewayEnvOp
   const pathName = Object.keys(parent).find((name) => name.toUpperCase() === 'PATH') ?? 'PATH';
   env[pathName] = options.path;
   if (options.dataDir !== undefined) env.TETHER_HOME = options.dataDir;
+  env.NODE_OPTIONS = GATEWAY_NODE_OPTIONS; // the gateway's own, never the app's (a debugger flag would break the child)
   Object.assign(env, options.extra, options.command);
   return env;
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildGatewayEnv, isAllowedVariable } from '../../../main/core/gateway-env.js';
+import { GATEWAY_NODE_OPTIONS } from '../../../rpc-host/shared.js';
 
 const PATH = '/project/node_modules/.bin:/usr/bin:/usr/local/bin';
 
@@ -65,13 +66,19 @@ describe('buildGatewayEnv', () => {
       LC_ALL: 'C',
       XDG_CONFIG_HOME: '/home/ada/.config',
       TETHER_LOG: 'debug',
+      NODE_OPTIONS: GATEWAY_NODE_OPTIONS, // the gateway's own, not the parent's --inspect
       PATH,
     });
   });
 
+  it("lets the settings' gatewayEnv replace the gateway's NODE_OPTIONS", () => {
+    expect(buildGatewayEnv({ NODE_OPTIONS: '--inspect' }, { path: PATH }).NODE_OPTIONS).toBe(GATEWAY_NODE_OPTIONS);
+    expect(buildGatewayEnv({}, { path: PATH, extra: { NODE_OPTIONS: '--max-old-space-size=512' } }).NODE_OPTIONS).toBe('--max-old-space-size=512');
+  });
+
   it('keeps the parent names as they are spelled (Windows-style names)', () => {
     const env = buildGatewayEnv({ SystemRoot: 'C:\\Windows', ComSpec: 'C:\\Windows\\system32\\cmd.exe', Path: 'C:\\old', Secret: 'x' }, { path: 'C:\\new;C:\\old' });
-    expect(env).toEqual({ SystemRoot: 'C:\\Windows', ComSpec: 'C:\\Windows\\system32\\cmd.exe', Path: 'C:\\new;C:\\old' });
+    expect(env).toEqual({ SystemRoot: 'C:\\Windows', ComSpec: 'C:\\Windows\\system32\\cmd.exe', Path: 'C:\\new;C:\\old', NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
     expect(env).not.toHaveProperty('PATH'); // one search path, under the parent's spelling
   });
 
@@ -81,12 +88,12 @@ describe('buildGatewayEnv', () => {
   });
 
   it('sets PATH when the parent has none', () => {
-    expect(buildGatewayEnv({ HOME: '/h' }, { path: PATH })).toEqual({ HOME: '/h', PATH });
+    expect(buildGatewayEnv({ HOME: '/h' }, { path: PATH })).toEqual({ HOME: '/h', PATH, NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
   });
 
   it('skips variables whose value is undefined', () => {
     const env = buildGatewayEnv({ HOME: undefined, USER: 'ada' }, { path: PATH });
-    expect(env).toEqual({ USER: 'ada', PATH });
+    expect(env).toEqual({ USER: 'ada', PATH, NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
     expect(Object.keys(env)).not.toContain('HOME');
   });
 
@@ -100,7 +107,7 @@ describe('buildGatewayEnv', () => {
 
   it('lets extra variables win over the parent, and adds ones the allow-list would drop', () => {
     const env = buildGatewayEnv({ HOME: '/home/ada', LANG: 'C' }, { path: PATH, extra: { LANG: 'de_DE.UTF-8', OPENAI_API_KEY: 'sk-test' } });
-    expect(env).toEqual({ HOME: '/home/ada', LANG: 'de_DE.UTF-8', OPENAI_API_KEY: 'sk-test', PATH });
+    expect(env).toEqual({ HOME: '/home/ada', LANG: 'de_DE.UTF-8', OPENAI_API_KEY: 'sk-test', PATH, NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
   });
 
   it('lets extra win over TETHER_HOME from the data dir', () => {
@@ -117,7 +124,7 @@ describe('buildGatewayEnv', () => {
         command: { ELECTRON_RUN_AS_NODE: '1', TETHER_LOG: 'warn', TETHER_HOME: '/from-command' },
       },
     );
-    expect(env).toEqual({ TETHER_LOG: 'warn', ELECTRON_RUN_AS_NODE: '1', TETHER_HOME: '/from-command', PATH });
+    expect(env).toEqual({ TETHER_LOG: 'warn', ELECTRON_RUN_AS_NODE: '1', TETHER_HOME: '/from-command', PATH, NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
   });
 
   it('does not change the parent environment', () => {
