@@ -99,7 +99,7 @@ export default tseslint.config(
         'error',
         {
           paths: [electronOnlyInAdapter],
-          patterns: [{ ...rpcHostPublicSurfaceOnly, regex: `${into('rpc-host')}(?!protocol/|shared\\.js$|cli-commands\\.js$)`, message: 'main/launch/ uses rpc-host/protocol/, shared.ts and the command line (cli-commands.ts) only' }, noRendererFromMain],
+          patterns: [{ ...rpcHostPublicSurfaceOnly, regex: `${into('rpc-host')}(?!protocol/|shared\\.js$|cli-commands\\.js$|compile-cache\\.js$)`, message: 'main/launch/ uses rpc-host/protocol/, shared.ts, the command line (cli-commands.ts) and the compile cache switch (compile-cache.ts) only' }, noRendererFromMain],
         },
       ],
     },

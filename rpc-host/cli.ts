@@ -4,7 +4,11 @@
  *
  * This is the script the app spawns (and packages unpacked, for a plain Node), so
  * it loads nothing of main/; the `tether` bin (`main/launch/tether.ts`) adds `app`.
+ * It turns the compile cache on before the command line loads, hence the dynamic
+ * import; the build bundles the command line into one module (scripts/build.mjs).
  */
-import { exitWith, runTetherCli } from './cli-commands.js';
+import { enableCompileCache } from './compile-cache.js';
 
+enableCompileCache();
+const { exitWith, runTetherCli } = await import('./cli-commands.js');
 exitWith(runTetherCli(process.argv.slice(2)));

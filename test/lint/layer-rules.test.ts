@@ -65,6 +65,7 @@ describe('layer rules', () => {
       expect(await layerErrors(file, "import { createLogger } from '../../rpc-host/shared.js';"), file).toEqual([]);
     }
     expect(await layerErrors('main/launch/probe.ts', "import { runTetherCli } from '../../rpc-host/cli-commands.js';")).toEqual([]);
+    expect(await layerErrors('main/launch/probe.ts', "import { enableCompileCache } from '../../rpc-host/compile-cache.js';")).toEqual([]);
     expect(await layerErrors('main/launch/probe.ts', "import { Gateway } from '../../rpc-host/core/gateway.js';")).toHaveLength(1);
   });
 
