@@ -9,7 +9,8 @@
  * CLI calls `send` directly. `handle` dispatches with an exhaustive switch, so a
  * request type added to the schemas without a handler fails to compile.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
 import {
   DEFAULT_SESSION,
@@ -137,6 +138,8 @@ export class Gateway {
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.longLived !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
+      // Loaded here, not at start-up: a one-shot never reports its event-loop lag.
+      const { monitorEventLoopDelay } = createRequire(import.meta.url)('node:perf_hooks') as typeof import('node:perf_hooks');
       this.lagMonitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       this.lagMonitor.enable();
       this.store.list(); // learn the sessions on disk, so `status` counts them

@@ -10,9 +10,12 @@
  * A keep-alive socket can be closed by the server just as a request goes out on
  * it; that request never reached the server, so it is sent again once on a new
  * connection (Node documents the pattern: `reusedSocket` plus `ECONNRESET`).
+ *
+ * `node:http` and `node:https` (which brings TLS and crypto) load on the first
+ * request, not at start-up: a one-shot on the echo provider never needs them.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ClientRequest, Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 
 /** Idle connections kept per server; a gateway runs one turn per session at a time. */
 const MAX_FREE_SOCKETS = 8;
@@ -39,13 +42,18 @@ export function postStreaming(url: URL, headers: OutgoingHttpHeaders, body: stri
   return send(url, headers, body, signal, true);
 }
 
-function send(url: URL, headers: OutgoingHttpHeaders, body: string, signal: AbortSignal, mayRetry: boolean): Promise<StreamedResponse> {
-  const https = url.protocol === 'https:';
-  const agent = https ? (httpsAgent ??= new HttpsAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) : (httpAgent ??= new HttpAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS }));
+async function send(url: URL, headers: OutgoingHttpHeaders, body: string, signal: AbortSignal, mayRetry: boolean): Promise<StreamedResponse> {
   const payload = Buffer.from(body, 'utf8');
+  const options = { method: 'POST', signal, headers: { ...headers, 'content-length': payload.length } };
+  let req: ClientRequest;
+  if (url.protocol === 'https:') {
+    const https = await import('node:https');
+    req = https.request(url, { ...options, agent: (httpsAgent ??= new https.Agent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+  } else {
+    const http = await import('node:http');
+    req = http.request(url, { ...options, agent: (httpAgent ??= new http.Agent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+  }
   return new Promise((resolve, reject) => {
-    const options = { method: 'POST', agent, signal, headers: { ...headers, 'content-length': payload.length } };
-    const req = https ? httpsRequest(url, options) : httpRequest(url, options);
     req.once('response', (res) => {
       resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? '').toLowerCase(), body: res });
     });

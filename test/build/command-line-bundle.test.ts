@@ -45,7 +45,7 @@ describe('the compile cache', () => {
 
   it(`${hasCache ? 'fills' : 'is not written by'} a folder under the user's cache folder on Node ${process.versions.node}`, () => {
     const cacheHome = join(temp, 'cache');
-    const env = { ...process.env, XDG_CACHE_HOME: cacheHome, TETHER_HOME: join(temp, 'home2'), TETHER_LOG: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cacheHome, TETHER_HOME: join(temp, 'home2'), TETHER_LOG: 'silent' };
     delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
     execFileSync(process.execPath, [join(ROOT, 'dist/rpc-host/cli.js'), '--version'], { env });
