@@ -10,9 +10,8 @@
  * can be told apart from the fixed cost of Node plus tether's modules.
  * Target: ≤ 80 MB (10^6 bytes) by both readings.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTether, type BenchChild } from './lib/children.js';
+import { startTether, vmRss, type BenchChild } from './lib/children.js';
 import { check, expectResult, replyText } from './lib/line-client.js';
 import { formatInt, isEntryPoint, printTable, runStandalone, type SummaryRow } from './lib/report.js';
 
@@ -33,19 +32,7 @@ async function readMemory(child: BenchChild, id: string): Promise<MemoryReading>
   const { response } = await child.client.exchange(`{"type":"status","verbose":true,"id":"${id}"}\n`, id, what);
   const memory = expectResult(response, what).memory as { rss?: unknown; heapUsed?: unknown } | undefined;
   check(typeof memory?.rss === 'number' && typeof memory.heapUsed === 'number', () => `${what}: no memory.rss/heapUsed in the payload`);
-  return { reportedRss: memory.rss, heapUsed: memory.heapUsed, vmRss: procVmRss(child.pid) };
-}
-
-/** VmRSS of `pid` in bytes, from /proc; undefined where there is no /proc. */
-function procVmRss(pid: number): number | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined; // not Linux
-  }
-  const match = /^VmRSS:\s+(\d+)\s+kB$/mu.exec(status);
-  return match ? Number(match[1]) * 1024 : undefined;
+  return { reportedRss: memory.rss, heapUsed: memory.heapUsed, vmRss: vmRss(child.pid) };
 }
 
 function megabytes(bytes: number | undefined): string {

@@ -14,7 +14,9 @@ import { measureIdentity } from './identity.js';
 import { measureIdleRss } from './idle-rss.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
+import { measureSendFloor } from './send-floor.js';
 import { measureSendVsCli } from './send-vs-cli.js';
+import { measureStartup } from './startup.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
@@ -23,6 +25,8 @@ import { measureWebUi } from './web-ui.js';
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
   { name: 'status round trip', measure: measureStatusRoundTrip },
   { name: 'send vs cli', measure: measureSendVsCli },
+  { name: 'send vs floor, flat with session length', measure: measureSendFloor },
+  { name: 'start-up', measure: measureStartup },
   { name: 'status throughput', measure: measureStatusThroughput },
   { name: '1 MiB send', measure: measureSend1Mib },
   { name: 'message identity', measure: measureIdentity },

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_OPTIONS } from '../../rpc-host/node-options.js';
 import { LineClient, check, expectResult } from './line-client.js';
 
 /** The repository root. */
@@ -67,7 +68,8 @@ export function tetherEnv(home: string): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('TETHER_')) env[key] = value;
   }
-  return { ...env, TETHER_HOME: home, TETHER_LOG: 'warn', TETHER_HEARTBEATS: 'off' };
+  // The Node options the app's child runs with (main/core/gateway-env.ts).
+  return { ...env, TETHER_HOME: home, TETHER_LOG: 'warn', TETHER_HEARTBEATS: 'off', NODE_OPTIONS: GATEWAY_NODE_OPTIONS };
 }
 
 /** Throws a helpful error when the child has not been compiled. */
@@ -139,6 +141,36 @@ export function lastCpu(pid: number): number | undefined {
   // The command name (field 2) may contain spaces; count fields after its closing ')'.
   const cpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
   return Number.isInteger(cpu) ? cpu : undefined;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time `pid` has used so far, user plus system, in ms (fields 14 and 15 of
+ * /proc/<pid>/stat), or undefined off Linux. The resolution is one tick (10 ms),
+ * so a bench divides a difference over thousands of requests.
+ */
+export function cpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+}
+
+/** The kernel's resident set size of `pid` in bytes (VmRSS), or undefined off Linux. */
+export function vmRss(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/u.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a one-shot process printed and how it ended. */

@@ -1,0 +1,204 @@
+/**
+ * A send through a real provider, against the floor, and whether it stays flat as
+ * a session grows.
+ *
+ * A fake OpenAI-compatible server (bench/fixtures/instant-openai.mjs, its own
+ * process) answers every chat completion at once. The `tether rpc` child is
+ * configured with it as an `openai` provider; the clock runs from writing the
+ * `send` line until its `result` is parsed. The floor is this same harness
+ * POSTing the same kind of request to the same server over a keep-alive
+ * connection and reading the SSE stream to its end: what any client must pay to
+ * get an answer from that server. The ratio is what the gateway adds: framing,
+ * validation, the session's context, two transcript appends, events, and its own
+ * HTTP client.
+ *
+ * Then the session grows: one session is filled to 10,000 turns, and sends to it
+ * are timed in alternating blocks against sends to sessions of about 10 turns.
+ * The child's CPU per send comes from /proc (user + system ticks over thousands
+ * of sends), and its RSS is read after 1,000 and after 10,000 sends.
+ * Targets: p50 ≤ 1.5× the floor; CPU ≤ 0.6 ms per send; p50 at 10,000 turns
+ * ≤ 1.1× p50 at 10 turns; no RSS growth from 1,000 to 10,000 sends, ≤ 90 MB.
+ */
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, cpuMs, startTether, vmRss, type BenchChild } from './lib/children.js';
+import { check, expectResult, replyText } from './lib/line-client.js';
+import { formatInt, formatMs, formatRatio, isEntryPoint, printTable, runStandalone, type SummaryRow } from './lib/report.js';
+import { distribution, elapsedNs } from './lib/stats.js';
+
+const WARMUP_SENDS = 300;
+const BLOCKS = 10;
+const SENDS_PER_BLOCK = 100;
+const LONG_TURNS = 10_000;
+const SHORT_SESSIONS = 40;
+const SHORT_TURNS = 10;
+const CPU_SENDS = 2000;
+const TARGETS = { floorRatio: 1.5, cpuMs: 0.6, flatRatio: 1.1, rssMb: 90 };
+const REPLY = 'instant answer';
+
+/** The fake provider's process and its port. */
+interface InstantServer {
+  port: number;
+  close(): void;
+}
+
+async function startInstantServer(): Promise<InstantServer> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'fixtures', 'instant-openai.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the instant OpenAI server exited (code ${code}) before printing its port`)));
+  });
+  const port = (JSON.parse(first) as { port: number }).port;
+  return { port, close: () => child.kill('SIGKILL') };
+}
+
+/** The floor: one chat completion straight from the server, stream read to its end. */
+function floorCall(agent: Agent, port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = request(
+      { host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'text/event-stream' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const ns = elapsedNs(start);
+          const pieces = text
+            .split('\n\n')
+            .filter((event) => event.startsWith('data: {'))
+            .map((event) => (JSON.parse(event.slice(6)) as { choices: Array<{ delta?: { content?: string } }> }).choices[0]?.delta?.content ?? '');
+          if (pieces.join('') !== REPLY) reject(new Error(`the floor read ${JSON.stringify(pieces.join(''))} from the server`));
+          else resolve(ns);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** One send through the child to `session`; returns its time in ns. */
+async function send(child: BenchChild, id: number, session: string): Promise<number> {
+  const what = `send #${id} to session ${session}`;
+  const line = JSON.stringify({ type: 'send', id, session, text: `message ${id}` }) + '\n';
+  const start = process.hrtime.bigint();
+  const { response } = await child.client.exchange(line, id, what);
+  const ns = elapsedNs(start);
+  const reply = replyText(expectResult(response, what), what);
+  check(reply === REPLY, () => `${what}: expected ${JSON.stringify(REPLY)}, got ${JSON.stringify(reply)}`);
+  return ns;
+}
+
+const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1e6).toFixed(1));
+
+/** Runs the figure and prints its tables. */
+export async function measureSendFloor(): Promise<SummaryRow[]> {
+  const server = await startInstantServer();
+  const config = { provider: 'instant', providers: { instant: { type: 'openai', baseUrl: `http://127.0.0.1:${server.port}/v1`, model: 'instant' } } };
+  const tether = await startTether([], config);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const floorBody = JSON.stringify({ model: 'instant', stream: true, messages: [{ role: 'user', content: 'message' }] });
+  let id = 0;
+  let sends = 0;
+  const counted = async (session: string) => {
+    sends++;
+    const ns = await send(tether, ++id, session);
+    if (sends === 1000) rssAt1k = vmRss(tether.pid);
+    return ns;
+  };
+  let rssAt1k: number | undefined;
+  try {
+    for (let i = 0; i < WARMUP_SENDS; i++) {
+      await counted('warmup');
+      await floorCall(agent, server.port, floorBody);
+    }
+    // Send → answer against the floor, in alternating blocks.
+    const mine: number[] = [];
+    const floor: number[] = [];
+    for (let block = 0; block < BLOCKS; block++) {
+      const runTether = async () => {
+        for (let i = 0; i < SENDS_PER_BLOCK; i++) mine.push(await counted(`floor-${block}`));
+      };
+      const runFloor = async () => {
+        for (let i = 0; i < SENDS_PER_BLOCK; i++) floor.push(await floorCall(agent, server.port, floorBody));
+      };
+      if (block % 2 === 0) await runTether().then(runFloor);
+      else await runFloor().then(runTether);
+    }
+    const cpuBefore = cpuMs(tether.pid);
+    for (let i = 0; i < CPU_SENDS; i++) await counted(`cpu-${i % 20}`);
+    const cpuAfter = cpuMs(tether.pid);
+    const cpuPerSend = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / CPU_SENDS;
+
+    // Flat with session length: fill one session, keep the short ones short.
+    for (let s = 0; s < SHORT_SESSIONS; s++) for (let i = 0; i < SHORT_TURNS; i++) await counted(`short-${s}`);
+    while (sends < LONG_TURNS + 4000) await counted('long'); // ≥ 10,000 turns in "long" (4,000+ went elsewhere)
+    const short: number[] = [];
+    const long: number[] = [];
+    for (let block = 0; block < BLOCKS; block++) {
+      const runShort = async () => {
+        for (let i = 0; i < SENDS_PER_BLOCK / 2; i++) short.push(await counted(`short-${(block * 5 + i) % SHORT_SESSIONS}`));
+      };
+      const runLong = async () => {
+        for (let i = 0; i < SENDS_PER_BLOCK / 2; i++) long.push(await counted('long'));
+      };
+      if (block % 2 === 0) await runShort().then(runLong);
+      else await runLong().then(runShort);
+    }
+    const rssAtEnd = vmRss(tether.pid);
+    const longTurns = await turnsIn(tether, ++id, 'long');
+
+    const [m, f, s, l] = [mine, floor, short, long].map(distribution) as [ReturnType<typeof distribution>, ReturnType<typeof distribution>, ReturnType<typeof distribution>, ReturnType<typeof distribution>];
+    const floorRatio = m.p50 / f.p50;
+    const flatRatio = l.p50 / s.p50;
+    printTable(
+      `send → final answer through an OpenAI-compatible server that answers at once: ${formatInt(m.count)} per side after ${WARMUP_SENDS} warm-up, alternating blocks`,
+      ['path', 'count', 'p50 ms', 'p99 ms', 'mean ms', 'min ms'],
+      [
+        ['tether rpc send', formatInt(m.count), formatMs(m.p50), formatMs(m.p99), formatMs(m.mean), formatMs(m.min)],
+        ['floor (harness → server, keep-alive)', formatInt(f.count), formatMs(f.p50), formatMs(f.p99), formatMs(f.mean), formatMs(f.min)],
+        ['tether / floor', '', formatRatio(floorRatio), formatRatio(m.p99 / f.p99), formatRatio(m.mean / f.mean), ''],
+        [`session of ~${SHORT_TURNS} turns`, formatInt(s.count), formatMs(s.p50), formatMs(s.p99), formatMs(s.mean), formatMs(s.min)],
+        [`session of ${formatInt(longTurns)} turns`, formatInt(l.count), formatMs(l.p50), formatMs(l.p99), formatMs(l.mean), formatMs(l.min)],
+        ['long / short', '', formatRatio(flatRatio), formatRatio(l.p99 / s.p99), formatRatio(l.mean / s.mean), ''],
+      ],
+    );
+    printTable('the gateway child over the run', ['figure', 'value'], [
+      [`CPU per send (user + system, over ${formatInt(CPU_SENDS)} sends)`, cpuPerSend === undefined ? 'n/a' : `${cpuPerSend.toFixed(3)} ms`],
+      ['RSS after 1,000 sends', `${mb(rssAt1k)} MB`],
+      [`RSS after ${formatInt(sends)} sends`, `${mb(rssAtEnd)} MB`],
+    ]);
+    const rssGrowth = rssAt1k === undefined || rssAtEnd === undefined ? undefined : rssAtEnd - rssAt1k;
+    return [
+      { figure: 'send → answer p50 vs floor (fake provider)', measured: `${formatRatio(floorRatio)} (${formatMs(m.p50)} vs ${formatMs(f.p50)} ms)`, target: `≤ ${TARGETS.floorRatio}×`, pass: floorRatio <= TARGETS.floorRatio },
+      { figure: 'gateway CPU per send', measured: cpuPerSend === undefined ? 'n/a' : `${cpuPerSend.toFixed(3)} ms`, target: `≤ ${TARGETS.cpuMs} ms`, pass: cpuPerSend !== undefined && cpuPerSend <= TARGETS.cpuMs },
+      { figure: `send p50 at ${formatInt(longTurns)} turns vs ~10`, measured: `${formatRatio(flatRatio)} (${formatMs(l.p50)} vs ${formatMs(s.p50)} ms)`, target: `≤ ${TARGETS.flatRatio}×`, pass: flatRatio <= TARGETS.flatRatio },
+      {
+        figure: `RSS after 1,000 → ${formatInt(sends)} sends`,
+        measured: `${mb(rssAt1k)} → ${mb(rssAtEnd)} MB`,
+        target: `no growth, ≤ ${TARGETS.rssMb} MB`,
+        // "No growth" with 5 MB of slack for the garbage collector's timing.
+        pass: rssGrowth !== undefined && rssGrowth <= 5e6 && rssAtEnd! <= TARGETS.rssMb * 1e6,
+      },
+    ];
+  } finally {
+    agent.destroy();
+    await tether.close();
+    server.close();
+  }
+}
+
+/** How many turns (user messages) a session holds, from `sessions`. */
+async function turnsIn(child: BenchChild, id: number, session: string): Promise<number> {
+  const { response } = await child.client.exchange(JSON.stringify({ type: 'sessions', id }) + '\n', id, 'sessions');
+  const payload = expectResult(response, 'sessions') as { sessions: Array<{ key: string; messageCount: number }> };
+  const entry = payload.sessions.find((s) => s.key === session);
+  check(entry !== undefined, () => `session ${session} is missing from sessions`);
+  return Math.floor(entry.messageCount / 2);
+}
+
+if (isEntryPoint(import.meta.url)) runStandalone('send vs floor, flat with session length', measureSendFloor);
