@@ -32,6 +32,7 @@ import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
 import { ConfigError, type GatewayConfig } from './config.js';
 import { AgentTurns, type SendRequest } from './agent-turn.js';
+import type { EventRecipient } from './live-sends.js';
 import { HeartbeatRunner } from './heartbeat-runner.js';
 import { HeartbeatTimer } from './heartbeat-timer.js';
 import { createRun, RunQueue } from './run-queue.js';
@@ -39,17 +40,24 @@ import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
 import { SessionStore } from './session-store.js';
 
-/** An event as the gateway emits it; the connection turns it into a wire line. */
+/**
+ * An event as the gateway emits it; each connection turns it into wire lines.
+ *
+ * `recipients` are the requests that caused it (a send and the sends attached to
+ * it by key), each with its connection; none means it belongs to no request and
+ * is for everyone (heartbeats, writes from outside).
+ */
 export interface GatewayEvent<N extends EventName = EventName> {
   event: N;
   payload: EventPayloadOf<N>;
-  /** The id of the request that caused it, if any. */
-  requestId?: RequestId;
+  recipients?: readonly EventRecipient[];
 }
 
 /** Per-request context from the connection. */
 export interface RequestContext {
   requestId?: RequestId;
+  /** The connection the request came in on (an opaque token), so its events find their way back. */
+  connection?: object;
   /** Lets `hello` choose which events this connection receives. */
   selectEvents?(events: readonly EventName[]): void;
 }
@@ -159,7 +167,7 @@ export class Gateway {
       case 'status':
         return this.status(request.verbose === true);
       case 'send':
-        return this.send(request, context.requestId);
+        return this.send(request, recipientOf(context));
       case 'set-heartbeats':
         this.heartbeatTimer.setEnabled(request.enabled);
         // Off means no more heartbeat replies, including one already on its way.
@@ -214,9 +222,9 @@ export class Gateway {
   }
 
   /** Runs one agent turn; resolves with the reply (partial and marked when aborted). */
-  async send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
+  async send(request: SendRequest, recipient: EventRecipient = {}): Promise<SendPayload> {
     if (this.closing) throw new ProtocolError('busy', 'the gateway is shutting down; send again once it has restarted');
-    return this.turns.send(request, requestId);
+    return this.turns.send(request, recipient);
   }
 
   /** Runs one heartbeat now, as the timer does at each interval. */
@@ -307,10 +315,18 @@ export class Gateway {
     throw new ProtocolError('not_found', `no session "${session}"; list the sessions with {"type":"sessions"}`);
   }
 
-  private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId): void {
-    const message: GatewayEvent = requestId === undefined ? { event, payload } : { event, payload, requestId };
+  private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, recipients?: readonly EventRecipient[]): void {
+    const message: GatewayEvent = recipients === undefined ? { event, payload } : { event, payload, recipients };
     for (const listener of this.listeners) listener(message);
   }
+}
+
+/** Who a request's events go back to. */
+function recipientOf(context: RequestContext): EventRecipient {
+  return {
+    ...(context.connection === undefined ? {} : { connection: context.connection }),
+    ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+  };
 }
 
 /** The monitor samples every LAG_RESOLUTION_MS, and its figures include that wait: only the excess is lag. */
