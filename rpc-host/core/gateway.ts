@@ -38,7 +38,8 @@ import { HeartbeatTimer } from './heartbeat-timer.js';
 import { createRun, RunQueue } from './run-queue.js';
 import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore, sessionUpdatedPayload } from './session-store.js';
+import { OutsideWriteWatcher, type OutsideWriteOptions } from './outside-writes.js';
 
 /**
  * An event as the gateway emits it; each connection turns it into wire lines.
@@ -106,6 +107,7 @@ export class Gateway {
   private readonly sendSource: 'rpc' | 'cli';
   private readonly logger: Logger;
   private lagMonitor: IntervalHistogram | undefined;
+  private outsideWrites: OutsideWriteWatcher | undefined;
   private closing = false;
   private readonly heartbeats: HeartbeatRunner;
 
@@ -227,6 +229,18 @@ export class Gateway {
     return this.turns.send(request, recipient);
   }
 
+  /**
+   * Announces transcripts changed by processes that do not go through this gateway
+   * as `session.updated` to every connection (the serving gateway does; a private one need not).
+   */
+  watchOutsideWrites(options: Omit<OutsideWriteOptions, 'log'> = {}): void {
+    if (this.outsideWrites || this.closing) return; // watching already, or on the way out
+    this.outsideWrites = new OutsideWriteWatcher(this.store, (summary) => this.emit('session.updated', sessionUpdatedPayload(summary)), {
+      ...options,
+      log: this.logger,
+    });
+  }
+
   /** Runs one heartbeat now, as the timer does at each interval. */
   runHeartbeat(): Promise<HeartbeatOutcome> {
     return this.heartbeats.run();
@@ -236,6 +250,7 @@ export class Gateway {
   async shutdown(graceMs: number = this.config.shutdownGraceMs): Promise<void> {
     this.closing = true;
     this.heartbeatTimer.stop();
+    this.outsideWrites?.dispose();
     this.lagMonitor?.disable();
     const finished = await settleWithin(this.queue.whenIdle(), graceMs);
     if (!finished) {
