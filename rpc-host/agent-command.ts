@@ -15,7 +15,6 @@
 import { ProtocolError, isProtocolError } from './protocol/errors.js';
 import { validateRequest } from './protocol/parse-request.js';
 import { DEFAULT_SESSION, SendPayloadSchema, type ErrorResponse, type RequestOf, type SendPayload } from './protocol/schemas.js';
-import { Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config.js';
 import { GatewayLink } from './attach-client.js';
 import { TETHER_VERSION } from './version.js';
@@ -101,6 +100,8 @@ async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args:
 
 /** Runs the turn in a gateway of this process's own. */
 async function sendInProcess(request: RequestOf<'send'>, args: AgentArgs, config: GatewayConfig): Promise<number> {
+  // Loaded only here: an attached send never pays for the gateway's modules.
+  const { Gateway } = await import('./core/gateway.js');
   const gateway = new Gateway({ config, longLived: false, sendSource: 'cli' });
   let interrupted = false;
   const onSigint = () => {

@@ -14,7 +14,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type ConfigOverrides } from './core/config.js';
 import { runAgentCommand } from './agent-command.js';
-import { runStdioHost } from './stdio.js';
 import { takeListenFlag } from './listen/listen-flag.js';
 import { claimSocket, type SocketClaim } from './listen/socket-service.js';
 import { GatewayAlreadyServingError } from './listen/gateway-lock.js';
@@ -172,6 +171,8 @@ async function rpcCommand(argv: string[]): Promise<number> {
       return error.exitCode;
     }
   }
+  // Loaded here, not at the top: `tether agent` attached and `tether status` never need the gateway's modules.
+  const { runStdioHost } = await import('./stdio.js');
   await runStdioHost(config, socket);
   return -1; // keeps running; exits from its own shutdown
 }
