@@ -15,6 +15,7 @@ import { measureIdleRss } from './idle-rss.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
 import { measureSendVsCli } from './send-vs-cli.js';
+import { measureSocket } from './socket.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
@@ -31,6 +32,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'fail fast', measure: measureFailFast },
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
+  { name: 'socket', measure: measureSocket },
 ];
 
 async function main(): Promise<number> {
