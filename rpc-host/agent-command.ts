@@ -61,13 +61,18 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
 
   if (args.attach !== false) {
     const link = await GatewayLink.connect(config.dataDir);
-    if (link !== undefined) return sendAttached(link, request, args);
+    if (link !== undefined) return sendAttached(link, request, args, () => sendInProcess(request, args, config));
   }
   return sendInProcess(request, args, config);
 }
 
-/** Runs the turn through the serving gateway's socket. */
-async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args: AgentArgs): Promise<number> {
+/**
+ * Runs the turn through the serving gateway's socket. When the gateway goes away
+ * before answering, the turn runs in process instead if that cannot run it twice:
+ * the send was never written, or it has an idempotency key (which the in-process
+ * gateway resumes or answers from the transcript).
+ */
+async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args: AgentArgs, inProcess: () => Promise<number>): Promise<number> {
   let interrupted = false;
   let runId: string | undefined;
   const onSigint = () => {
@@ -76,9 +81,11 @@ async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args:
   };
   process.once('SIGINT', onSigint);
   let streamed = false;
+  let sent = false;
   try {
     // Only this turn's deltas, and only when they are printed.
     await link.request({ type: 'hello', id: 'hello', protocol: 1, client: { name: 'tether-agent', version: TETHER_VERSION }, events: args.json ? [] : ['reply.delta'] });
+    sent = true;
     const answer = await link.request({ ...request, id: 'send' }, (event) => {
       if (event.event !== 'reply.delta') return;
       runId = event.payload.runId;
@@ -90,6 +97,10 @@ async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args:
     payload.meta.via = 'gateway';
     return printAnswer(payload, args, streamed, interrupted);
   } catch (error) {
+    if (!interrupted && !streamed && (!sent || request.idempotencyKey !== undefined)) {
+      process.off('SIGINT', onSigint);
+      return inProcess(); // safe: it cannot run the turn a second time
+    }
     const message = `${error instanceof Error ? error.message : String(error)} before answering; the turn may have run: look with {"type":"history"} or send again with --idempotency-key`;
     return fail(args.json, new ProtocolError('internal', message), AgentExit.failed);
   } finally {
