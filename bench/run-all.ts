@@ -16,6 +16,7 @@ import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
 import { measureSendFloor } from './send-floor.js';
 import { measureSendVsCli } from './send-vs-cli.js';
+import { measureSocket } from './socket.js';
 import { measureStartup } from './startup.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
@@ -35,6 +36,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'fail fast', measure: measureFailFast },
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
+  { name: 'socket', measure: measureSocket },
 ];
 
 async function main(): Promise<number> {

@@ -14,7 +14,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type ConfigOverrides } from './core/config.js';
 import { runAgentCommand } from './agent-command.js';
-import { runStdioHost } from './stdio.js';
+import { takeListenFlag } from './listen/listen-flag.js';
+import { claimSocket, type SocketClaim } from './listen/socket-service.js';
+import { GatewayAlreadyServingError } from './listen/gateway-lock.js';
+import { defaultSocketPath } from './listen/socket-path.js';
+import { runStatusCommand, STATUS_HELP } from './status-command.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { TETHER_VERSION } from './version.js';
 
@@ -29,8 +33,11 @@ const HELP = `tether ${TETHER_VERSION}: a local AI agent gateway
 
 Usage:
   tether rpc [options]       run the gateway: JSON requests on stdin, one per line; answers and events on stdout
+  tether rpc --listen [PATH] the same, and serve other clients on a local socket (default <home>/run/gateway.sock)
   tether agent --message TEXT [options]
-                             run one agent turn and print the reply (--json for the full payload)
+                             run one agent turn and print the reply (--json for the full payload); through the
+                             gateway serving the data dir when one is, else in this process
+  tether status [--json]     show the gateway serving the data dir
   tether app [--web] [--port N]
                              start the desktop app (tray and chat window); where no Electron
                              runtime can start, or with --web, serve the same UI on 127.0.0.1
@@ -47,7 +54,15 @@ line on stdin ({"type":"status"}, {"type":"send","text":"hi"}, …), one respons
 request and unsolicited events on stdout. Exits 0 on stdin EOF or SIGTERM after
 in-flight runs finish (or are aborted after the grace period).
 
+With --listen it also serves the same protocol on a local socket, for every other
+client of the data dir (tether agent, tether status, scripts): one gateway per data
+dir. Exit code 3: another gateway already serves the data dir (the message names its
+pid and socket). Without --listen it runs on its own, as it always did, and warns when
+another gateway serves the data dir.
+
 Options:
+  --listen [PATH]            also serve on a Unix socket (named pipe on Windows); default
+                             <home>/run/gateway.sock, its folder 0700 and the socket 0600
   --heartbeats on|off        send heartbeats (default on); env TETHER_HEARTBEATS
   --heartbeat-interval MS    time between heartbeats (default 1800000 = 30 min); env TETHER_HEARTBEAT_INTERVAL_MS
   --max-line-bytes N         longest accepted request line (default 16777216 = 16 MiB); env TETHER_MAX_LINE_BYTES
@@ -74,6 +89,8 @@ Options:
                              same key, it is answered from the session's transcript, resumed if a
                              gateway stopped under it, and never run twice
   --json                     print the send payload {"payloads":[{"text"}],"meta":{…}} (errors as {"type":"error",…})
+  --no-attach                run in this process even when a gateway serves the data dir (by default the
+                             turn goes through it, sharing its queue; meta.via says "gateway" or "in-process")
 ${COMMON_HELP}
 `;
 
@@ -112,18 +129,22 @@ export async function runTetherCli(argv: string[], extra: ExtraCommands = {}): P
       return rpcCommand(rest);
     case 'agent':
       return agentCommand(rest);
+    case 'status':
+      return statusCommand(rest);
     case 'app':
       if (extra.app === undefined) {
         throw new UsageError('this is the gateway host, which has no app; start the app with the tether command ("tether app", or "npm start" in a checkout)');
       }
       return extra.app(rest);
     default:
-      throw new UsageError(`unknown command "${command}"; the commands are rpc, agent and app (see tether --help)`);
+      throw new UsageError(`unknown command "${command}"; the commands are rpc, agent, status and app (see tether --help)`);
   }
 }
 
-function rpcCommand(argv: string[]): number {
-  const { values } = parseFlags(argv, {
+async function rpcCommand(argv: string[]): Promise<number> {
+  const { listen, rest, empty } = takeListenFlag(argv);
+  if (empty) throw new UsageError('--listen= needs a path, or leave out "=" for the default socket (see tether rpc --help)');
+  const { values } = parseFlags(rest, {
     ...COMMON_OPTIONS,
     heartbeats: { type: 'string' },
     'heartbeat-interval': { type: 'string' },
@@ -139,7 +160,20 @@ function rpcCommand(argv: string[]): number {
   if (values['heartbeat-interval'] !== undefined) overrides.heartbeatIntervalMs = integer('--heartbeat-interval', values['heartbeat-interval'], 10);
   if (values['max-line-bytes'] !== undefined) overrides.maxLineBytes = integer('--max-line-bytes', values['max-line-bytes'], 1024);
   if (values.grace !== undefined) overrides.shutdownGraceMs = integer('--grace', values.grace, 0);
-  runStdioHost(loadConfig(overrides));
+  const config = loadConfig(overrides);
+  let socket: SocketClaim | undefined;
+  if (listen !== undefined) {
+    try {
+      socket = claimSocket(config.dataDir, listen.path ?? defaultSocketPath(config.dataDir));
+    } catch (error) {
+      if (!(error instanceof GatewayAlreadyServingError)) throw error;
+      process.stderr.write(`tether: ${error.message}\n`);
+      return error.exitCode;
+    }
+  }
+  // Loaded here, not at the top: `tether agent` attached and `tether status` never need the gateway's modules.
+  const { runStdioHost } = await import('./stdio.js');
+  await runStdioHost(config, socket);
   return -1; // keeps running; exits from its own shutdown
 }
 
@@ -155,6 +189,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     model: { type: 'string' },
     'idempotency-key': { type: 'string' },
     json: { type: 'boolean' },
+    'no-attach': { type: 'boolean' },
   }, 'agent');
   if (values.help) {
     process.stdout.write(AGENT_HELP);
@@ -175,9 +210,19 @@ async function agentCommand(argv: string[]): Promise<number> {
       model: values.model,
       idempotencyKey: values['idempotency-key'],
       json: values.json === true,
+      attach: values['no-attach'] !== true,
     },
     config,
   );
+}
+
+async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { ...COMMON_OPTIONS, json: { type: 'boolean' } }, 'status');
+  if (values.help) {
+    process.stdout.write(STATUS_HELP);
+    return 0;
+  }
+  return runStatusCommand(loadConfig(commonOverrides(values)).dataDir, values.json === true);
 }
 
 /** Reads all of stdin as UTF-8 text (for `--message-stdin`). */

@@ -74,6 +74,7 @@ export class RpcConnection {
     try {
       answer = this.gateway.handle(request, {
         ...(id === undefined ? {} : { requestId: id }),
+        connection: this,
         selectEvents: (events) => {
           this.selectedEvents = new Set(events);
         },
@@ -135,13 +136,25 @@ export class RpcConnection {
     }
   }
 
+  /**
+   * Writes an event this connection should see: one line per request of ours that
+   * waits on it (with that request's id); else, when it is one of the shared events
+   * or belongs to no request at all, one line without an id.
+   */
   private writeEvent(event: GatewayEvent): void {
     if (this.selectedEvents && !this.selectedEvents.has(event.event)) return; // not asked for
-    const message =
-      event.requestId === undefined
-        ? { type: 'event', event: event.event, payload: event.payload }
-        : { type: 'event', event: event.event, id: event.requestId, payload: event.payload };
-    this.emitLine(serializeLine(message));
+    const recipients = event.recipients;
+    if (recipients === undefined) {
+      this.emitLine(eventLine(event, undefined)); // for everyone: a heartbeat, a write from outside
+      return;
+    }
+    let ours = false;
+    for (const recipient of recipients) {
+      if (recipient.connection !== this) continue; // another connection's request
+      ours = true;
+      this.emitLine(eventLine(event, recipient.requestId));
+    }
+    if (!ours && SHARED_EVENTS.has(event.event)) this.emitLine(eventLine(event, undefined)); // another client's turn
   }
 
   private emitLine(line: string): void {
@@ -160,6 +173,22 @@ export class RpcConnection {
     this.log.error(`bug while handling a ${type} request: ${errorStack(error)}`);
     return new ProtocolError('internal', `internal error while handling ${type}: ${message} (this is a bug; the gateway log on stderr has details)`);
   }
+}
+
+/**
+ * Events of a run that every connection sees, not only the one that sent it: what
+ * changed in a session and the finished reply (so a chat window follows turns
+ * other clients start), and heartbeat outcomes. The stream of deltas and delivery
+ * reports stay with the sender.
+ */
+const SHARED_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['session.updated', 'reply', 'heartbeat']);
+
+function eventLine(event: GatewayEvent, id: RequestId | undefined): string {
+  const message =
+    id === undefined
+      ? { type: 'event', event: event.event, payload: event.payload }
+      : { type: 'event', event: event.event, id, payload: event.payload };
+  return serializeLine(message);
 }
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException {

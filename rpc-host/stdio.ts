@@ -7,20 +7,25 @@
  * drains, so a slow reader cannot make the host buffer without bound. On stdin EOF,
  * SIGTERM or SIGINT it lets in-flight runs finish within the grace period (aborting
  * what is left), answers everything, waits for stdout to drain and exits 0.
+ *
+ * With a claimed socket (`--listen`) the same gateway also serves the socket's
+ * clients (listen/), and shutdown answers and disconnects them too.
  */
 import { JsonlReader } from './protocol/jsonl.js';
 import { Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config.js';
 import { RpcConnection } from './rpc-connection.js';
 import { createLogger } from './log.js';
-import { errorStack } from './protocol/errors.js';
+import { errorMessage, errorStack } from './protocol/errors.js';
+import { serveSocket, warnIfServed, type SocketClaim, type SocketService } from './listen/socket-service.js';
 
 /** Longest we wait for a client to read our last lines before exiting anyway. */
 const STDOUT_FLUSH_TIMEOUT_MS = 5000;
 
-/** Runs the RPC host on this process's stdin/stdout until EOF or a signal. */
-export function runStdioHost(config: GatewayConfig): void {
+/** Runs the RPC host on this process's stdin/stdout (and the claimed socket) until EOF or a signal. */
+export async function runStdioHost(config: GatewayConfig, socket?: SocketClaim): Promise<void> {
   const log = createLogger('tether rpc');
+  if (socket === undefined) warnIfServed(config.dataDir, log);
   const stdin = process.stdin;
   const stdout = process.stdout;
   keepStdoutForProtocol();
@@ -51,6 +56,15 @@ export function runStdioHost(config: GatewayConfig): void {
     },
   });
   const reader = new JsonlReader((frame) => connection.handleFrame(frame), config.maxLineBytes);
+  let service: SocketService | undefined;
+  if (socket !== undefined) {
+    try {
+      service = await serveSocket(socket, gateway, { maxLineBytes: config.maxLineBytes, log });
+    } catch (error) {
+      await gateway.shutdown(0);
+      throw error;
+    }
+  }
 
   let shuttingDown = false;
   const shutdown = async (reason: string): Promise<void> => {
@@ -60,6 +74,7 @@ export function runStdioHost(config: GatewayConfig): void {
     stdin.pause();
     await gateway.shutdown(config.shutdownGraceMs);
     await connection.whenIdle();
+    await service?.close().catch((error: unknown) => log.error(`closing the socket: ${errorMessage(error)}`));
     connection.close();
     await drain(stdout);
     process.exit(0);

@@ -82,13 +82,14 @@ export function ensureBuilt(): void {
  *
  * `nodeArgs` go before the script (e.g. `--cpu-prof`); `config` is written as the
  * data dir's config.json (e.g. to point the gateway at a bench's own server); `env`
- * is added to the environment (e.g. `TETHER_CHECKPOINT_MS`), after the defaults.
+ * is added to the environment (e.g. `TETHER_CHECKPOINT_MS`), after the defaults;
+ * `rpcArgs` go after `rpc` (e.g. `--listen`).
  */
-export async function startTether(nodeArgs: string[] = [], config?: unknown, env: Record<string, string> = {}): Promise<BenchChild> {
+export async function startTether(nodeArgs: string[] = [], config?: unknown, env: Record<string, string> = {}, rpcArgs: string[] = []): Promise<BenchChild> {
   ensureBuilt();
   const home = makeTempHome();
   if (config !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify(config));
-  const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc'], { ...tetherEnv(home), ...env }, home);
+  const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc', ...rpcArgs], { ...tetherEnv(home), ...env }, home);
   try {
     const { response } = await child.client.exchange('{"type":"status","id":"ready"}\n', 'ready', 'the first status', 10_000);
     const payload = expectResult(response, 'the first status');

@@ -23,6 +23,13 @@ import { DEFAULT_STOP_TIMINGS, GatewayProcess, type GatewayProcessOptions, type 
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 import type { RpcClient } from './rpc-client.js';
 
+/**
+ * The child's arguments: the gateway, also serving the data dir's socket, so that
+ * `tether agent`, `tether status` and scripts share the app's gateway (its queue,
+ * heartbeats and chat window) instead of starting their own.
+ */
+export const GATEWAY_ARGS: readonly string[] = ['rpc', '--listen'];
+
 /** Where the supervisor is in the gateway's life. */
 export type GatewayState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -334,7 +341,7 @@ export class Supervisor {
     const spawn = this.options.spawn ?? ((options: GatewayProcessOptions) => new GatewayProcess(options));
     const child = spawn({
       command: spec.command,
-      args: ['rpc'],
+      args: GATEWAY_ARGS,
       cwd: spec.cwd,
       env: spec.env,
       logger: this.logger,
@@ -344,7 +351,7 @@ export class Supervisor {
     child.client.onDidReceiveEvent((event) => this.events.fire(event));
     void child.exited.then((exit) => this.onExit(child, exit));
     if (child.pid === undefined) return child.exited.then(() => {}); // failed to spawn: onExit reports it
-    this.logger.info(`gateway pid ${child.pid} started: ${spec.command.file} ${[...spec.command.args, 'rpc'].join(' ')} (in ${spec.cwd})`);
+    this.logger.info(`gateway pid ${child.pid} started: ${spec.command.file} ${[...spec.command.args, ...GATEWAY_ARGS].join(' ')} (in ${spec.cwd})`);
     this.enter({ kind: 'starting', reason: `${reason}: waiting for gateway pid ${child.pid} to answer`, since: Date.now(), child });
     return this.awaitReady(child);
   }

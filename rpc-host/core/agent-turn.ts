@@ -13,14 +13,14 @@
  * Every record goes through the session log; this module decides only what to write.
  */
 import { ProtocolError } from '../protocol/errors.js';
-import { DEFAULT_SESSION, type RequestId, type RequestOf, type SendPayload } from '../protocol/schemas.js';
+import { DEFAULT_SESSION, type RequestOf, type SendPayload } from '../protocol/schemas.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { Logger } from '../log.js';
 import { ChainFailure, runChain } from '../providers/fallback.js';
 import { ProviderFailure } from '../providers/provider.js';
 import { UnknownModelError, type ModelChoice, type ModelRouter } from '../providers/registry.js';
 import type { GatewayConfig } from './config.js';
-import { LiveSends, RunAudience, type GatewayEmit } from './live-sends.js';
+import { LiveSends, RunAudience, type EventRecipient, type GatewayEmit } from './live-sends.js';
 import { isOtherLiveProcess } from './owner-process.js';
 import { createRun, type Run, type RunQueue } from './run-queue.js';
 import type { KeyedSend } from './run-index.js';
@@ -53,7 +53,7 @@ export class AgentTurns {
   constructor(private readonly deps: AgentTurnDeps) {}
 
   /** Runs one agent turn (or attaches to, replays or resumes a keyed one); resolves with the answer. */
-  send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
+  send(request: SendRequest, recipient: EventRecipient = {}): Promise<SendPayload> {
     const session = request.session ?? DEFAULT_SESSION;
     const key = request.idempotencyKey;
     let resume: KeyedSend | undefined;
@@ -61,7 +61,7 @@ export class AgentTurns {
       const live = this.live.byIdempotencyKey(session, key);
       if (live) {
         assertSameMessage(session, key, { text: live.text, model: live.model }, request);
-        live.audience.add(requestId);
+        live.audience.add(recipient);
         return live.done;
       }
       const stored = this.deps.log.lookupKey(session, key);
@@ -89,7 +89,7 @@ export class AgentTurns {
       );
     }
     const run = createRun(session, this.deps.source);
-    const audience = new RunAudience(this.deps.emit, requestId);
+    const audience = new RunAudience(this.deps.emit, recipient);
     const turn: TurnIdentity = { session, runId: run.runId, source: this.deps.source, idempotencyKey: key };
     const done = this.deps.queue.enqueue(run, () => this.runTurn(run, turn, request, chain, resume, audience.sink, to));
     this.live.add({ run, key, text: request.text, model: request.model, audience, done });

@@ -33,24 +33,33 @@ import { silentLogger } from '../log.js';
 import { TETHER_VERSION } from '../version.js';
 import { ConfigError, type GatewayConfig } from './config.js';
 import { AgentTurns, type SendRequest } from './agent-turn.js';
+import type { EventRecipient } from './live-sends.js';
 import { HeartbeatRunner } from './heartbeat-runner.js';
 import { HeartbeatTimer } from './heartbeat-timer.js';
 import { createRun, RunQueue } from './run-queue.js';
 import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore, sessionUpdatedPayload } from './session-store.js';
+import { OutsideWriteWatcher, type OutsideWriteOptions } from './outside-writes.js';
 
-/** An event as the gateway emits it; the connection turns it into a wire line. */
+/**
+ * An event as the gateway emits it; each connection turns it into wire lines.
+ *
+ * `recipients` are the requests that caused it (a send and the sends attached to
+ * it by key), each with its connection; none means it belongs to no request and
+ * is for everyone (heartbeats, writes from outside).
+ */
 export interface GatewayEvent<N extends EventName = EventName> {
   event: N;
   payload: EventPayloadOf<N>;
-  /** The id of the request that caused it, if any. */
-  requestId?: RequestId;
+  recipients?: readonly EventRecipient[];
 }
 
 /** Per-request context from the connection. */
 export interface RequestContext {
   requestId?: RequestId;
+  /** The connection the request came in on (an opaque token), so its events find their way back. */
+  connection?: object;
   /** Lets `hello` choose which events this connection receives. */
   selectEvents?(events: readonly EventName[]): void;
 }
@@ -99,6 +108,7 @@ export class Gateway {
   private readonly sendSource: 'rpc' | 'cli';
   private readonly logger: Logger;
   private lagMonitor: IntervalHistogram | undefined;
+  private outsideWrites: OutsideWriteWatcher | undefined;
   private closing = false;
   private readonly heartbeats: HeartbeatRunner;
 
@@ -162,7 +172,7 @@ export class Gateway {
       case 'status':
         return this.status(request.verbose === true);
       case 'send':
-        return this.send(request, context.requestId);
+        return this.send(request, recipientOf(context));
       case 'set-heartbeats':
         this.heartbeatTimer.setEnabled(request.enabled);
         // Off means no more heartbeat replies, including one already on its way.
@@ -217,9 +227,21 @@ export class Gateway {
   }
 
   /** Runs one agent turn; resolves with the reply (partial and marked when aborted). */
-  async send(request: SendRequest, requestId?: RequestId): Promise<SendPayload> {
+  async send(request: SendRequest, recipient: EventRecipient = {}): Promise<SendPayload> {
     if (this.closing) throw new ProtocolError('busy', 'the gateway is shutting down; send again once it has restarted');
-    return this.turns.send(request, requestId);
+    return this.turns.send(request, recipient);
+  }
+
+  /**
+   * Announces transcripts changed by processes that do not go through this gateway
+   * as `session.updated` to every connection (the serving gateway does; a private one need not).
+   */
+  watchOutsideWrites(options: Omit<OutsideWriteOptions, 'log'> = {}): void {
+    if (this.outsideWrites || this.closing) return; // watching already, or on the way out
+    this.outsideWrites = new OutsideWriteWatcher(this.store, (summary) => this.emit('session.updated', sessionUpdatedPayload(summary)), {
+      ...options,
+      log: this.logger,
+    });
   }
 
   /** Runs one heartbeat now, as the timer does at each interval. */
@@ -231,6 +253,7 @@ export class Gateway {
   async shutdown(graceMs: number = this.config.shutdownGraceMs): Promise<void> {
     this.closing = true;
     this.heartbeatTimer.stop();
+    this.outsideWrites?.dispose();
     this.lagMonitor?.disable();
     const finished = await settleWithin(this.queue.whenIdle(), graceMs);
     if (!finished) {
@@ -311,10 +334,18 @@ export class Gateway {
     throw new ProtocolError('not_found', `no session "${session}"; list the sessions with {"type":"sessions"}`);
   }
 
-  private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId): void {
-    const message: GatewayEvent = requestId === undefined ? { event, payload } : { event, payload, requestId };
+  private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, recipients?: readonly EventRecipient[]): void {
+    const message: GatewayEvent = recipients === undefined ? { event, payload } : { event, payload, recipients };
     for (const listener of this.listeners) listener(message);
   }
+}
+
+/** Who a request's events go back to. */
+function recipientOf(context: RequestContext): EventRecipient {
+  return {
+    ...(context.connection === undefined ? {} : { connection: context.connection }),
+    ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+  };
 }
 
 /** The monitor samples every LAG_RESOLUTION_MS, and its figures include that wait: only the excess is lag. */

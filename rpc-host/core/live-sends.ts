@@ -12,32 +12,48 @@ import type { ErrorCode, EventName, EventPayloadOf, RequestId, SendPayload } fro
 import type { Run } from './run-queue.js';
 import type { EventSink } from './session-log.js';
 
-/** Emits one gateway event for one request. */
-export type GatewayEmit = <N extends EventName>(event: N, payload: EventPayloadOf<N>, requestId?: RequestId) => void;
+/**
+ * One request waiting on a run: the connection it came in on and its id there.
+ *
+ * Ids are a connection's own (two socket clients may both use `1`), so a request
+ * is only known by the pair. `connection` is an opaque token the transport picks;
+ * the gateway only compares it.
+ */
+export interface EventRecipient {
+  connection?: object;
+  requestId?: RequestId;
+}
+
+/**
+ * Emits one gateway event: for the requests of a run (`recipients`), or for every
+ * connection when it belongs to no request (a heartbeat, a write from outside).
+ */
+export type GatewayEmit = <N extends EventName>(event: N, payload: EventPayloadOf<N>, recipients?: readonly EventRecipient[]) => void;
 
 /**
  * The requests waiting on one run. Each gets the run's events under its own id
- * (one line per distinct id), so a request attached to a running send sees the
- * rest of its stream as its own.
+ * (one line per distinct id and connection), so a request attached to a running
+ * send sees the rest of its stream as its own.
  */
 export class RunAudience {
-  private readonly requestIds: Array<RequestId | undefined>;
+  private readonly recipients: EventRecipient[];
 
   constructor(
     private readonly emit: GatewayEmit,
-    first: RequestId | undefined,
+    first: EventRecipient,
   ) {
-    this.requestIds = [first];
+    this.recipients = [first];
   }
 
   /** Adds a request that waits on this run from now on. */
-  add(requestId: RequestId | undefined): void {
-    if (!this.requestIds.includes(requestId)) this.requestIds.push(requestId);
+  add(recipient: EventRecipient): void {
+    const known = this.recipients.some((r) => r.connection === recipient.connection && r.requestId === recipient.requestId);
+    if (!known) this.recipients.push(recipient);
   }
 
-  /** Emits an event of the run to every waiting request. */
+  /** Emits an event of the run once, addressed to every waiting request. */
   readonly sink: EventSink = (event, payload) => {
-    for (const requestId of this.requestIds) this.emit(event, payload, requestId);
+    this.emit(event, payload, [...this.recipients]);
   };
 }
 

@@ -176,6 +176,19 @@ export class SessionStore {
       .sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key));
   }
 
+  /**
+   * The session's summary when another process changed its transcript since this
+   * store last looked (the size differs from what our own appends account for),
+   * rebuilt from the file; undefined when nothing changed or it has no transcript.
+   */
+  noticeOutsideChange(session: string): SessionSummary | undefined {
+    const size = fileSize(this.transcriptPath(session));
+    const entry = this.entries.get(session);
+    if (entry ? entry.bytes === size : size === 0) return undefined; // our own writes, or nothing at all
+    const rebuilt = this.refresh(session);
+    return rebuilt.bytes > 0 ? toSummary(session, rebuilt) : undefined;
+  }
+
   /** True when the session has a transcript. */
   exists(session: string): boolean {
     return this.entries.has(session) || fileSize(this.transcriptPath(session)) > 0;

@@ -278,6 +278,11 @@ export const SendMetaSchema = z.object({
   idempotencyKey: IdempotencyKeySchema.optional(),
   /** True when this answer is the stored result of an earlier send with the same key: nothing ran again. */
   replayed: z.boolean().optional(),
+  /**
+   * `tether agent` only (never on the wire): which path served the turn, the gateway
+   * serving the data dir (over its socket) or a gateway in the CLI's own process.
+   */
+  via: z.enum(['gateway', 'in-process']).optional(),
 });
 
 export const SendPayloadSchema = z.object({

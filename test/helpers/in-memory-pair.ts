@@ -63,6 +63,8 @@ export interface InMemoryPairOptions {
   config?: TestConfigOverrides;
   /** Build a long-lived gateway (heartbeat timer, lag monitor) as the RPC host does; default true, the timer gated by config.heartbeats.enabled. */
   longLived?: boolean;
+  /** A second connection to this pair's gateway (as a second socket client is): its close ends only the connection. */
+  sharedWith?: InMemoryPair;
 }
 
 /** The client end of a linked pair, plus the server parts for direct inspection. */
@@ -94,9 +96,10 @@ export interface InMemoryPair {
 
 /** Creates a linked pair over a fresh gateway in a temp data dir. */
 export async function createInMemoryPair(options: InMemoryPairOptions = {}): Promise<InMemoryPair> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tether-pair-'));
-  const config = makeTestConfig(dataDir, options.config);
-  const gateway = new Gateway({ config, longLived: options.longLived ?? true });
+  const shared = options.sharedWith;
+  const dataDir = shared?.dataDir ?? (await mkdtemp(join(tmpdir(), 'tether-pair-')));
+  const config = shared?.config ?? makeTestConfig(dataDir, options.config);
+  const gateway = shared?.gateway ?? new Gateway({ config, longLived: options.longLived ?? true });
   const writes: string[] = [];
   const messages: WireMessage[] = [];
   const taken = new Set<number>();
@@ -171,6 +174,11 @@ export async function createInMemoryPair(options: InMemoryPairOptions = {}): Pro
     async close(graceMs = 0) {
       if (closed) return; // already closed
       closed = true;
+      if (shared) {
+        await connection.whenIdle();
+        connection.close();
+        return; // the gateway and its data dir belong to the first pair
+      }
       await gateway.shutdown(graceMs);
       await connection.whenIdle();
       connection.close();

@@ -146,6 +146,7 @@ export class RpcChild {
     this.process.stderr.setEncoding('utf8');
     this.process.stderr.on('data', (text: string) => {
       this.stderr += text;
+      this.wake(); // a test may wait for a log line
     });
     this.process.stdin.on('error', () => {}); // EPIPE after the child exits: the exit itself is what tests look at
     this.exited = new Promise((resolve) => {
@@ -251,7 +252,7 @@ export class RpcChild {
     return this.messages.slice(from).filter((message) => message.type === 'event' && predicate(message));
   }
 
-  /** Waits until `condition` holds, re-checking after every stdout line and at exit. */
+  /** Waits until `condition` holds, re-checking after every stdout line, stderr chunk and at exit. */
   waitUntil(condition: () => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'a condition'): Promise<void> {
     return this.waitFor(() => (condition() ? true : undefined), timeoutMs, what).then(() => undefined);
   }

@@ -139,7 +139,7 @@ describe('Supervisor: start', () => {
       'starting -> running: gateway pid 101 is ready (provider echo, heartbeats on)',
     ]);
     const child = made.spawner.last;
-    expect(child.options).toMatchObject({ command: COMMAND, args: ['rpc'], cwd: '/work', env: { TETHER_HOME: '/data' }, requestTimeoutMs: 5000 });
+    expect(child.options).toMatchObject({ command: COMMAND, args: ['rpc', '--listen'], cwd: '/work', env: { TETHER_HOME: '/data' }, requestTimeoutMs: 5000 });
     expect(child.requestTypes).toEqual(['hello', 'set-heartbeats', 'status']);
     expect(child.requests[0]).toMatchObject({ type: 'hello', protocol: 1, client: { name: 'tether-companion' } });
     expect(made.supervisor.client).toBe(child.client);
@@ -164,7 +164,7 @@ describe('Supervisor: start', () => {
     });
     expect(made.logger.lines).toEqual([
       'info: gateway stopped -> starting: app started',
-      'info: gateway pid 101 started: node host.js rpc (in /work)',
+      'info: gateway pid 101 started: node host.js rpc --listen (in /work)',
       'info: gateway starting -> starting: app started: waiting for gateway pid 101 to answer',
       'info: gateway starting -> running: gateway pid 101 is ready (provider echo, heartbeats on)',
     ]);
