@@ -107,7 +107,7 @@ class Connection:
             self.forget(request_id)
             self._ended.wait(3.0)  # the reader sees the end and says why
             raise (
-                copy.copy(self._error)
+                clone_error(self._error)
                 if self._error is not None
                 else ConnectionLost(f"writing to {self.transport.describe()} failed: {error}")
             ) from error

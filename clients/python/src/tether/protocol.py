@@ -19,7 +19,7 @@ DEFAULT_SESSION = "main"
 MAX_WAIT_MS = 3_600_000
 """The longest ``timeoutMs`` a ``wait`` request may ask for."""
 
-RequestId = str | int | float
+RequestId = str | float  # a JSON number: int values are floats to the type checker too
 ThinkingLevel = Literal["off", "minimal", "low", "medium", "high"]
 EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery"]
 ErrorCode = Literal[
