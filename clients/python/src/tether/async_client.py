@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from tether.backoff import Backoff, Deadline
 from tether.client import COMPACT_TIMEOUT_S, REQUEST_TIMEOUT_S
-from tether.connection import Closed, Connection, Delivered, Expired, Message
+from tether.connection import Closed, Connection, Delivered, Expired, Message, event_filter
 from tether.errors import ConnectionLost, GatewayExited, Timeout, request_error
 from tether.events import Reply, Retrying, RunEvent, WaitOutcome, decode_event
 from tether.link import GatewayLink
@@ -40,11 +40,17 @@ from tether.settle import ABORT_SETTLE_S, timeout_message, wire_type
 class AsyncPendingRequest:
     """A request in flight whose lines arrive on the event loop."""
 
-    def __init__(self, connection: Connection, request: dict[str, Any]) -> None:
+    def __init__(self, connection: Connection, request: dict[str, Any], *, keep_events: bool = True) -> None:
         self.connection = connection
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[Delivered] = asyncio.Queue()
-        self.id = connection.open(request, self._post)
+        sink, self._run_ids = event_filter(self._post, keep_events)
+        self.id = connection.open(request, sink)
+
+    @property
+    def run_id(self) -> str | None:
+        """The run id the request's events named last, if any."""
+        return self._run_ids[-1] if self._run_ids else None
 
     def _post(self, item: Delivered) -> None:
         try:
@@ -114,8 +120,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> Reply:
         """Runs one prompt and returns its settled Reply (see Client.run)."""
-        reply: Reply | None = None
-        async for item in self.stream(
+        request = send_request(
             prompt,
             session=session,
             model=model,
@@ -123,8 +128,9 @@ class AsyncClient:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-        ):
+        )
+        reply: Reply | None = None
+        async for item in self._stream(request, Deadline(timeout), keep_events=False):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None  # stream() ends with a Reply or raises
@@ -175,7 +181,9 @@ class AsyncClient:
             return self._link.connection()  # already open since connect_async(): no blocking here
         return await asyncio.to_thread(self._link.reconnect, broken)
 
-    async def _stream(self, request: SendRequest, deadline: Deadline) -> AsyncIterator[RunEvent | Reply]:
+    async def _stream(
+        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True
+    ) -> AsyncIterator[RunEvent | Reply]:
         attempt = 0
         broken: Connection | None = None
         run_id: str | None = None
@@ -184,7 +192,7 @@ class AsyncClient:
             pending: AsyncPendingRequest | None = None
             try:
                 connection = await self._connection(broken)
-                pending = AsyncPendingRequest(connection, dict(request))
+                pending = AsyncPendingRequest(connection, dict(request), keep_events=keep_events)
                 while True:
                     message = await pending.next(deadline.remaining())
                     if message.get("type") == "event":
@@ -199,6 +207,7 @@ class AsyncClient:
                         return
                     raise request_error(str(message.get("code")), str(message.get("error")), message)
             except Expired:
+                run_id = run_id or (pending.run_id if pending is not None else None)
                 settled = await self._expire(request, pending, run_id, deadline)
                 pending = None
                 if isinstance(settled, Reply):

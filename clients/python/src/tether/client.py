@@ -93,8 +93,7 @@ class Client:
         when ``timeout`` seconds pass first, and GatewayExited or ConnectionLost only
         when the gateway could not be reached again within the retry budget.
         """
-        reply: Reply | None = None
-        for item in self.stream(
+        request = send_request(
             prompt,
             session=session,
             model=model,
@@ -102,8 +101,9 @@ class Client:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-        ):
+        )
+        reply: Reply | None = None
+        for item in self._stream(request, Deadline(timeout), keep_events=False):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None  # stream() ends with a Reply or raises
@@ -158,7 +158,9 @@ class Client:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="tether-run") as pool:
             return list(pool.map(one, parsed))
 
-    def _stream(self, request: SendRequest, deadline: Deadline) -> Iterator[RunEvent | Reply]:
+    def _stream(
+        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True
+    ) -> Iterator[RunEvent | Reply]:
         attempt = 0
         broken: Connection | None = None
         run_id: str | None = None
@@ -167,7 +169,7 @@ class Client:
             pending: PendingRequest | None = None
             try:
                 connection = self._link.reconnect(broken) if broken is not None else self._link.connection()
-                pending = PendingRequest(connection, dict(request))
+                pending = PendingRequest(connection, dict(request), keep_events=keep_events)
                 while True:
                     message = pending.next(deadline.remaining())
                     if message.get("type") == "event":
@@ -182,6 +184,7 @@ class Client:
                         return
                     raise request_error(str(message.get("code")), str(message.get("error")), message)
             except Expired:
+                run_id = run_id or (pending.run_id if pending is not None else None)
                 settled = self._expire(request, pending, run_id, deadline)
                 pending = None
                 if isinstance(settled, Reply):

@@ -192,13 +192,40 @@ class Expired(Exception):
     """A blocking wait for the next line ran out of time."""
 
 
-class PendingRequest:
-    """A request in flight, read by one thread: its events, then its response."""
+def event_filter(post: Sink, keep_events: bool) -> tuple[Sink, list[str]]:
+    """Wraps a sink so that, unless ``keep_events``, events only note the run id and are not passed on.
 
-    def __init__(self, connection: Connection, request: dict[str, Any]) -> None:
+    A caller that wants only the settled answer is then woken once per request instead
+    of once per streamed piece, which is most of a short run's client-side cost. The
+    returned list holds the run id seen last (needed to abort the run at a deadline).
+    """
+    run_ids: list[str] = []
+
+    def sink(item: Delivered) -> None:
+        if isinstance(item, dict) and item.get("type") == "event":
+            payload = item.get("payload")
+            if isinstance(payload, dict) and isinstance(payload.get("runId"), str):
+                run_ids[:] = [payload["runId"]]
+            if not keep_events:
+                return
+        post(item)
+
+    return sink, run_ids
+
+
+class PendingRequest:
+    """A request in flight, read by one thread: its events (if kept), then its response."""
+
+    def __init__(self, connection: Connection, request: dict[str, Any], *, keep_events: bool = True) -> None:
         self.connection = connection
         self._queue: queue.SimpleQueue[Delivered] = queue.SimpleQueue()
-        self.id = connection.open(request, self._queue.put)
+        sink, self._run_ids = event_filter(self._queue.put, keep_events)
+        self.id = connection.open(request, sink)
+
+    @property
+    def run_id(self) -> str | None:
+        """The run id the request's events named last, if any."""
+        return self._run_ids[-1] if self._run_ids else None
 
     def next(self, timeout_s: float | None) -> Message:
         """The next line for this request; raises the connection's error if it ended, Expired on timeout."""
