@@ -9,9 +9,12 @@
  * The same counts, with the Node version and the exit code, go to
  * test-results/counts.json, so a caller that runs the suites more than once (.ci/run,
  * on two Node versions) can add the runs up into one closing line of its own.
- * Extra arguments go to vitest alone (e.g. `npm test -- test/rpc-host`); without
- * them the Playwright end-to-end suite runs after vitest (whose global setup has
- * built dist/, renderer included), when a playwright.config.ts exists.
+ * The Python client's pytest suite (scripts/pytest-suite.mjs, which sets up its venv
+ * from PyPI when missing) runs after vitest, whose global setup has built dist/; it
+ * reports JUnit XML. Extra arguments select suites: those under clients/python go to
+ * pytest, the others to vitest (e.g. `npm test -- test/rpc-host` runs vitest alone,
+ * `npm test -- test/rpc-host clients/python` both). Without arguments every suite runs,
+ * and the Playwright end-to-end suite last, when a playwright.config.ts exists.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,8 +27,15 @@ mkdirSync(resultsDir, { recursive: true });
 const countsFile = join(resultsDir, 'counts.json');
 rmSync(countsFile, { force: true }); // a run that dies before the end leaves none, not an old one
 
-/** The suites, in order; each has a runner command and the JSON report it writes. */
-const suites = [
+const extraArgs = process.argv.slice(2);
+const isPythonArg = (arg) => arg.startsWith('clients/python') || arg.startsWith('./clients/python');
+const pythonArgs = extraArgs.filter(isPythonArg).map((arg) => arg.replace(/^(\.\/)?clients\/python\/?/u, '') || '.');
+const vitestArgs = extraArgs.filter((arg) => !isPythonArg(arg));
+const runAll = extraArgs.length === 0;
+
+/** The suites, in order; each has a runner command, the report it writes and how to count it. */
+const suites = [];
+if (runAll || vitestArgs.length > 0) suites.push(
   {
     name: 'vitest',
     report: join(resultsDir, 'vitest.json'),
@@ -37,15 +47,25 @@ const suites = [
         '--reporter=default',
         '--reporter=json',
         `--outputFile.json=${join(resultsDir, 'vitest.json')}`,
-        ...process.argv.slice(2),
+        ...vitestArgs,
       ],
     ],
-    count: countVitest,
+    count: (text) => countVitest(JSON.parse(text)),
   },
-];
+);
+
+if (runAll || pythonArgs.length > 0) {
+  const report = join(resultsDir, 'pytest.xml');
+  suites.push({
+    name: 'pytest',
+    report,
+    command: [process.execPath, [join(root, 'scripts/pytest-suite.mjs'), report, ...pythonArgs]],
+    count: countJunit,
+  });
+}
 
 const playwrightConfig = join(root, 'playwright.config.ts');
-if (process.argv.length <= 2 && existsSync(playwrightConfig)) {
+if (runAll && existsSync(playwrightConfig)) {
   const report = join(resultsDir, 'playwright.json');
   suites.push({
     name: 'playwright',
@@ -55,7 +75,7 @@ if (process.argv.length <= 2 && existsSync(playwrightConfig)) {
       [join(root, 'node_modules/@playwright/test/cli.js'), 'test', '--config', playwrightConfig, '--reporter=list,json'],
     ],
     env: { PLAYWRIGHT_JSON_OUTPUT_FILE: report, PLAYWRIGHT_JSON_OUTPUT_NAME: report },
-    count: countPlaywright,
+    count: (text) => countPlaywright(JSON.parse(text)),
   });
 }
 
@@ -66,7 +86,7 @@ for (const suite of suites) {
   const [command, args] = suite.command;
   const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...suite.env } });
   if (run.status !== 0) exitCode = 1;
-  const counts = existsSync(suite.report) ? suite.count(JSON.parse(readFileSync(suite.report, 'utf8'))) : undefined;
+  const counts = existsSync(suite.report) ? suite.count(readFileSync(suite.report, 'utf8')) : undefined;
   if (!counts) {
     console.error(`\n${suite.name}: no report at ${suite.report} (the runner exited with ${run.status ?? run.signal}); counted as one failure`);
     totals.failed += 1;
@@ -110,4 +130,23 @@ function countPlaywright(report) {
     failed: (stats.unexpected ?? 0) + setupErrors,
     skipped: stats.skipped ?? 0,
   };
+}
+
+/**
+ * Counts a JUnit XML report (pytest's): tests, failures, errors and skips of each
+ * <testsuite>. A report with no <testsuite> is unreadable and counts as missing.
+ */
+function countJunit(xml) {
+  const suitesFound = [...xml.matchAll(/<testsuite\b([^>]*)>/gu)].map((match) => match[1]);
+  if (suitesFound.length === 0) return undefined;
+  const attribute = (attributes, name) => Number(new RegExp(`\\b${name}="(\\d+)"`, 'u').exec(attributes)?.[1] ?? 0);
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  for (const attributes of suitesFound) {
+    const failed = attribute(attributes, 'failures') + attribute(attributes, 'errors');
+    const skipped = attribute(attributes, 'skipped');
+    totals.failed += failed;
+    totals.skipped += skipped;
+    totals.passed += attribute(attributes, 'tests') - failed - skipped;
+  }
+  return totals;
 }

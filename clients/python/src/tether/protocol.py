@@ -1,0 +1,476 @@
+"""The wire protocol of ``tether rpc``, version 1, as typed dictionaries.
+
+One TypedDict per request, result payload and event payload, field for field as
+``docs/protocol.schema.json`` describes them (a test holds them to that file, so
+they cannot drift). Required keys are declared in a ``_...Fields`` base and optional
+ones in a ``total=False`` subclass, which works from Python 3.10 on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+PROTOCOL_VERSION = 1
+"""The protocol version this client speaks."""
+
+DEFAULT_SESSION = "main"
+"""The session a send goes to when it names none."""
+
+MAX_WAIT_MS = 3_600_000
+"""The longest ``timeoutMs`` a ``wait`` request may ask for."""
+
+RequestId = str | float  # a JSON number: int values are floats to the type checker too
+ThinkingLevel = Literal["off", "minimal", "low", "medium", "high"]
+EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery"]
+ErrorCode = Literal[
+    "parse_error",
+    "invalid_request",
+    "unknown_type",
+    "line_too_long",
+    "not_found",
+    "aborted",
+    "provider_error",
+    "busy",
+    "internal",
+]
+MessageSource = Literal["rpc", "cli", "heartbeat"]
+ReplyState = Literal["complete", "aborted", "failed", "interrupted", "streaming"]
+RunState = Literal["queued", "running", "done", "aborted", "failed", "interrupted", "unknown"]
+HeartbeatOutcome = Literal["ok", "sent", "skipped", "failed"]
+
+# ---------------------------------------------------------------------------
+# Requests
+
+
+class _StatusRequestFields(TypedDict):
+    type: Literal["status"]
+
+
+class StatusRequest(_StatusRequestFields, total=False):
+    id: RequestId
+    verbose: bool
+
+
+class _SendRequestFields(TypedDict):
+    type: Literal["send"]
+    text: str
+
+
+class SendRequest(_SendRequestFields, total=False):
+    id: RequestId
+    session: str
+    thinking: ThinkingLevel
+    deliver: bool
+    to: str
+    model: str
+    idempotencyKey: str
+
+
+class _SetHeartbeatsRequestFields(TypedDict):
+    type: Literal["set-heartbeats"]
+    enabled: bool
+
+
+class SetHeartbeatsRequest(_SetHeartbeatsRequestFields, total=False):
+    id: RequestId
+
+
+class _AbortRequestFields(TypedDict):
+    type: Literal["abort"]
+
+
+class AbortRequest(_AbortRequestFields, total=False):
+    id: RequestId
+    session: str
+    runId: str
+
+
+class _CompactRequestFields(TypedDict):
+    type: Literal["compact"]
+    session: str
+
+
+class CompactRequest(_CompactRequestFields, total=False):
+    id: RequestId
+
+
+class _SessionsRequestFields(TypedDict):
+    type: Literal["sessions"]
+
+
+class SessionsRequest(_SessionsRequestFields, total=False):
+    id: RequestId
+
+
+class _HistoryRequestFields(TypedDict):
+    type: Literal["history"]
+    session: str
+
+
+class HistoryRequest(_HistoryRequestFields, total=False):
+    id: RequestId
+    limit: int
+    before: int
+
+
+class _HelloClientFields(TypedDict):
+    name: str
+
+
+class HelloClient(_HelloClientFields, total=False):
+    version: str
+
+
+class _HelloRequestFields(TypedDict):
+    type: Literal["hello"]
+    protocol: int
+
+
+class HelloRequest(_HelloRequestFields, total=False):
+    id: RequestId
+    client: HelloClient
+    events: list[EventName]
+
+
+class _WaitRequestFields(TypedDict):
+    type: Literal["wait"]
+
+
+class WaitRequest(_WaitRequestFields, total=False):
+    id: RequestId
+    idempotencyKey: str
+    runId: str
+    session: str
+    timeoutMs: int
+
+
+Request = (
+    StatusRequest
+    | SendRequest
+    | SetHeartbeatsRequest
+    | AbortRequest
+    | CompactRequest
+    | SessionsRequest
+    | HistoryRequest
+    | HelloRequest
+    | WaitRequest
+)
+
+# ---------------------------------------------------------------------------
+# Result payloads
+
+
+class HeartbeatStatus(TypedDict):
+    enabled: bool
+    intervalMs: int
+    lastAt: int | None
+    lastOutcome: HeartbeatOutcome | None
+    nextAt: int | None
+
+
+class QueueStatus(TypedDict):
+    depth: int
+    running: int
+
+
+class RunningRun(TypedDict):
+    runId: str
+    startedAt: int
+    source: str
+
+
+class SessionQueueInfo(TypedDict):
+    session: str
+    queued: int
+    running: RunningRun | None
+
+
+class MemoryStatus(TypedDict):
+    rss: int
+    heapUsed: int
+    heapTotal: int
+    external: int
+
+
+class EventLoopLag(TypedDict):
+    p50: float
+    p99: float
+    max: float
+
+
+class ProviderInfo(TypedDict):
+    id: str
+    label: str
+    defaultModel: str
+
+
+class _StatusPayloadFields(TypedDict):
+    ok: Literal[True]
+    protocol: int
+    version: str
+    pid: int
+    uptimeMs: int
+    provider: str
+    providerLabel: str
+    heartbeats: HeartbeatStatus
+    sessions: int
+    queue: QueueStatus
+
+
+class StatusPayload(_StatusPayloadFields, total=False):
+    sessionQueues: list[SessionQueueInfo]
+    memory: MemoryStatus
+    eventLoopLagMs: EventLoopLag
+    dataDir: str
+    providers: list[ProviderInfo]
+    fallback: list[str]
+
+
+class Usage(TypedDict, total=False):
+    inputTokens: int
+    outputTokens: int
+    totalTokens: int
+
+
+class Failure(TypedDict):
+    provider: str
+    model: str
+    error: str
+
+
+class ReplyText(TypedDict):
+    text: str
+
+
+class _SendMetaFields(TypedDict):
+    session: str
+    runId: str
+    provider: str
+    model: str
+    durationMs: int
+
+
+class SendMeta(_SendMetaFields, total=False):
+    thinking: ThinkingLevel
+    aborted: bool
+    delivered: bool
+    deliveryError: str
+    usage: Usage
+    failures: list[Failure]
+    idempotencyKey: str
+    replayed: bool
+
+
+class SendPayload(TypedDict):
+    payloads: list[ReplyText]
+    meta: SendMeta
+
+
+class SetHeartbeatsPayload(TypedDict):
+    enabled: bool
+
+
+class AbortPayload(TypedDict):
+    aborted: int
+    runIds: list[str]
+
+
+class CompactPayload(TypedDict):
+    session: str
+    messagesBefore: int
+    messagesAfter: int
+    transcriptMessages: int
+    summary: str
+
+
+class SessionSummary(TypedDict):
+    key: str
+    updatedAt: int
+    messageCount: int
+    preview: str
+    thinking: ThinkingLevel | None
+
+
+class SessionsPayload(TypedDict):
+    sessions: list[SessionSummary]
+
+
+class _HistoryMessageFields(TypedDict):
+    index: int
+    role: Literal["user", "assistant"]
+    text: str
+    ts: int
+    runId: str
+
+
+class HistoryMessage(_HistoryMessageFields, total=False):
+    source: MessageSource
+    provider: str
+    model: str
+    aborted: bool
+    error: str
+    idempotencyKey: str
+    state: ReplyState
+    seq: int
+
+
+class HistoryPayload(TypedDict):
+    session: str
+    messages: list[HistoryMessage]
+    total: int
+    hasMore: bool
+
+
+class HelloPayload(TypedDict):
+    protocol: int
+    version: str
+    capabilities: list[str]
+
+
+class WireError(TypedDict):
+    code: ErrorCode
+    message: str
+
+
+class _WaitPayloadFields(TypedDict):
+    state: RunState
+
+
+class WaitPayload(_WaitPayloadFields, total=False):
+    session: str
+    runId: str
+    idempotencyKey: str
+    result: SendPayload
+    error: WireError
+    partialText: str
+    hint: str
+
+
+# ---------------------------------------------------------------------------
+# Responses
+
+
+class _ResultResponseFields(TypedDict):
+    type: Literal["result"]
+    ok: Literal[True]
+    payload: dict[str, object]
+
+
+class ResultResponse(_ResultResponseFields, total=False):
+    id: RequestId
+
+
+class _ErrorResponseFields(TypedDict):
+    type: Literal["error"]
+    ok: Literal[False]
+    code: ErrorCode
+    error: str
+
+
+class ErrorResponse(_ErrorResponseFields, total=False):
+    id: RequestId
+
+
+# ---------------------------------------------------------------------------
+# Event payloads
+
+
+class _ReplyDeltaPayloadFields(TypedDict):
+    session: str
+    runId: str
+    seq: int
+    text: str
+
+
+class ReplyDeltaPayload(_ReplyDeltaPayloadFields, total=False):
+    idempotencyKey: str
+
+
+class _ReplyPayloadFields(TypedDict):
+    session: str
+    runId: str
+    text: str
+    source: MessageSource
+    provider: str
+    model: str
+
+
+class ReplyPayload(_ReplyPayloadFields, total=False):
+    aborted: bool
+    delivered: bool
+    idempotencyKey: str
+
+
+class _HeartbeatPayloadFields(TypedDict):
+    outcome: HeartbeatOutcome
+    at: int
+    session: str
+
+
+class HeartbeatPayload(_HeartbeatPayloadFields, total=False):
+    runId: str
+    reason: str
+    text: str
+    error: str
+
+
+class _SessionUpdatedPayloadFields(TypedDict):
+    session: str
+    updatedAt: int
+    messageCount: int
+    preview: str
+
+
+class SessionUpdatedPayload(_SessionUpdatedPayloadFields, total=False):
+    idempotencyKey: str
+
+
+class _DeliveryPayloadFields(TypedDict):
+    session: str
+    runId: str
+    to: str
+    channel: Literal["outbox", "webhook"]
+    delivered: bool
+    attempts: int
+
+
+class DeliveryPayload(_DeliveryPayloadFields, total=False):
+    error: str
+    keptIn: str
+    idempotencyKey: str
+
+
+RESULT_PAYLOADS: dict[str, type] = {
+    "status": StatusPayload,
+    "send": SendPayload,
+    "set-heartbeats": SetHeartbeatsPayload,
+    "abort": AbortPayload,
+    "compact": CompactPayload,
+    "sessions": SessionsPayload,
+    "history": HistoryPayload,
+    "hello": HelloPayload,
+    "wait": WaitPayload,
+}
+"""The result payload type of each request type."""
+
+REQUESTS: dict[str, type] = {
+    "status": StatusRequest,
+    "send": SendRequest,
+    "set-heartbeats": SetHeartbeatsRequest,
+    "abort": AbortRequest,
+    "compact": CompactRequest,
+    "sessions": SessionsRequest,
+    "history": HistoryRequest,
+    "hello": HelloRequest,
+    "wait": WaitRequest,
+}
+"""The TypedDict of each request type."""
+
+EVENT_PAYLOADS: dict[str, type] = {
+    "reply.delta": ReplyDeltaPayload,
+    "reply": ReplyPayload,
+    "heartbeat": HeartbeatPayload,
+    "session.updated": SessionUpdatedPayload,
+    "delivery": DeliveryPayload,
+}
+"""The payload type of each event."""
