@@ -259,6 +259,7 @@ class SendMeta(_SendMetaFields, total=False):
     failures: list[Failure]
     idempotencyKey: str
     replayed: bool
+    via: Literal["gateway", "in-process"]
 
 
 class SendPayload(TypedDict):
