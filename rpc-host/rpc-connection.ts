@@ -42,6 +42,8 @@ export class RpcConnection {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private selectedEvents: ReadonlySet<EventName> | undefined;
+  /** Set by `hello` (`replyText: "in-result"`): the result carries our sends' reply text, so their `reply` events leave it out. */
+  private replyTextInResult = false;
   private closed = false;
 
   constructor(options: RpcConnectionOptions) {
@@ -77,6 +79,9 @@ export class RpcConnection {
         connection: this,
         selectEvents: (events) => {
           this.selectedEvents = new Set(events);
+        },
+        selectReplyText: (mode) => {
+          this.replyTextInResult = mode === 'in-result';
         },
       });
     } catch (error) {
@@ -152,7 +157,7 @@ export class RpcConnection {
     for (const recipient of recipients) {
       if (recipient.connection !== this) continue; // another connection's request
       ours = true;
-      this.emitLine(eventLine(event, recipient.requestId));
+      this.emitLine(eventLine(this.replyTextInResult ? withoutReplyText(event) : event, recipient.requestId));
     }
     if (!ours && SHARED_EVENTS.has(event.event)) this.emitLine(eventLine(event, undefined)); // another client's turn
   }
@@ -182,6 +187,13 @@ export class RpcConnection {
  * reports stay with the sender.
  */
 const SHARED_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['session.updated', 'reply', 'heartbeat']);
+
+/** A `reply` event of our own send with its text left out (the result has it); any other event as it is. */
+function withoutReplyText(event: GatewayEvent): GatewayEvent {
+  if (event.event !== 'reply' || !('text' in event.payload)) return event;
+  const { text: _text, ...rest } = event.payload;
+  return { ...event, payload: { ...rest, textInResult: true } } as GatewayEvent;
+}
 
 function eventLine(event: GatewayEvent, id: RequestId | undefined): string {
   const message =

@@ -24,7 +24,7 @@ export function replyNotice(event: Event, windowVisible: boolean): ReplyNotice |
   if (event.event !== 'reply') return null; // deltas, heartbeat outcomes and session updates are not replies
   const reply = event.payload;
   if (reply.aborted) return null; // the user stopped it
-  const body = summarize(reply.text);
+  const body = summarize('text' in reply ? reply.text : ''); // the app never asks for text-less replies
   if (body === '') return null; // nothing to say
   const title = reply.source === 'heartbeat' ? 'Tether · heartbeat' : reply.session === 'main' ? 'Tether' : `Tether · ${reply.session}`;
   return { title, body, session: reply.session };

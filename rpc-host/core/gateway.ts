@@ -62,6 +62,8 @@ export interface RequestContext {
   connection?: object;
   /** Lets `hello` choose which events this connection receives. */
   selectEvents?(events: readonly EventName[]): void;
+  /** Lets `hello` leave the text out of the `reply` events of this connection's own sends. */
+  selectReplyText?(mode: 'full' | 'in-result'): void;
 }
 
 /** How a gateway is put together. */
@@ -311,10 +313,11 @@ export class Gateway {
 
   private hello(request: RequestOf<'hello'>, context: RequestContext): ResultPayloadOf<'hello'> {
     if (request.events) context.selectEvents?.(request.events);
+    if (request.replyText) context.selectReplyText?.(request.replyText);
     return {
       protocol: Math.min(request.protocol, PROTOCOL_VERSION),
       version: TETHER_VERSION,
-      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events', 'idempotency', 'checkpoints'],
+      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events', 'idempotency', 'checkpoints', 'reply-text-in-result'],
     };
   }
 

@@ -168,6 +168,13 @@ export const HelloRequestSchema = z.object({
     .object({ name: z.string().min(1).max(100), version: z.string().max(100).optional() })
     .optional(),
   events: z.array(EventNameSchema).optional(),
+  /**
+   * `in-result`: the `reply` event of this connection's own sends leaves its text
+   * out (with `textInResult: true`), because the send's result carries the same
+   * text; a big reply then crosses the connection once, not twice. `full` (the
+   * default, and what a connection that never says hello gets) keeps it.
+   */
+  replyText: z.enum(['full', 'in-result']).optional(),
 });
 
 /** Every request the host understands, told apart by `type`. */
@@ -488,7 +495,10 @@ const eventOf = <N extends EventName, P extends z.ZodType>(event: N, payload: P)
   });
 
 export const ReplyDeltaEventSchema = eventOf('reply.delta', ReplyDeltaPayloadSchema);
-export const ReplyEventSchema = eventOf('reply', ReplyPayloadSchema);
+/** A `reply` event without its text: for a connection that asked for `replyText: "in-result"`, of its own send. */
+export const ReplyWithoutTextPayloadSchema = ReplyPayloadSchema.omit({ text: true }).extend({ textInResult: z.literal(true) });
+
+export const ReplyEventSchema = eventOf('reply', z.union([ReplyPayloadSchema, ReplyWithoutTextPayloadSchema]));
 export const HeartbeatEventSchema = eventOf('heartbeat', HeartbeatPayloadSchema);
 export const SessionUpdatedEventSchema = eventOf('session.updated', SessionUpdatedPayloadSchema);
 export const DeliveryEventSchema = eventOf('delivery', DeliveryPayloadSchema);

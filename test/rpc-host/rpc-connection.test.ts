@@ -424,8 +424,23 @@ describe('events selection', () => {
     payloadOf(await ask(pair, { type: 'hello', id: 'h', protocol: 1, events: ['reply'] }), 'hello');
     const send = payloadOf(await ask(pair, { type: 'send', id: 's', text: 'one two three' }), 'send');
     expect(send.payloads[0]?.text).toBe('echo: one two three');
-    expect(eventPayload(await pair.nextMatching(eventNamed('reply', 's')), 'reply').text).toBe('echo: one two three');
+    expect(eventPayload(await pair.nextMatching(eventNamed('reply', 's')), 'reply')).toMatchObject({ text: 'echo: one two three' });
     expect(pair.all().filter((message) => message.type === 'event').map((message) => message.event)).toEqual(['reply']);
+  });
+
+  it('hello with replyText "in-result" leaves the text out of the reply events of its own sends only', async () => {
+    const pair = await open();
+    const hello = payloadOf(await ask(pair, { type: 'hello', id: 'h', protocol: 1, replyText: 'in-result' }), 'hello');
+    expect(hello.capabilities).toContain('reply-text-in-result');
+    const send = payloadOf(await ask(pair, { type: 'send', id: 's', text: 'big text' }), 'send');
+    expect(send.payloads[0]?.text).toBe('echo: big text');
+    const reply = eventPayload(await pair.nextMatching(eventNamed('reply', 's')), 'reply');
+    expect(reply).toMatchObject({ runId: send.meta.runId, textInResult: true });
+    expect(reply).not.toHaveProperty('text');
+    // Back to the default: the text comes along again.
+    payloadOf(await ask(pair, { type: 'hello', id: 'h2', protocol: 1, replyText: 'full' }), 'hello');
+    payloadOf(await ask(pair, { type: 'send', id: 's2', text: 'again' }), 'send');
+    expect(eventPayload(await pair.nextMatching(eventNamed('reply', 's2')), 'reply')).toMatchObject({ text: 'echo: again' });
   });
 });
 
