@@ -73,7 +73,10 @@ def matches(arm: Any, variant: dict[str, Any], path: str) -> bool:
     if get_origin(arm) is Literal:
         return kind == "string" and ("enum" in variant or "const" in variant) and check_quietly(arm, variant, path)
     if typing.is_typeddict(arm):
-        return kind == "object" and check_quietly(arm, variant, path)
+        # Several object arms: the one with the same keys is this variant, checked deeply.
+        if kind != "object" or set(get_type_hints(arm)) != set(variant.get("properties", {})):
+            return False
+        return check_quietly(arm, variant, path)
     return SCALARS.get(arm) == kind and "enum" not in variant
 
 
@@ -102,7 +105,7 @@ def test_result_payload_types_match_the_schema(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(protocol.EVENT_PAYLOADS))
 def test_event_payload_types_match_the_schema(name: str) -> None:
     payload_schema = variant_for("event", "event", name)["properties"]["payload"]
-    check_typed_dict(protocol.EVENT_PAYLOADS[name], payload_schema, f"event {name}")
+    check_type(protocol.EVENT_PAYLOADS[name], payload_schema, f"event {name}")
 
 
 def test_response_envelopes_match_the_schema() -> None:

@@ -165,7 +165,7 @@ def decode_event(name: str, payload: dict[str, Any]) -> RunEvent | None:
         return ReplyFinished(
             payload["session"],
             payload["runId"],
-            payload["text"],
+            str(payload.get("text", "")),  # absent only for a connection that asked for it in-result
             payload["provider"],
             payload["model"],
             bool(payload.get("aborted", False)),

@@ -8,7 +8,7 @@ ones in a ``total=False`` subclass, which works from Python 3.10 on.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 PROTOCOL_VERSION = 1
 """The protocol version this client speaks."""
@@ -130,6 +130,7 @@ class HelloRequest(_HelloRequestFields, total=False):
     id: RequestId
     client: HelloClient
     events: list[EventName]
+    replyText: Literal["full", "in-result"]
 
 
 class _WaitRequestFields(TypedDict):
@@ -402,6 +403,23 @@ class ReplyPayload(_ReplyPayloadFields, total=False):
     idempotencyKey: str
 
 
+class _ReplyWithoutTextPayloadFields(TypedDict):
+    session: str
+    runId: str
+    source: MessageSource
+    provider: str
+    model: str
+    textInResult: Literal[True]
+
+
+class ReplyWithoutTextPayload(_ReplyWithoutTextPayloadFields, total=False):
+    """A `reply` event of a connection that asked hello for `replyText: "in-result"`: the result has the text."""
+
+    aborted: bool
+    delivered: bool
+    idempotencyKey: str
+
+
 class _HeartbeatPayloadFields(TypedDict):
     outcome: HeartbeatOutcome
     at: int
@@ -467,9 +485,9 @@ REQUESTS: dict[str, type] = {
 }
 """The TypedDict of each request type."""
 
-EVENT_PAYLOADS: dict[str, type] = {
+EVENT_PAYLOADS: dict[str, Any] = {
     "reply.delta": ReplyDeltaPayload,
-    "reply": ReplyPayload,
+    "reply": ReplyPayload | ReplyWithoutTextPayload,
     "heartbeat": HeartbeatPayload,
     "session.updated": SessionUpdatedPayload,
     "delivery": DeliveryPayload,
