@@ -7,39 +7,39 @@
  * shell word. The prompt goes on stdin unless an argument holds `{prompt}`. With
  * `output: "text"` stdout is the reply and streams as deltas; with `"json"` stdout
  * is parsed at the end and the reply read at `jsonPath` (default
- * `payloads[0].text`, the shape `tether agent --json` prints). The command runs in
- * its own process group, so abort and timeout kill the agent together with anything
- * it started (SIGTERM, then SIGKILL for whatever is left).
+ * `payloads[0].text`, the shape `tether agent --json` prints). The command runs as
+ * a process tree of its own (`process-tree/`), so abort and timeout kill the agent
+ * together with anything it started (SIGTERM, then SIGKILL for whatever is left).
  */
-import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
 import { errorMessage } from '../protocol/errors.js';
+import { startProcessTree, type ProcessTree } from '../process-tree/process-tree.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** How much of stderr is kept for error messages. */
 const STDERR_TAIL_CHARS = 2000;
-/** Time between SIGTERM and SIGKILL of the process group. */
+/** Time between SIGTERM and SIGKILL of the process tree. */
 const KILL_GRACE_MS = 1000;
 /** Longest JSON output kept for parsing (a reply, not a data dump). */
 const MAX_JSON_OUTPUT_CHARS = 64 * 1024 * 1024;
 
 /**
- * Process groups of commands still running. A command runs in its own group, so a
- * supervisor killing the gateway's group would not reach it: when the gateway exits
+ * Process trees of commands still running. A command runs in a tree of its own, so a
+ * supervisor killing the gateway's tree would not reach it: when the gateway exits
  * (stdin EOF, SIGTERM, an uncaught error), whatever is left is killed here.
  */
-const liveGroups = new Set<number>();
+const liveTrees = new Set<ProcessTree>();
 let exitHookInstalled = false;
 
-function trackGroup(pid: number): void {
-  liveGroups.add(pid);
+function trackTree(tree: ProcessTree): void {
+  liveTrees.add(tree);
   if (exitHookInstalled) return; // once per process
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    for (const live of liveTrees) killQuietly(live, 'SIGKILL');
   });
 }
 
@@ -95,14 +95,10 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
 
   return new Promise<ProviderReply>((resolve, reject) => {
     if (request.signal.aborted) return resolve({ text: '' }); // aborted before it started
-    const child = spawn(program!, args, {
-      cwd: entry.cwd,
-      env: { ...process.env, ...entry.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group: abort kills everything it started
-      windowsHide: true,
-    });
-    if (child.pid !== undefined) trackGroup(child.pid);
+    // A tree of its own: abort kills everything it started.
+    const tree = startProcessTree({ file: program!, args, cwd: entry.cwd, env: { ...process.env, ...entry.env } });
+    const { child } = tree;
+    if (tree.pid !== undefined) trackTree(tree);
     const stdoutDecoder = new StringDecoder('utf8');
     let text = '';
     let heldNewlines = '';
@@ -111,15 +107,15 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
     let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const killGroup = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    const killTree = () => {
+      killQuietly(tree, 'SIGTERM');
+      killTimer ??= setTimeout(() => killQuietly(tree, 'SIGKILL'), KILL_GRACE_MS);
     };
-    const onAbort = () => killGroup();
+    const onAbort = () => killTree();
     request.signal.addEventListener('abort', onAbort, { once: true });
     const timeout = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      killTree();
     }, timeoutMs);
     const finish = (outcome: () => void) => {
       if (settled) return; // 'error' and 'close' may both come
@@ -159,9 +155,9 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
       });
     });
     child.on('close', (code, signal) => {
-      // Whatever the command left running in its group goes with it.
-      signalGroup(child.pid, 'SIGKILL');
-      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      // Whatever the command left running in its tree goes with it.
+      killQuietly(tree, 'SIGKILL');
+      liveTrees.delete(tree);
       if (killTimer) clearTimeout(killTimer);
       finish(() => {
         onText(stdoutDecoder.end());
@@ -191,12 +187,11 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
   });
 }
 
-/** Signals a whole process group; a group that is already gone is fine. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return; // never started
+/** Signals a command's whole tree; one we may not signal (EPERM) is left to its own end. */
+function killQuietly(tree: ProcessTree, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    tree.signal(signal);
   } catch {
-    // ESRCH: nothing left in the group
+    // EPERM: a member changed user; nothing more we can do from here
   }
 }
