@@ -11,3 +11,4 @@ export { defaultDataDir } from './data-dir.js';
 export { createLogger, silentLogger, type Logger } from './log.js';
 export { TETHER_VERSION } from './version.js';
 export { startProcessTree, type ProcessTree, type TreeExit } from './process-tree/process-tree.js';
+export { reapOrphanedTrees, treeRecordsDir, treeRecordsOf, type ReapedTree } from './process-tree/tree-records.js';

@@ -7,6 +7,9 @@
  * drains, so a slow reader cannot make the host buffer without bound. On stdin EOF,
  * SIGTERM or SIGINT it lets in-flight runs finish within the grace period (aborting
  * what is left), answers everything, waits for stdout to drain and exits 0.
+ *
+ * On start it reaps the `command` provider trees an earlier gateway on this data dir
+ * left running when it died (see `process-tree/tree-records.ts`).
  */
 import { JsonlReader } from './protocol/jsonl.js';
 import { Gateway } from './core/gateway.js';
@@ -14,6 +17,7 @@ import type { GatewayConfig } from './core/config.js';
 import { RpcConnection } from './rpc-connection.js';
 import { createLogger } from './log.js';
 import { errorStack } from './protocol/errors.js';
+import { reapOrphanedTrees, treeRecordsDir } from './process-tree/tree-records.js';
 
 /** Longest we wait for a client to read our last lines before exiting anyway. */
 const STDOUT_FLUSH_TIMEOUT_MS = 5000;
@@ -25,6 +29,8 @@ export function runStdioHost(config: GatewayConfig): void {
   const stdout = process.stdout;
   keepStdoutForProtocol();
 
+  // Signals go out at once; the wait for the trees to be gone does not hold up requests.
+  reapOrphanedTrees(treeRecordsDir(config.dataDir), log).catch((error: unknown) => log.error(`reaping orphaned process trees failed (a bug): ${errorStack(error)}`));
   const gateway = new Gateway({ config, longLived: true, sendSource: 'rpc', log });
   let corked = false;
   let inputPaused = false;

@@ -16,7 +16,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { createLogger, defaultDataDir, type Logger } from '../../rpc-host/shared.js';
+import { createLogger, defaultDataDir, reapOrphanedTrees, treeRecordsDir, type Logger } from '../../rpc-host/shared.js';
 import {
   DEFAULT_SESSION,
   type AbortPayloadSchema,
@@ -138,6 +138,7 @@ export class Companion {
       logger: this.logger,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopTimings: { ...DEFAULT_STOP_TIMINGS, ...options.stopTimings },
+      recordsDir: treeRecordsDir(this.dataDir),
       ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
@@ -165,9 +166,16 @@ export class Companion {
   /** Fires for every gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`), and a `reply` for each CLI send. */
   readonly onDidReceiveEvent = (listener: Listener<Event>): Unsubscribe => this.events.event(listener);
 
-  /** Launches the gateway; resolves when the first attempt settled (see `state()`). */
-  start(): Promise<void> {
+  /**
+   * Launches the gateway; resolves when the first attempt settled (see `state()`).
+   *
+   * First reaps what an earlier app on this data dir left running when it died (a
+   * gateway that ignored stdin EOF, its providers), each checked to be the process
+   * recorded: two gateways must not share a data dir, and a stranger is never killed.
+   */
+  async start(): Promise<void> {
     this.assertOpen();
+    await reapOrphanedTrees(treeRecordsDir(this.dataDir), this.logger);
     return this.supervisor.start('app started');
   }
 

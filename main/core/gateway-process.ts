@@ -7,8 +7,14 @@
  * the whole group, wait; SIGKILL the group. "Gone" means the group is empty, not just
  * that the direct child exited: a provider the child started must not linger. A
  * child that crashes on its own gets its leftover group reaped the same way.
+ *
+ * Trees the child started in groups of their own (`command` providers) are out of
+ * reach of a signal to its group: the host records them in the data dir, and once
+ * the child is gone (stopped, or crashed) the records of dead owners are reaped. The
+ * child's own tree is recorded too (`recordsDir`), so that if the app dies without
+ * stopping it, the next app start reaps it.
  */
-import { startProcessTree, type ProcessTree, type Logger } from '../../rpc-host/shared.js';
+import { reapOrphanedTrees, startProcessTree, treeRecordsOf, type Logger, type ProcessTree } from '../../rpc-host/shared.js';
 import { RpcClient } from './rpc-client.js';
 import { LineRing } from './line-ring.js';
 import type { ExitInfo } from './errors.js';
@@ -33,7 +39,12 @@ export interface GatewayProcessOptions {
   logger: Logger;
   requestTimeoutMs?: number;
   stderrLines?: number;
+  /** Where process trees are recorded (`treeRecordsDir(dataDir)`); without it nothing is recorded or reaped. */
+  recordsDir?: string;
 }
+
+/** How long a gateway left running by a dead app gets after SIGTERM, when the next app reaps it. */
+const ORPHAN_GATEWAY_TERM_GRACE_MS = 2000;
 
 /** How often a stop checks whether the process group has emptied. */
 const GROUP_POLL_MS = 20;
@@ -82,6 +93,7 @@ export class GatewayProcess {
     if (this.pid !== undefined) {
       installExitHook();
       liveTrees.add(this.tree);
+      if (options.recordsDir !== undefined) treeRecordsOf(options.recordsDir).add(this.tree, `gateway pid ${this.pid}`, ORPHAN_GATEWAY_TERM_GRACE_MS);
     }
     const { child } = this.tree;
     child.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
@@ -118,16 +130,22 @@ export class GatewayProcess {
     return this.stopping;
   }
 
-  /** Reaps what is left of the group after the child exited on its own (a crash). */
+  /**
+   * Reaps what is left after the child exited on its own (a crash): the trees it
+   * recorded (its `command` providers, killed at once), then its own group.
+   */
   async reapGroup(timings: StopTimings = DEFAULT_STOP_TIMINGS): Promise<void> {
     if (this.pid === undefined || this.stopping) return; // nothing to reap, or a stop is doing it
     await this.exited;
-    if (!this.groupAlive()) return this.forgetGroup();
-    this.options.logger.warn(`gateway pid ${this.pid} exited but left processes in its group; terminating them`);
-    this.signal('SIGTERM');
-    if (!(await this.waitUntilGone(timings.termGraceMs))) this.signal('SIGKILL');
-    await this.waitUntilGone(1000);
+    const providers = this.reapRecordedTrees();
+    if (this.groupAlive()) {
+      this.options.logger.warn(`gateway pid ${this.pid} exited but left processes in its group; terminating them`);
+      this.signal('SIGTERM');
+      if (!(await this.waitUntilGone(timings.termGraceMs))) this.signal('SIGKILL');
+      await this.waitUntilGone(1000);
+    }
     this.forgetGroup();
+    await providers;
   }
 
   private async stopInStages(timings: StopTimings): Promise<ExitInfo> {
@@ -144,7 +162,14 @@ export class GatewayProcess {
       }
     }
     this.forgetGroup();
+    await this.reapRecordedTrees(); // a host killed before it could stop its providers left them recorded
     return this.exited;
+  }
+
+  /** Reaps the recorded trees of owners that are gone: this child's providers, once it is. */
+  private async reapRecordedTrees(): Promise<void> {
+    if (this.options.recordsDir === undefined) return; // not recording
+    await reapOrphanedTrees(this.options.recordsDir, this.options.logger);
   }
 
   /** Waits until the child has exited and its group is empty; false on timeout. */
@@ -176,5 +201,6 @@ export class GatewayProcess {
 
   private forgetGroup(): void {
     liveTrees.delete(this.tree);
+    if (this.options.recordsDir !== undefined) treeRecordsOf(this.options.recordsDir).remove(this.tree);
   }
 }

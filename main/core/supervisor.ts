@@ -97,6 +97,8 @@ export interface SupervisorOptions {
   /** How long a fresh child has to become ready before it counts as crashed. Default 10 s. */
   readyTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Where process trees are recorded, so orphans of a dead child are reaped (see `GatewayProcess`). */
+  recordsDir?: string;
 }
 
 /**
@@ -339,6 +341,7 @@ export class Supervisor {
       env: spec.env,
       logger: this.logger,
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+      ...(this.options.recordsDir !== undefined ? { recordsDir: this.options.recordsDir } : {}),
     });
     this.amend({ ...starting, child });
     child.client.onDidReceiveEvent((event) => this.events.fire(event));

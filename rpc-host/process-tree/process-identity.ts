@@ -40,16 +40,20 @@ export function canCheckIdentity(): boolean {
   return readStat(process.pid) !== undefined;
 }
 
-/** The identity of a running pid; undefined if it is gone, a zombie, or cannot be read. */
+/**
+ * The identity of a pid; undefined if it is gone or cannot be read. A zombie has
+ * one too: a child that exited before it could be recorded (a fast `sh -c 'x &'`)
+ * still names its group, and its pid is not reused until its parent reaps it.
+ */
 export function identityOf(pid: number): ProcessIdentity | undefined {
   const stat = readStat(pid);
-  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
-  return { pid, startTime: stat.startTime };
+  return stat === undefined ? undefined : { pid, startTime: stat.startTime };
 }
 
-/** True while the recorded process still runs: same pid, same start time. */
+/** True while the recorded process still runs (not a zombie): same pid, same start time. */
 export function isSameProcess(recorded: ProcessIdentity): boolean {
-  return identityOf(recorded.pid)?.startTime === recorded.startTime;
+  const stat = readStat(recorded.pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTime === recorded.startTime;
 }
 
 /** The pids of group `pgid` that still run (zombies no longer run anything). Linux only: [] without /proc. */

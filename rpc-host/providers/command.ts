@@ -10,6 +10,8 @@
  * `payloads[0].text`, the shape `tether agent --json` prints). The command runs as
  * a process tree of its own (`process-tree/`), so abort and timeout kill the agent
  * together with anything it started (SIGTERM, then SIGKILL for whatever is left).
+ * A running command is recorded in the data dir (`tree-records.ts`), so that if the
+ * gateway dies without killing it, the supervisor or the next gateway does.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
@@ -17,6 +19,7 @@ import { redact } from '../core/secrets.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
 import { errorMessage } from '../protocol/errors.js';
 import { startProcessTree, type ProcessTree } from '../process-tree/process-tree.js';
+import type { TreeRecords } from '../process-tree/tree-records.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** How much of stderr is kept for error messages. */
@@ -43,14 +46,14 @@ function trackTree(tree: ProcessTree): void {
   });
 }
 
-/** Creates a `command` provider for the config entry `id`. */
-export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[]): Provider {
+/** Creates a `command` provider for the config entry `id`; `records` keeps its running commands on disk. */
+export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], records?: TreeRecords): Provider {
   const program = entry.argv[0]!;
   return {
     id,
     label: `${id} (command: ${program})`,
     defaultModel: entry.model ?? 'default',
-    run: (request) => runCommand(id, entry, secrets, request),
+    run: (request) => runCommand(id, entry, secrets, request, records),
     async summarize(messages, previousSummary, signal) {
       const reply = await runCommand(id, entry, secrets, {
         session: '',
@@ -61,7 +64,7 @@ export function createCommandProvider(id: string, entry: ResolvedCommandEntry, s
         source: 'rpc',
         signal,
         onDelta: () => {},
-      });
+      }, records);
       return reply.text.trim();
     },
   };
@@ -84,7 +87,7 @@ export function fillArgv(argv: readonly string[], request: Pick<ProviderRequest,
   return argv.map((arg) => arg.replace(/\{(prompt|model|session|thinking)\}/gu, (_, name: string) => values[name]!));
 }
 
-function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
+function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest, records: TreeRecords | undefined): Promise<ProviderReply> {
   const clean = (text: string) => redact(text, secrets);
   const promptInArgs = entry.argv.some((arg) => arg.includes('{prompt}'));
   const input = entry.input ?? (promptInArgs ? 'argument' : 'stdin');
@@ -99,6 +102,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
     const tree = startProcessTree({ file: program!, args, cwd: entry.cwd, env: { ...process.env, ...entry.env } });
     const { child } = tree;
     if (tree.pid !== undefined) trackTree(tree);
+    records?.add(tree, name, 0); // reaped at once if orphaned: nobody is left to read it
     const stdoutDecoder = new StringDecoder('utf8');
     let text = '';
     let heldNewlines = '';
@@ -158,6 +162,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
       // Whatever the command left running in its tree goes with it.
       killQuietly(tree, 'SIGKILL');
       liveTrees.delete(tree);
+      records?.remove(tree);
       if (killTimer) clearTimeout(killTimer);
       finish(() => {
         onText(stdoutDecoder.end());
