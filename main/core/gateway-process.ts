@@ -22,7 +22,7 @@ import type { GatewayCommand } from './command-resolution.js';
 
 /** How long each stage of a stop waits before the next, harder one. */
 export interface StopTimings {
-  /** After ending stdin, before SIGTERM. */
+  /** After ending stdin, before SIGTERM (the supervisor adds the host's own shutdown grace to it). */
   stdinGraceMs: number;
   /** After SIGTERM, before SIGKILL. */
   termGraceMs: number;

@@ -447,7 +447,7 @@ export class Supervisor {
     });
     this.fire(up.kind); // listeners see `stopping` at once
     try {
-      const exit = await child.stop(this.options.stopTimings ?? DEFAULT_STOP_TIMINGS);
+      const exit = await child.stop(this.stopTimingsFor(up));
       this.logger.info(`gateway pid ${child.pid} stopped (${describeExit(exit)})`);
     } catch (error) {
       // The child is no longer watched; whatever it still reports is history.
@@ -456,6 +456,20 @@ export class Supervisor {
     }
     // Its exit has been handled by now; should it come later, it is history all the same.
     if (this.state.kind === 'stopping') this.amend({ ...this.state, child: undefined, readyAt: null });
+  }
+
+  /**
+   * The stop stages for `up`: after stdin EOF the host lets its runs finish for its
+   * own grace (`shutdownGraceMs`, from its `status`), then aborts them and exits, so
+   * SIGTERM waits for that grace plus the configured `stdinGraceMs`. Escalating
+   * sooner would kill the host while it still waits for its providers, and they
+   * would outlive it. A child not yet ready has run nothing: no grace to wait for.
+   */
+  private stopTimingsFor(up: UpState): StopTimings {
+    const timings = this.options.stopTimings ?? DEFAULT_STOP_TIMINGS;
+    const status = this.gatewayStatus;
+    const hostGraceMs = up.kind === 'running' && status !== null && status.pid === up.child.pid ? (status.shutdownGraceMs ?? 0) : 0;
+    return { ...timings, stdinGraceMs: timings.stdinGraceMs + hostGraceMs };
   }
 
   /** Enters `next`: logged and announced to listeners. Leaving `restarting` cancels its timer. */

@@ -2,7 +2,9 @@
  * Nothing a `command` provider started outlives the gateway (issue 17 item 1):
  * after a SIGKILL of the gateway during a run, the supervisor reaps the provider's
  * processes, and a gateway started on the same data dir reaps what an earlier one
- * left. Orphans are counted by scanning /proc for a marker in their environment.
+ * left; a shutdown waits for the host's own grace (`shutdownGraceMs`) before it
+ * escalates, so the host stops its providers itself. Orphans are counted by scanning
+ * /proc for a marker in their environment.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -68,5 +70,42 @@ describe.skipIf(process.platform !== 'linux')('command provider processes after 
     process.kill(pid, 'SIGKILL');
     await waitForState(companion, (state) => state.gateway.state === 'restarting');
     expect(await settleCount(orphansOf(probe), 0, 5000)).toBe(0);
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('command provider processes at app shutdown', () => {
+  it('the stop waits for the host\'s grace: a run that ends within it completes, and the gateway exits 0 unsignalled', async () => {
+    const probe = newProbe();
+    const root = createTempHome();
+    writeFileSync(join(root, 'config.json'), JSON.stringify({
+      provider: 's',
+      providers: { s: { type: 'command', argv: ['sh', '-c', 'sleep 1.5; echo finished'], env: { ORPHAN_PROBE: probe } } },
+      shutdownGraceMs: 4000,
+    }));
+    // Stages far shorter than the host's grace: only the grace from its status can hold them back.
+    const { companion, logger } = makeCompanion({ dataDir: root, stopTimings: { stdinGraceMs: 300, termGraceMs: 300 } });
+    await companion.start();
+    await waitForRunning(companion);
+    const sent = companion.send({ text: 'hi' });
+    await waitForCount(orphansOf(probe), 2); // sh and its sleep
+    await companion.shutdown();
+    await expect(sent).resolves.toMatchObject({ via: 'gateway', payload: { payloads: [{ text: 'finished' }] } });
+    expect(companion.state().gateway.lastExit).toMatchObject({ code: 0, signal: null });
+    expect(logger.lines.filter((line) => line.includes('SIGTERM') || line.includes('SIGKILL'))).toEqual([]);
+    expect(orphansOf(probe)()).toBe(0);
+  });
+
+  it('leaves nothing behind when a run outlasts a 5 s grace (the sh and two sleeps of the issue)', async () => {
+    const probe = newProbe();
+    const root = createTempHome();
+    writeFileSync(join(root, 'config.json'), sleeperConfig(probe, { shutdownGraceMs: 5000 }));
+    const { companion } = makeCompanion({ dataDir: root });
+    await companion.start();
+    await waitForRunning(companion);
+    companion.send({ text: 'hi' }).catch(() => {}); // aborted by the host when its grace runs out
+    await waitForCount(orphansOf(probe), 3);
+    await companion.shutdown();
+    expect(orphansOf(probe)()).toBe(0);
+    expect(companion.state().gateway.lastExit).toMatchObject({ code: 0, signal: null });
   });
 });

@@ -571,6 +571,14 @@ describe('Supervisor: start and restart by hand', () => {
     expect(made.logger.lines).toContain('info: gateway pid 101 stopped (exit code 0)');
   });
 
+  it('a stop waits for the host\'s own shutdown grace (from its status) before SIGTERM', async () => {
+    const made = makeSupervisor({ stopTimings: { stdinGraceMs: 10, termGraceMs: 20 } });
+    made.spawner.plan({ shutdownGraceMs: 5000 });
+    const child = await running(made);
+    await made.supervisor.stop('quit');
+    expect(child.stops).toEqual([{ stdinGraceMs: 5010, termGraceMs: 20 }]);
+  });
+
   it('starting -> starting on restart: the unready child is stopped and never counts as running', async () => {
     const made = makeSupervisor();
     made.spawner.plan({ hello: 'hold' });
