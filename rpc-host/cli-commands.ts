@@ -17,6 +17,7 @@ import { runAgentCommand } from './agent-command.js';
 import { runStdioHost } from './stdio.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { TETHER_VERSION } from './version.js';
+import { CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';
 
 const COMMON_HELP = `Common options:
   --home DIR                 data dir (sessions, outbox, config.json); env TETHER_HOME,
@@ -47,6 +48,9 @@ line on stdin ({"type":"status"}, {"type":"send","text":"hi"}, …), one respons
 request and unsolicited events on stdout. Exits 0 on stdin EOF or SIGTERM after
 in-flight runs finish (or are aborted after the grace period).
 
+Exit codes: 0 stopped, 2 bad usage, 78 invalid configuration (stderr names the key
+and the fix; it fails the same way until the configuration changes), 70 a bug.
+
 Options:
   --heartbeats on|off        send heartbeats (default on); env TETHER_HEARTBEATS
   --heartbeat-interval MS    time between heartbeats (default 1800000 = 30 min); env TETHER_HEARTBEAT_INTERVAL_MS
@@ -59,7 +63,8 @@ const AGENT_HELP = `Usage: tether agent --message TEXT [options]
 
 Runs one agent turn in a session, records it in the session's transcript (shared
 with a running \`tether rpc\`), and prints the reply. Exit codes: 0 done, 1 failed,
-2 bad usage, 130 interrupted (Ctrl+C aborts the run and keeps the partial reply).
+2 bad usage, 78 invalid configuration, 130 interrupted (Ctrl+C aborts the run and
+keeps the partial reply).
 
 Options:
   -m, --message TEXT         the message to send (this or --message-stdin is required)
@@ -234,7 +239,7 @@ export function exitWith(outcome: Promise<number>): void {
           // Callers parsing stdout get the failure in the same shape as every other error.
           process.stdout.write(JSON.stringify({ type: 'error', ok: false, code: 'invalid_request', error: error.message }) + '\n');
         }
-        process.exitCode = error instanceof UsageError ? 2 : 1;
+        process.exitCode = error instanceof UsageError ? 2 : CONFIG_ERROR_EXIT_CODE;
         return;
       }
       process.stderr.write(`tether: unexpected error (a bug; please report it): ${errorStack(error)}\n`);

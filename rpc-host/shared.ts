@@ -12,3 +12,4 @@ export { createLogger, silentLogger, type Logger } from './log.js';
 export { TETHER_VERSION } from './version.js';
 export { startProcessTree, type ProcessTree, type TreeExit } from './process-tree/process-tree.js';
 export { reapOrphanedTrees, treeRecordsDir, treeRecordsOf, type ReapedTree } from './process-tree/tree-records.js';
+export { CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';
