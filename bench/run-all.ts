@@ -12,6 +12,7 @@ import { measureCrashRecovery } from './crash-recovery.js';
 import { measureFailFast } from './fail-fast.js';
 import { measureIdentity } from './identity.js';
 import { measureIdleRss } from './idle-rss.js';
+import { measureOrphans } from './orphans.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
 import { measureSendFloor } from './send-floor.js';
@@ -34,6 +35,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'idle RSS', measure: measureIdleRss },
   { name: 'crash recovery', measure: measureCrashRecovery },
   { name: 'fail fast', measure: measureFailFast },
+  { name: 'orphans', measure: measureOrphans },
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
   { name: 'socket', measure: measureSocket },

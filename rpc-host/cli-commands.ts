@@ -21,6 +21,7 @@ import { defaultSocketPath } from './listen/socket-path.js';
 import { runStatusCommand, STATUS_HELP } from './status-command.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { TETHER_VERSION } from './version.js';
+import { CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';
 
 const COMMON_HELP = `Common options:
   --home DIR                 data dir (sessions, outbox, config.json); env TETHER_HOME,
@@ -60,6 +61,10 @@ dir. Exit code 3: another gateway already serves the data dir (the message names
 pid and socket). Without --listen it runs on its own, as it always did, and warns when
 another gateway serves the data dir.
 
+Exit codes: 0 stopped, 2 bad usage, 3 another gateway serves the data dir (with
+--listen), 78 invalid configuration (stderr names the key and the fix; it fails the
+same way until the configuration changes), 70 a bug.
+
 Options:
   --listen [PATH]            also serve on a Unix socket (named pipe on Windows); default
                              <home>/run/gateway.sock, its folder 0700 and the socket 0600
@@ -74,7 +79,8 @@ const AGENT_HELP = `Usage: tether agent --message TEXT [options]
 
 Runs one agent turn in a session, records it in the session's transcript (shared
 with a running \`tether rpc\`), and prints the reply. Exit codes: 0 done, 1 failed,
-2 bad usage, 130 interrupted (Ctrl+C aborts the run and keeps the partial reply).
+2 bad usage, 78 invalid configuration, 130 interrupted (Ctrl+C aborts the run and
+keeps the partial reply).
 
 Options:
   -m, --message TEXT         the message to send (this or --message-stdin is required)
@@ -279,7 +285,7 @@ export function exitWith(outcome: Promise<number>): void {
           // Callers parsing stdout get the failure in the same shape as every other error.
           process.stdout.write(JSON.stringify({ type: 'error', ok: false, code: 'invalid_request', error: error.message }) + '\n');
         }
-        process.exitCode = error instanceof UsageError ? 2 : 1;
+        process.exitCode = error instanceof UsageError ? 2 : CONFIG_ERROR_EXIT_CODE;
         return;
       }
       process.stderr.write(`tether: unexpected error (a bug; please report it): ${errorStack(error)}\n`);

@@ -10,6 +10,8 @@
  *
  * With a claimed socket (`--listen`) the same gateway also serves the socket's
  * clients (listen/), and shutdown answers and disconnects them too.
+ * On start it reaps the `command` provider trees an earlier gateway on this data dir
+ * left running when it died (see `process-tree/tree-records.ts`).
  */
 import { JsonlReader } from './protocol/jsonl.js';
 import { Gateway } from './core/gateway.js';
@@ -18,6 +20,7 @@ import { RpcConnection } from './rpc-connection.js';
 import { createLogger } from './log.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { serveSocket, warnIfServed, type SocketClaim, type SocketService } from './listen/socket-service.js';
+import { reapOrphanedTrees, treeRecordsDir } from './process-tree/tree-records.js';
 
 /** Longest we wait for a client to read our last lines before exiting anyway. */
 const STDOUT_FLUSH_TIMEOUT_MS = 5000;
@@ -30,6 +33,8 @@ export async function runStdioHost(config: GatewayConfig, socket?: SocketClaim):
   const stdout = process.stdout;
   keepStdoutForProtocol();
 
+  // Signals go out at once; the wait for the trees to be gone does not hold up requests.
+  reapOrphanedTrees(treeRecordsDir(config.dataDir), log).catch((error: unknown) => log.error(`reaping orphaned process trees failed (a bug): ${errorStack(error)}`));
   const gateway = new Gateway({ config, longLived: true, sendSource: 'rpc', log });
   let corked = false;
   let inputPaused = false;

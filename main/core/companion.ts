@@ -11,12 +11,13 @@
  * the caller passed `retry: true`: then it waits for the restarted child and is
  * sent again with the same key. Whatever reached the transcript stays there.
  * Settings changes apply at once to a running child and are re-applied on every
- * (re)start. Plain Node: importable as `tether/companion`, no Electron.
+ * (re)start. A gateway that failed on its configuration is started again when the
+ * config file is saved. Plain Node: importable as `tether/companion`, no Electron.
  */
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
-import { createLogger, defaultDataDir, type Logger } from '../../rpc-host/shared.js';
+import { join, resolve } from 'node:path';
+import { createLogger, defaultDataDir, reapOrphanedTrees, treeRecordsDir, type Logger } from '../../rpc-host/shared.js';
 import {
   DEFAULT_SESSION,
   type AbortPayloadSchema,
@@ -30,6 +31,7 @@ import type { z } from 'zod';
 import type { SendInput } from './cli-fallback.js';
 import { bundledHostScript, resolveGatewayCommand, type CommandOverride } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
+import { watchFile, type FileWatch } from './file-watch.js';
 import { CLOSED_MESSAGE, CompanionError, isCompanionError } from './errors.js';
 import { buildGatewayEnv } from './gateway-env.js';
 import { DEFAULT_STOP_TIMINGS, type StopTimings } from './gateway-process.js';
@@ -122,6 +124,8 @@ export class Companion {
   private readonly stateChanges: Emitter<CompanionState>;
   private readonly events: Emitter<Event>;
   private readonly sender: Sender;
+  /** Watches the config file while the gateway is failed on it. */
+  private configWatch: FileWatch | undefined;
   private closed = false;
 
   constructor(private readonly options: CompanionOptions) {
@@ -138,6 +142,7 @@ export class Companion {
       logger: this.logger,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopTimings: { ...DEFAULT_STOP_TIMINGS, ...options.stopTimings },
+      recordsDir: treeRecordsDir(this.dataDir),
       ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
@@ -152,7 +157,10 @@ export class Companion {
       logger: this.logger,
       cliTimeoutMs: options.cliTimeoutMs ?? 5 * 60_000,
     });
-    this.supervisor.onDidChangeState(() => this.stateChanges.fire(this.state()));
+    this.supervisor.onDidChangeState(({ snapshot }) => {
+      this.followConfigFailure(snapshot);
+      this.stateChanges.fire(this.state());
+    });
     this.supervisor.onDidReceiveEvent((event) => this.events.fire(event));
     this.settingsStore.onDidChange(({ changed }) => {
       if (changed.includes('heartbeatsEnabled') || changed.includes('cliFallbackEnabled')) this.stateChanges.fire(this.state());
@@ -165,9 +173,16 @@ export class Companion {
   /** Fires for every gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`), and a `reply` for each CLI send. */
   readonly onDidReceiveEvent = (listener: Listener<Event>): Unsubscribe => this.events.event(listener);
 
-  /** Launches the gateway; resolves when the first attempt settled (see `state()`). */
-  start(): Promise<void> {
+  /**
+   * Launches the gateway; resolves when the first attempt settled (see `state()`).
+   *
+   * First reaps what an earlier app on this data dir left running when it died (a
+   * gateway that ignored stdin EOF, its providers), each checked to be the process
+   * recorded: two gateways must not share a data dir, and a stranger is never killed.
+   */
+  async start(): Promise<void> {
     this.assertOpen();
+    await reapOrphanedTrees(treeRecordsDir(this.dataDir), this.logger);
     return this.supervisor.start('app started');
   }
 
@@ -303,6 +318,8 @@ export class Companion {
   async shutdown(): Promise<void> {
     if (this.closed) return; // already shut down
     this.closed = true;
+    this.configWatch?.dispose();
+    this.configWatch = undefined;
     await this.sender.stopCliRuns();
     await this.supervisor.dispose();
     await this.settingsStore.flush();
@@ -319,11 +336,43 @@ export class Companion {
     }
   }
 
+  /**
+   * Watches the config file while the gateway is failed on its configuration, and
+   * starts it again when the file is saved (still invalid: it fails again at once,
+   * with the new message).
+   */
+  private followConfigFailure(snapshot: SupervisorSnapshot): void {
+    if (snapshot.state !== 'failed' || snapshot.failure !== 'config') {
+      this.configWatch?.dispose();
+      this.configWatch = undefined;
+      return;
+    }
+    if (this.configWatch !== undefined || this.closed) return; // already watching, or shut down
+    const path = this.configPath();
+    this.logger.info(`watching ${path}: the gateway starts again when it is saved`);
+    this.configWatch = watchFile(
+      path,
+      () => {
+        if (this.closed) return; // shut down meanwhile
+        this.logger.info(`${path} changed; starting the gateway again`);
+        void this.supervisor.start('the config file changed');
+      },
+      (message) => this.logger.warn(`${message}; use Restart Gateway after fixing the config file`),
+    );
+  }
+
+  /** The config file the gateway reads: `TETHER_CONFIG` (relative to its working dir), else `<data dir>/config.json`. */
+  private configPath(): string {
+    const spec = this.launchSpec(() => {});
+    const explicit = spec.ok ? spec.env.TETHER_CONFIG : undefined;
+    return explicit ? resolve(spec.ok ? spec.cwd : '.', explicit) : join(this.dataDir, 'config.json');
+  }
+
   private launchSpec(log: (message: string) => void): LaunchSpec {
     const settings = this.settingsStore.get();
     const projectRoot = resolve(this.options.projectRoot ?? settings.projectRoot ?? homedir());
     if (!existsSync(projectRoot) || !statSync(projectRoot).isDirectory()) {
-      return { ok: false, error: `the project root ${projectRoot} is not a directory; fix it in the settings or clear it to use your home folder` };
+      return { ok: false, failure: 'launch', error: `the project root ${projectRoot} is not a directory; fix it in the settings or clear it to use your home folder` };
     }
     const resolution = resolveGatewayCommand({
       override: this.options.command ?? settings.gatewayCommand,
@@ -332,7 +381,7 @@ export class Companion {
       hostScript: this.options.hostScript ?? bundledHostScript(),
       log,
     });
-    if (!resolution.ok) return resolution;
+    if (!resolution.ok) return { ok: false, failure: 'not found', error: resolution.error };
     const env = buildGatewayEnv(this.parentEnv, {
       path: resolution.path,
       dataDir: this.dataDir,
@@ -358,6 +407,9 @@ export class Companion {
       case 'starting':
         return 'the gateway is not running yet (starting)';
       case 'failed':
+        if (snapshot.failure === 'config') {
+          return `the gateway is not running: its configuration is invalid: ${snapshot.reason.split('\n')[0]} (it starts again when the config file is saved, or use Restart Gateway)`;
+        }
         return `the gateway is not running (it failed: ${snapshot.reason.split('\n')[0]}); use Restart Gateway`;
       case 'stopped':
         return 'the gateway is not running (stopped)';

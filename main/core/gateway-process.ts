@@ -7,10 +7,14 @@
  * the whole group, wait; SIGKILL the group. "Gone" means the group is empty, not just
  * that the direct child exited: a provider the child started must not linger. A
  * child that crashes on its own gets its leftover group reaped the same way.
+ *
+ * Trees the child started in groups of their own (`command` providers) are out of
+ * reach of a signal to its group: the host records them in the data dir, and once
+ * the child is gone (stopped, or crashed) the records of dead owners are reaped. The
+ * child's own tree is recorded too (`recordsDir`), so that if the app dies without
+ * stopping it, the next app start reaps it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
-import type { Logger } from '../../rpc-host/shared.js';
+import { reapOrphanedTrees, startProcessTree, treeRecordsOf, type Logger, type ProcessTree } from '../../rpc-host/shared.js';
 import { RpcClient } from './rpc-client.js';
 import { LineRing } from './line-ring.js';
 import type { ExitInfo } from './errors.js';
@@ -18,7 +22,7 @@ import type { GatewayCommand } from './command-resolution.js';
 
 /** How long each stage of a stop waits before the next, harder one. */
 export interface StopTimings {
-  /** After ending stdin, before SIGTERM. */
+  /** After ending stdin, before SIGTERM (the supervisor adds the host's own shutdown grace to it). */
   stdinGraceMs: number;
   /** After SIGTERM, before SIGKILL. */
   termGraceMs: number;
@@ -35,13 +39,18 @@ export interface GatewayProcessOptions {
   logger: Logger;
   requestTimeoutMs?: number;
   stderrLines?: number;
+  /** Where process trees are recorded (`treeRecordsDir(dataDir)`); without it nothing is recorded or reaped. */
+  recordsDir?: string;
 }
+
+/** How long a gateway left running by a dead app gets after SIGTERM, when the next app reaps it. */
+const ORPHAN_GATEWAY_TERM_GRACE_MS = 2000;
 
 /** How often a stop checks whether the process group has emptied. */
 const GROUP_POLL_MS = 20;
 
-/** Process groups still alive, signalled if this process exits without stopping them. */
-const liveGroups = new Set<number>();
+/** Process trees still alive, signalled if this process exits without stopping them. */
+const liveTrees = new Set<ProcessTree>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -50,7 +59,7 @@ function installExitHook(): void {
   // The last resort when the app exits without a clean stop (an uncaught error):
   // SIGTERM lets each host finish its runs and exit on its own. Synchronous by necessity.
   process.on('exit', () => {
-    for (const pgid of liveGroups) signalGroup(pgid, 'SIGTERM');
+    for (const tree of liveTrees) tree.signal('SIGTERM');
   });
 }
 
@@ -72,46 +81,29 @@ export class GatewayProcess {
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | undefined;
   private stopping: Promise<ExitInfo> | undefined;
-  private readonly subprocess: ResultPromise<{ buffer: false; encoding: 'buffer' }>;
+  private readonly tree: ProcessTree;
 
   constructor(private readonly options: GatewayProcessOptions) {
     const { command, logger } = options;
     this.stderr = new LineRing({ maxLines: options.stderrLines ?? 200, onLine: (line) => logger.info(`gateway: ${line}`) });
-    this.subprocess = execa(command.file, [...command.args, ...options.args], {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      encoding: 'buffer',
-      reject: false,
-      // A group of its own, so a stop reaches grandchildren too; execa's cleanup does
-      // not apply to detached children, so the exit hook above takes its place.
-      detached: process.platform !== 'win32',
-      cleanup: false,
-      windowsHide: true,
-    }) as ResultPromise<{ buffer: false; encoding: 'buffer' }>;
-    this.pid = this.subprocess.pid;
-    if (this.pid !== undefined && process.platform !== 'win32') {
+    // A tree of its own, so a stop reaches grandchildren too; the exit hook above
+    // covers an app that exits without stopping it.
+    this.tree = startProcessTree({ file: command.file, args: [...command.args, ...options.args], cwd: options.cwd, env: options.env });
+    this.pid = this.tree.pid;
+    if (this.pid !== undefined) {
       installExitHook();
-      liveGroups.add(this.pid);
+      liveTrees.add(this.tree);
+      if (options.recordsDir !== undefined) treeRecordsOf(options.recordsDir).add(this.tree, `gateway pid ${this.pid}`, ORPHAN_GATEWAY_TERM_GRACE_MS);
     }
-    this.subprocess.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
-    this.subprocess.stderr.on('end', () => this.stderr.end());
-    this.client = new RpcClient(this.subprocess.stdin, this.subprocess.stdout, {
+    const { child } = this.tree;
+    child.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    child.stderr.on('end', () => this.stderr.end());
+    this.client = new RpcClient(child.stdin, child.stdout, {
       logger,
       stderrTail: () => this.stderr.tail(),
       ...(options.requestTimeoutMs !== undefined ? { defaultTimeoutMs: options.requestTimeoutMs } : {}),
     });
-    this.exited = this.subprocess.then((result) => {
-      const failedToSpawn = this.pid === undefined;
-      const info: ExitInfo = {
-        code: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        ...(failedToSpawn ? { spawnError: (result as { originalMessage?: string }).originalMessage ?? result.message } : {}),
-      };
+    this.exited = this.tree.exited.then((info) => {
       this.exitInfo = info;
       return info;
     });
@@ -127,14 +119,9 @@ export class GatewayProcess {
     return this.pid !== undefined && this.exitInfo === undefined;
   }
 
-  /** Sends `signal` to the whole process group (to the child alone on Windows). */
+  /** Sends `signal` to the whole process tree (on Windows every signal kills it: see `ProcessTree`). */
   signal(signal: NodeJS.Signals): void {
-    if (this.pid === undefined) return; // never started
-    if (process.platform === 'win32') {
-      this.subprocess.kill(signal);
-      return;
-    }
-    signalGroup(this.pid, signal);
+    this.tree.signal(signal);
   }
 
   /** Stops the child in stages and resolves with its exit once its whole group is gone. */
@@ -143,22 +130,28 @@ export class GatewayProcess {
     return this.stopping;
   }
 
-  /** Reaps what is left of the group after the child exited on its own (a crash). */
+  /**
+   * Reaps what is left after the child exited on its own (a crash): the trees it
+   * recorded (its `command` providers, killed at once), then its own group.
+   */
   async reapGroup(timings: StopTimings = DEFAULT_STOP_TIMINGS): Promise<void> {
     if (this.pid === undefined || this.stopping) return; // nothing to reap, or a stop is doing it
     await this.exited;
-    if (!this.groupAlive()) return this.forgetGroup();
-    this.options.logger.warn(`gateway pid ${this.pid} exited but left processes in its group; terminating them`);
-    this.signal('SIGTERM');
-    if (!(await this.waitUntilGone(timings.termGraceMs))) this.signal('SIGKILL');
-    await this.waitUntilGone(1000);
+    const providers = this.reapRecordedTrees();
+    if (this.groupAlive()) {
+      this.options.logger.warn(`gateway pid ${this.pid} exited but left processes in its group; terminating them`);
+      this.signal('SIGTERM');
+      if (!(await this.waitUntilGone(timings.termGraceMs))) this.signal('SIGKILL');
+      await this.waitUntilGone(1000);
+    }
     this.forgetGroup();
+    await providers;
   }
 
   private async stopInStages(timings: StopTimings): Promise<ExitInfo> {
     const { logger } = this.options;
     if (this.pid === undefined) return this.exited; // never started
-    this.subprocess.stdin.end();
+    this.tree.child.stdin.end();
     if (!(await this.waitUntilGone(timings.stdinGraceMs))) {
       logger.warn(`gateway pid ${this.pid} still running ${timings.stdinGraceMs} ms after stdin closed; sending SIGTERM to its process group`);
       this.signal('SIGTERM');
@@ -169,7 +162,14 @@ export class GatewayProcess {
       }
     }
     this.forgetGroup();
+    await this.reapRecordedTrees(); // a host killed before it could stop its providers left them recorded
     return this.exited;
+  }
+
+  /** Reaps the recorded trees of owners that are gone: this child's providers, once it is. */
+  private async reapRecordedTrees(): Promise<void> {
+    if (this.options.recordsDir === undefined) return; // not recording
+    await reapOrphanedTrees(this.options.recordsDir, this.options.logger);
   }
 
   /** Waits until the child has exited and its group is empty; false on timeout. */
@@ -196,51 +196,11 @@ export class GatewayProcess {
   }
 
   private groupAlive(): boolean {
-    if (this.pid === undefined || process.platform === 'win32') return false;
-    try {
-      process.kill(-this.pid, 0);
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM'; // EPERM: exists, but not ours to signal
-    }
-    return process.platform === 'linux' ? groupHasLiveMembers(this.pid) : true;
+    return this.tree.isAlive();
   }
 
   private forgetGroup(): void {
-    if (this.pid !== undefined) liveGroups.delete(this.pid);
-  }
-}
-
-/**
- * True if a process of group `pgid` is still running (Linux). A zombie no longer
- * runs anything, but still answers `kill(-pgid, 0)` until its new parent reaps it,
- * which a container's init may never do: so look at /proc and ignore zombies.
- */
-function groupHasLiveMembers(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true; // no /proc: trust kill(-pgid, 0)
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/u.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-  }
-  return false;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // ESRCH: already gone
+    liveTrees.delete(this.tree);
+    if (this.options.recordsDir !== undefined) treeRecordsOf(this.options.recordsDir).remove(this.tree);
   }
 }

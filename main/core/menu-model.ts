@@ -54,7 +54,7 @@ export function buildTrayModel(state: CompanionState, now: number = Date.now()):
   };
 }
 
-/** `running · pid 4242 · up 5m`, `restarting in 800 ms`, `failed: crashed 5 times in 3 min`. */
+/** `running · pid 4242 · up 5m`, `restarting in 800 ms`, `failed: crashed 5 times in 3 min`, `failed: invalid config: …`. */
 export function describeGateway(state: CompanionState, now: number): string {
   const gateway = state.gateway;
   if (gateway.stopping) return 'stopping…';
@@ -70,6 +70,8 @@ export function describeGateway(state: CompanionState, now: number): string {
       return `restarting in ${formatDelay(left)}`;
     }
     case 'failed':
+      // The key and the fix matter more than where the file is: the path goes, so they fit the menu.
+      if (gateway.failure === 'config') return `failed: invalid config: ${firstClause(gateway.reason.replace(/^config file (?:[A-Za-z]:)?[^:]+: /u, ''))}`;
       return gateway.recentCrashes >= 2 ? `failed: crashed ${gateway.recentCrashes} times in 3 min` : `failed: ${firstClause(gateway.reason)}`;
     case 'stopped':
       return 'stopped';

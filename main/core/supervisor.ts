@@ -4,7 +4,10 @@
  *
  * States: `stopped` → `starting` → `running`; a crash goes to `restarting` (with the
  * time of the next try) or, on the 5th crash in 3 minutes, to `failed`, where it
- * stays until someone calls `start` or `restart`. "Ready" means the child answered
+ * stays until someone calls `start` or `restart`. A start that will fail the same
+ * way every time goes to `failed` at once, burning no restarts: the host's
+ * config-error exit (78, failure `config`, with the host's own message) and a
+ * program that is not there (failure `not found`). "Ready" means the child answered
  * `hello`, the caller's settings were re-applied (`applySettings`) and `status`
  * answered, on every start and restart. A stop shows as the state it interrupts,
  * with `stopping: true`; exits during a stop are not crashes.
@@ -15,7 +18,7 @@
  */
 import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 import { PROTOCOL_VERSION, type Event, type StatusPayload } from '../../rpc-host/protocol/schemas.js';
-import { TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
+import { CONFIG_ERROR_EXIT_CODE, TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, describeExit, isCompanionError, withStderrTail, type ExitInfo } from './errors.js';
@@ -33,11 +36,21 @@ export const GATEWAY_ARGS: readonly string[] = ['rpc', '--listen'];
 /** Where the supervisor is in the gateway's life. */
 export type GatewayState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
+/**
+ * Why the gateway is `failed`: its configuration is invalid (`config`: the host
+ * exited with the config-error code), its program is missing (`not found`), it
+ * crashed too often (`crash loop`), or it could not be launched as set up (`launch`:
+ * the project root is not a folder).
+ */
+export type GatewayFailure = 'config' | 'not found' | 'crash loop' | 'launch';
+
 /** Everything the status view shows about the child, at one moment. */
 export interface SupervisorSnapshot {
   state: GatewayState;
   /** Why the state was entered, in words a user can act on. */
   reason: string;
+  /** While `failed`: what kind of failure (see `GatewayFailure`); null in every other state. */
+  failure: GatewayFailure | null;
   /** When the state was entered (epoch ms). */
   since: number;
   /** True while a stop is under way (calls already fail fast). */
@@ -69,7 +82,7 @@ export interface StateChange {
 /** How to launch the child, decided afresh before every spawn (settings may change). */
 export type LaunchSpec =
   | { ok: true; command: GatewayCommand; cwd: string; env: Record<string, string> }
-  | { ok: false; error: string };
+  | { ok: false; error: string; failure?: 'not found' | 'launch' };
 
 /** What the supervisor uses of one gateway child: a `GatewayProcess`, or a test's fake. */
 export interface GatewayChild {
@@ -104,6 +117,8 @@ export interface SupervisorOptions {
   /** How long a fresh child has to become ready before it counts as crashed. Default 10 s. */
   readyTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Where process trees are recorded, so orphans of a dead child are reaped (see `GatewayProcess`). */
+  recordsDir?: string;
 }
 
 /**
@@ -122,7 +137,7 @@ type SupervisorState =
   | StoppingState
   | { kind: 'stop-failed'; shownAs: 'starting' | 'running'; reason: string; since: number }
   | RestartingState
-  | { kind: 'failed'; reason: string; since: number };
+  | { kind: 'failed'; failure: GatewayFailure; reason: string; since: number };
 
 interface StartingState {
   kind: 'starting';
@@ -252,6 +267,7 @@ export class Supervisor {
     return {
       state: shownAs(state),
       reason: state.reason,
+      failure: state.kind === 'failed' ? state.failure : null,
       since: state.since,
       stopping: state.kind === 'stopping',
       pid: this.currentChild()?.pid ?? null,
@@ -334,7 +350,7 @@ export class Supervisor {
     if (!spec.ok) {
       this.command = null;
       this.lastError = spec.error;
-      this.enter({ kind: 'failed', reason: spec.error, since: Date.now() });
+      this.enter({ kind: 'failed', failure: spec.failure ?? 'launch', reason: spec.error, since: Date.now() });
       return Promise.resolve();
     }
     this.command = spec.command;
@@ -346,6 +362,7 @@ export class Supervisor {
       env: spec.env,
       logger: this.logger,
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+      ...(this.options.recordsDir !== undefined ? { recordsDir: this.options.recordsDir } : {}),
     });
     this.amend({ ...starting, child });
     child.client.onDidReceiveEvent((event) => this.events.fire(event));
@@ -410,12 +427,20 @@ export class Supervisor {
     const uptimeMs = at - (state.kind === 'running' ? state.readyAt : child.spawnedAt);
 
     child.reapGroup(this.options.stopTimings).catch((error: unknown) => this.logger.error(`could not reap gateway pid ${child.pid}'s process group: ${errorMessage(error)}`));
+    const deterministic = deterministicFailure(exit, tail, this.command);
+    if (deterministic !== undefined) {
+      this.lastError = deterministic.message;
+      this.logger.error(`${what}; it will fail the same way until the cause is fixed, so it is not restarted: ${deterministic.message}`);
+      this.enter({ kind: 'failed', failure: deterministic.failure, reason: deterministic.message, since: Date.now() });
+      return;
+    }
     this.lastError = withStderrTail(what, tail, 3);
     this.logger.warn(withStderrTail(what, tail));
     const verdict = this.policy.recordCrash(at, uptimeMs);
     if (verdict.action === 'give-up') {
       this.enter({
         kind: 'failed',
+        failure: 'crash loop',
         reason: `${what}; it crashed ${verdict.recentCrashes} times in ${Math.round(verdict.windowMs / 60_000)} minutes, so it will not be restarted automatically. Fix the cause (see the gateway's stderr), then use Restart Gateway`,
         since: Date.now(),
       });
@@ -451,7 +476,7 @@ export class Supervisor {
     });
     this.fire(up.kind); // listeners see `stopping` at once
     try {
-      const exit = await child.stop(this.options.stopTimings ?? DEFAULT_STOP_TIMINGS);
+      const exit = await child.stop(this.stopTimingsFor(up));
       this.logger.info(`gateway pid ${child.pid} stopped (${describeExit(exit)})`);
     } catch (error) {
       // The child is no longer watched; whatever it still reports is history.
@@ -460,6 +485,20 @@ export class Supervisor {
     }
     // Its exit has been handled by now; should it come later, it is history all the same.
     if (this.state.kind === 'stopping') this.amend({ ...this.state, child: undefined, readyAt: null });
+  }
+
+  /**
+   * The stop stages for `up`: after stdin EOF the host lets its runs finish for its
+   * own grace (`shutdownGraceMs`, from its `status`), then aborts them and exits, so
+   * SIGTERM waits for that grace plus the configured `stdinGraceMs`. Escalating
+   * sooner would kill the host while it still waits for its providers, and they
+   * would outlive it. A child not yet ready has run nothing: no grace to wait for.
+   */
+  private stopTimingsFor(up: UpState): StopTimings {
+    const timings = this.options.stopTimings ?? DEFAULT_STOP_TIMINGS;
+    const status = this.gatewayStatus;
+    const hostGraceMs = up.kind === 'running' && status !== null && status.pid === up.child.pid ? (status.shutdownGraceMs ?? 0) : 0;
+    return { ...timings, stdinGraceMs: timings.stdinGraceMs + hostGraceMs };
   }
 
   /** Enters `next`: logged and announced to listeners. Leaving `restarting` cancels its timer. */
@@ -479,6 +518,26 @@ export class Supervisor {
   private fire(previous: GatewayState): void {
     this.stateChanges.fire({ previous, snapshot: this.snapshot() });
   }
+}
+
+/**
+ * A start failure that every retry would repeat, or undefined for a crash: the
+ * host's config-error exit (its message is the last `tether: …` line of its stderr,
+ * naming the key and the fix) or a program that does not exist.
+ */
+function deterministicFailure(exit: ExitInfo, stderrTail: readonly string[], command: GatewayCommand | null): { failure: 'config' | 'not found'; message: string } | undefined {
+  if (exit.code === CONFIG_ERROR_EXIT_CODE) {
+    const said = stderrTail.findLast((line) => line.startsWith('tether: '))?.slice('tether: '.length).trim();
+    return {
+      failure: 'config',
+      message: said || `the gateway refused its configuration (exit code ${CONFIG_ERROR_EXIT_CODE}) without saying why; run "tether rpc" in a terminal to see the message`,
+    };
+  }
+  if (exit.spawnError !== undefined && /\bENOENT\b/u.test(exit.spawnError)) {
+    const program = command?.file ?? 'the gateway command';
+    return { failure: 'not found', message: `the gateway program ${program} was not found (${exit.spawnError}); install it or correct the gateway command, then use Restart Gateway` };
+  }
+  return undefined;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -211,6 +211,7 @@ export class Gateway {
       heartbeats: this.heartbeatTimer.state(),
       sessions: this.store.size,
       queue: this.queue.totals(),
+      shutdownGraceMs: this.config.shutdownGraceMs,
     };
     if (!verbose) return payload;
     const memory = process.memoryUsage();

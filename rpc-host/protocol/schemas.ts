@@ -243,6 +243,11 @@ export const StatusPayloadSchema = z.object({
     depth: z.number().int().nonnegative(),
     running: z.number().int().nonnegative(),
   }),
+  /**
+   * How long runs may finish after stdin EOF or SIGTERM before they are aborted: a
+   * supervisor waits at least this long before it escalates. Absent from hosts before 0.1.
+   */
+  shutdownGraceMs: z.number().int().nonnegative().optional(),
   // verbose only
   sessionQueues: z.array(SessionQueueInfoSchema).optional(),
   memory: z

@@ -7,51 +7,54 @@
  * shell word. The prompt goes on stdin unless an argument holds `{prompt}`. With
  * `output: "text"` stdout is the reply and streams as deltas; with `"json"` stdout
  * is parsed at the end and the reply read at `jsonPath` (default
- * `payloads[0].text`, the shape `tether agent --json` prints). The command runs in
- * its own process group, so abort and timeout kill the agent together with anything
- * it started (SIGTERM, then SIGKILL for whatever is left).
+ * `payloads[0].text`, the shape `tether agent --json` prints). The command runs as
+ * a process tree of its own (`process-tree/`), so abort and timeout kill the agent
+ * together with anything it started (SIGTERM, then SIGKILL for whatever is left).
+ * A running command is recorded in the data dir (`tree-records.ts`), so that if the
+ * gateway dies without killing it, the supervisor or the next gateway does.
  */
-import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { ResolvedCommandEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
 import { listContext } from '../core/session-store.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest } from './provider.js';
 import { errorMessage } from '../protocol/errors.js';
+import { startProcessTree, type ProcessTree } from '../process-tree/process-tree.js';
+import type { TreeRecords } from '../process-tree/tree-records.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** How much of stderr is kept for error messages. */
 const STDERR_TAIL_CHARS = 2000;
-/** Time between SIGTERM and SIGKILL of the process group. */
+/** Time between SIGTERM and SIGKILL of the process tree. */
 const KILL_GRACE_MS = 1000;
 /** Longest JSON output kept for parsing (a reply, not a data dump). */
 const MAX_JSON_OUTPUT_CHARS = 64 * 1024 * 1024;
 
 /**
- * Process groups of commands still running. A command runs in its own group, so a
- * supervisor killing the gateway's group would not reach it: when the gateway exits
+ * Process trees of commands still running. A command runs in a tree of its own, so a
+ * supervisor killing the gateway's tree would not reach it: when the gateway exits
  * (stdin EOF, SIGTERM, an uncaught error), whatever is left is killed here.
  */
-const liveGroups = new Set<number>();
+const liveTrees = new Set<ProcessTree>();
 let exitHookInstalled = false;
 
-function trackGroup(pid: number): void {
-  liveGroups.add(pid);
+function trackTree(tree: ProcessTree): void {
+  liveTrees.add(tree);
   if (exitHookInstalled) return; // once per process
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    for (const live of liveTrees) killQuietly(live, 'SIGKILL');
   });
 }
 
-/** Creates a `command` provider for the config entry `id`. */
-export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[]): Provider {
+/** Creates a `command` provider for the config entry `id`; `records` keeps its running commands on disk. */
+export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], records?: TreeRecords): Provider {
   const program = entry.argv[0]!;
   return {
     id,
     label: `${id} (command: ${program})`,
     defaultModel: entry.model ?? 'default',
-    run: (request) => runCommand(id, entry, secrets, request),
+    run: (request) => runCommand(id, entry, secrets, request, records),
     async summarize(messages, previousSummary, signal) {
       const reply = await runCommand(id, entry, secrets, {
         session: '',
@@ -62,7 +65,7 @@ export function createCommandProvider(id: string, entry: ResolvedCommandEntry, s
         source: 'rpc',
         signal,
         onDelta: () => {},
-      });
+      }, records);
       return reply.text.trim();
     },
   };
@@ -85,7 +88,7 @@ export function fillArgv(argv: readonly string[], request: Pick<ProviderRequest,
   return argv.map((arg) => arg.replace(/\{(prompt|model|session|thinking)\}/gu, (_, name: string) => values[name]!));
 }
 
-function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest): Promise<ProviderReply> {
+function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest, records: TreeRecords | undefined): Promise<ProviderReply> {
   const clean = (text: string) => redact(text, secrets);
   const promptInArgs = entry.argv.some((arg) => arg.includes('{prompt}'));
   const input = entry.input ?? (promptInArgs ? 'argument' : 'stdin');
@@ -96,14 +99,11 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
 
   return new Promise<ProviderReply>((resolve, reject) => {
     if (request.signal.aborted) return resolve({ text: '' }); // aborted before it started
-    const child = spawn(program!, args, {
-      cwd: entry.cwd,
-      env: { ...process.env, ...entry.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group: abort kills everything it started
-      windowsHide: true,
-    });
-    if (child.pid !== undefined) trackGroup(child.pid);
+    // A tree of its own: abort kills everything it started.
+    const tree = startProcessTree({ file: program!, args, cwd: entry.cwd, env: { ...process.env, ...entry.env } });
+    const { child } = tree;
+    if (tree.pid !== undefined) trackTree(tree);
+    records?.add(tree, name, 0); // reaped at once if orphaned: nobody is left to read it
     const stdoutDecoder = new StringDecoder('utf8');
     let text = '';
     let heldNewlines = '';
@@ -112,15 +112,15 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
     let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const killGroup = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    const killTree = () => {
+      killQuietly(tree, 'SIGTERM');
+      killTimer ??= setTimeout(() => killQuietly(tree, 'SIGKILL'), KILL_GRACE_MS);
     };
-    const onAbort = () => killGroup();
+    const onAbort = () => killTree();
     request.signal.addEventListener('abort', onAbort, { once: true });
     const timeout = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      killTree();
     }, timeoutMs);
     const finish = (outcome: () => void) => {
       if (settled) return; // 'error' and 'close' may both come
@@ -160,9 +160,10 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
       });
     });
     child.on('close', (code, signal) => {
-      // Whatever the command left running in its group goes with it.
-      signalGroup(child.pid, 'SIGKILL');
-      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      // Whatever the command left running in its tree goes with it.
+      killQuietly(tree, 'SIGKILL');
+      liveTrees.delete(tree);
+      records?.remove(tree);
       if (killTimer) clearTimeout(killTimer);
       finish(() => {
         onText(stdoutDecoder.end());
@@ -192,12 +193,11 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
   });
 }
 
-/** Signals a whole process group; a group that is already gone is fine. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return; // never started
+/** Signals a command's whole tree; one we may not signal (EPERM) is left to its own end. */
+function killQuietly(tree: ProcessTree, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    tree.signal(signal);
   } catch {
-    // ESRCH: nothing left in the group
+    // EPERM: a member changed user; nothing more we can do from here
   }
 }

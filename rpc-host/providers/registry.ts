@@ -6,6 +6,7 @@
 import type { GatewayConfig } from '../core/config.js';
 import { splitModelRef } from '../core/provider-config.js';
 import { createCommandProvider } from './command.js';
+import { treeRecordsDir, treeRecordsOf } from '../process-tree/tree-records.js';
 import { createEchoProvider } from './echo.js';
 import { createOpenAiProvider } from './openai.js';
 import type { Provider } from './provider.js';
@@ -21,7 +22,12 @@ export function createProviders(config: GatewayConfig, extra: readonly Provider[
   const providers = new Map<string, Provider>();
   providers.set('echo', createEchoProvider(config.echo));
   for (const [id, entry] of Object.entries(config.providers)) {
-    providers.set(id, entry.type === 'openai' ? createOpenAiProvider(id, entry, config.secrets) : createCommandProvider(id, entry, config.secrets));
+    providers.set(
+      id,
+      entry.type === 'openai'
+        ? createOpenAiProvider(id, entry, config.secrets)
+        : createCommandProvider(id, entry, config.secrets, treeRecordsOf(treeRecordsDir(config.dataDir))),
+    );
   }
   for (const provider of extra) providers.set(provider.id, provider);
   return providers;

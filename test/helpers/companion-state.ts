@@ -13,6 +13,7 @@ export function stateWith(gateway: Partial<SupervisorSnapshot>, rest: Partial<Om
   const snapshot: SupervisorSnapshot = {
     state: 'running',
     reason: 'gateway pid 4242 is ready',
+    failure: null,
     since: STATE_NOW - 300_000,
     stopping: false,
     pid: 4242,

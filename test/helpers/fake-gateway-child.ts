@@ -35,6 +35,8 @@ export interface ChildPlan {
   spawnError?: string;
   /** Lines already on its stderr. */
   stderr?: string[];
+  /** The `shutdownGraceMs` its `status` reports (absent: an older host that does not say). */
+  shutdownGraceMs?: number;
 }
 
 type AnsweredType = 'hello' | 'set-heartbeats' | 'status';
@@ -185,6 +187,7 @@ export class FakeGatewayChild implements GatewayChild {
       heartbeats: { enabled: this.heartbeats, intervalMs: 60_000, lastAt: null, lastOutcome: null, nextAt: null },
       sessions: 0,
       queue: { depth: 0, running: 0 },
+      ...(this.plan.shutdownGraceMs !== undefined ? { shutdownGraceMs: this.plan.shutdownGraceMs } : {}),
     };
   }
 

@@ -118,9 +118,9 @@ describe('tether agent errors', () => {
     expect(command.stderr).toContain('"launch"');
   });
 
-  it('a bad environment value: exit 1 naming the variable', async () => {
+  it('a bad environment value: exit 78 (a configuration error) naming the variable', async () => {
     const result = await runAgent(['--message', 'hi', '--json'], { TETHER_ECHO_DELAY_MS: 'soon' });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain('TETHER_ECHO_DELAY_MS');
     expect(ErrorResponseSchema.parse(onlyJsonLine(result.stdout)).error).toContain('TETHER_ECHO_DELAY_MS');
   });

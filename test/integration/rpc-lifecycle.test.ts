@@ -107,9 +107,9 @@ describe('shutdown', () => {
 });
 
 describe('start-up errors', () => {
-  it('refuses a bad environment value: exit 1, the variable named on stderr, nothing on stdout', async () => {
+  it('refuses a bad environment value: exit 78 (a configuration error), the variable named on stderr, nothing on stdout', async () => {
     const child = startRpcChild({ env: { TETHER_MAX_LINE_BYTES: 'lots' } });
-    expect(await child.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(await child.waitForExit()).toEqual({ code: 78, signal: null });
     expect(child.stderr).toContain('TETHER_MAX_LINE_BYTES');
     expect(child.stdoutLines).toEqual([]);
   });

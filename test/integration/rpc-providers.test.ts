@@ -174,11 +174,11 @@ describe('configured providers through the child', () => {
 });
 
 describe('invalid config is refused at start', () => {
-  it('tether rpc exits non-zero naming the key and the fix', async () => {
+  it('tether rpc exits with the config-error code 78 naming the key and the fix', async () => {
     const home = homeWith({ fallback: ['ghost'], providers: {} });
     const child = startRpcChild({ home });
     const exit = await child.waitForExit();
-    expect(exit.code).not.toBe(0);
+    expect(exit.code).toBe(78);
     expect(child.stderr).toMatch(/"fallback\.0": unknown provider "ghost".*add it under "providers"/);
     expect(child.stdoutLines).toEqual([]);
   });
@@ -190,10 +190,10 @@ describe('invalid config is refused at start', () => {
     expect(child.stderr).toMatch(/"providers\.hosted\.apiKeyEnv": the environment variable TETHER_UNSET_KEY is not set/);
   });
 
-  it('tether agent --json reports it as a JSON error and exits 1', async () => {
+  it('tether agent --json reports it as a JSON error and exits 78 (a configuration error)', async () => {
     const home = homeWith({ providers: { local: { type: 'openai', baseUrl: 'localhost', model: 'm' } } });
     const result = await runAgent(['--message', 'hi', '--json'], { TETHER_HOME: home });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(78);
     expect(result.stderr).toMatch(/field "providers\.local\.baseUrl": must be an http:\/\/ or https:\/\/ URL/);
     expect(JSON.parse(result.stdout)).toMatchObject({ type: 'error', ok: false, code: 'invalid_request' });
   });

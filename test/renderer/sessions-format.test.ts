@@ -71,6 +71,10 @@ describe('format', () => {
     expect(describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 400, reason: 'crashed' }), STATE_NOW)).toMatchObject({ tone: 'busy', label: 'Restarting', detail: expect.stringContaining('Next try in 1 s') });
     expect(describeState(stateWith({ state: 'failed', reason: 'it crashed 5 times' }), STATE_NOW)).toMatchObject({ tone: 'bad', detail: expect.stringContaining('Use Restart') });
     expect(describeState(stateWith({ state: 'stopped', reason: 'shut down' }), STATE_NOW)).toMatchObject({ tone: 'idle', detail: 'Shut down.' });
+    const config = stateWith({ state: 'failed', failure: 'config', reason: 'config file /d/config.json: top level: unrecognized key: "provdier"; fix the key or remove it to use its default' });
+    expect(describeState(config, STATE_NOW).detail).toBe(
+      'Config file /d/config.json: top level: unrecognized key: "provdier"; fix the key or remove it to use its default. Saving the config file starts the gateway again, or press Restart.',
+    );
   });
 
   it('shows the supervisor\'s log-style reasons as sentences', () => {
@@ -92,5 +96,8 @@ describe('format', () => {
     for (const code of ['gateway_unavailable', 'gateway_exited', 'timeout', 'fallback_failed', 'disconnected', 'invalid_request', 'closed', 'internal']) {
       expect(adviceFor(code).length).toBeGreaterThan(20);
     }
+    // The app has no gateway command setting to check; the CLI's own message says what is wrong.
+    expect(adviceFor('fallback_failed')).not.toContain('gateway command');
+    expect(adviceFor('fallback_failed')).toContain('config file');
   });
 });

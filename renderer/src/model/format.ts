@@ -60,6 +60,7 @@ export function describeState(state: CompanionState, now: number): { tone: Tone;
       return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${reason}` : reason };
     }
     case 'failed':
+      if (gateway.failure === 'config') return { tone: 'bad', label: 'Failed', detail: `${reason} Saving the config file starts the gateway again, or press Restart.` };
       return { tone: 'bad', label: 'Failed', detail: /restart/iu.test(gateway.reason) ? reason : `${reason} Use Restart when the cause is fixed.` };
     case 'stopped':
       return { tone: 'idle', label: 'Stopped', detail: reason };
@@ -98,7 +99,7 @@ export function adviceFor(code: string): string {
     case 'timeout':
       return 'The gateway did not answer in time. Check the status panel and its recent output, then try again.';
     case 'fallback_failed':
-      return 'The one-shot CLI could not answer either. Check the gateway command in the settings and the recent output in the status panel.';
+      return 'The one-shot CLI could not answer either; the message says why. When it names the config file, fix that file: the gateway starts again when it is saved.';
     case 'disconnected':
       return 'The window lost its connection to Tether. It reconnects by itself; if it does not, restart "tether app".';
     case 'invalid_request':

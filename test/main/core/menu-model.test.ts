@@ -62,6 +62,12 @@ describe('buildTrayModel', () => {
     expect(label.length).toBeLessThanOrEqual(90);
   });
 
+  it('shows the host\'s own message when the config is invalid, the key first, without the file\'s path', () => {
+    const reason = 'config file /home/someone/.local/share/tether/config.json: top level: unrecognized key: "provdier"; fix the key or remove it to use its default';
+    const label = describeGateway(stateWith({ state: 'failed', failure: 'config', pid: null, recentCrashes: 0, reason }), NOW);
+    expect(label).toBe('failed: invalid config: top level: unrecognized key: "provdier"; fix the key or remove it to use its de…');
+  });
+
   it('tells starting from restarting, and disables Restart while stopping', () => {
     expect(describeGateway(stateWith({ state: 'starting', pid: null, uptimeMs: null }), NOW)).toBe('starting…');
     expect(describeGateway(stateWith({ state: 'starting', pid: null, uptimeMs: null, restarts: 2 }), NOW)).toBe('restarting…');

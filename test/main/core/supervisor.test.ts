@@ -117,6 +117,7 @@ describe('Supervisor: start', () => {
     expect(made.supervisor.snapshot()).toEqual({
       state: 'stopped',
       reason: 'not started yet',
+      failure: null,
       since: T0,
       stopping: false,
       pid: null,
@@ -149,6 +150,7 @@ describe('Supervisor: start', () => {
     expect(made.supervisor.snapshot()).toEqual({
       state: 'running',
       reason: 'gateway pid 101 is ready (provider echo, heartbeats on)',
+      failure: null,
       since: T0,
       stopping: false,
       pid: 101,
@@ -287,11 +289,49 @@ describe('Supervisor: readiness', () => {
 
   it('starting -> restarting on a spawn error, with no pid and no second starting', async () => {
     const made = makeSupervisor();
+    made.spawner.plan({ spawnError: 'spawn /opt/tether EACCES' });
+    await made.supervisor.start('app started');
+    expect(made.transitions()).toEqual(['stopped -> starting: app started', 'starting -> restarting: gateway exited (failed to start: spawn /opt/tether EACCES); restarting in 100 ms (attempt 1)']);
+    expect(made.supervisor.snapshot()).toMatchObject({ pid: null, lastExit: { code: null, signal: null, spawnError: 'spawn /opt/tether EACCES', at: T0 }, recentCrashes: 1 });
+    expect(made.logger.lines.some((line) => line.includes('started:'))).toBe(false);
+  });
+
+  it('starting -> failed at once when the program is not there (ENOENT): failure "not found", no restart burned', async () => {
+    const made = makeSupervisor();
     made.spawner.plan({ spawnError: 'spawn /nope/tether ENOENT' });
     await made.supervisor.start('app started');
-    expect(made.transitions()).toEqual(['stopped -> starting: app started', 'starting -> restarting: gateway exited (failed to start: spawn /nope/tether ENOENT); restarting in 100 ms (attempt 1)']);
-    expect(made.supervisor.snapshot()).toMatchObject({ pid: null, lastExit: { code: null, signal: null, spawnError: 'spawn /nope/tether ENOENT', at: T0 }, recentCrashes: 1 });
-    expect(made.logger.lines.some((line) => line.includes('started:'))).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(made.spawner.children).toHaveLength(1);
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'failed', failure: 'not found', restarts: 0, recentCrashes: 0, retryAt: null });
+    expect(made.supervisor.snapshot().reason).toMatch(/^the gateway program \S+ was not found \(spawn \/nope\/tether ENOENT\); install it or correct the gateway command/u);
+  });
+
+  it('starting -> failed at once on the host\'s config-error exit (78), with the host\'s own message; Restart tries again', async () => {
+    const made = makeSupervisor();
+    const message = 'config file /d/config.json: top level: unrecognized key: "provdier"; fix the key or remove it to use its default';
+    made.spawner.plan({ hello: 'hold', stderr: ['loading', `tether: ${message}`] }, {});
+    const started = made.supervisor.start('app started');
+    await settle();
+    made.spawner.last.exit({ code: 78, signal: null });
+    await started;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(made.spawner.children).toHaveLength(1);
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'failed', failure: 'config', reason: message, lastError: message, restarts: 0, recentCrashes: 0, retryAt: null });
+
+    await made.supervisor.restart('restart requested');
+    expect(made.spawner.children).toHaveLength(2);
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'running', failure: null });
+  });
+
+  it('a config-error exit without a message still fails at once and says where to look', async () => {
+    const made = makeSupervisor();
+    made.spawner.plan({ hello: 'hold' });
+    const started = made.supervisor.start('app started');
+    await settle();
+    made.spawner.last.exit({ code: 78, signal: null });
+    await started;
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'failed', failure: 'config', restarts: 0 });
+    expect(made.supervisor.snapshot().reason).toContain('run "tether rpc" in a terminal');
   });
 
   it('does not count as running a child that answered after a stop began', async () => {
@@ -343,6 +383,7 @@ describe('Supervisor: crashes and backoff', () => {
     vi.advanceTimersByTime(40);
     expect(made.supervisor.snapshot()).toEqual({
       state: 'restarting',
+      failure: null,
       reason: 'gateway pid 101 exited (signal SIGKILL); restarting in 100 ms (attempt 1)',
       since: T0 + 2000,
       stopping: false,
@@ -569,6 +610,14 @@ describe('Supervisor: start and restart by hand', () => {
     ]);
     expect(made.supervisor.snapshot()).toMatchObject({ restarts: 0, recentCrashes: 0, lastExit: { code: 0, signal: null }, pid: 102 });
     expect(made.logger.lines).toContain('info: gateway pid 101 stopped (exit code 0)');
+  });
+
+  it('a stop waits for the host\'s own shutdown grace (from its status) before SIGTERM', async () => {
+    const made = makeSupervisor({ stopTimings: { stdinGraceMs: 10, termGraceMs: 20 } });
+    made.spawner.plan({ shutdownGraceMs: 5000 });
+    const child = await running(made);
+    await made.supervisor.stop('quit');
+    expect(child.stops).toEqual([{ stdinGraceMs: 5010, termGraceMs: 20 }]);
   });
 
   it('starting -> starting on restart: the unready child is stopped and never counts as running', async () => {
