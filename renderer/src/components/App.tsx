@@ -149,7 +149,8 @@ export function App({ client }: { client: BridgeClient }) {
           break;
         }
         case 'reply': {
-          const { session, runId, text, source, aborted, idempotencyKey } = event.payload;
+          const { session, runId, source, aborted, idempotencyKey } = event.payload;
+          const text = 'text' in event.payload ? event.payload.text : ''; // the app never asks hello for text-less replies
           dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
           if (idempotencyKey !== undefined) announced.add(idempotencyKey);
           break;

@@ -7,7 +7,7 @@
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BridgeResult } from '../../../main/bridge.js';
+import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { StatusPanel, type StatusPanelProps } from '../../../renderer/src/components/StatusPanel.js';
 import { STATE_NOW, stateWith } from '../../helpers/companion-state.js';
 
