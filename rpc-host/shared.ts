@@ -13,4 +13,4 @@ export { TETHER_VERSION } from './version.js';
 export { GATEWAY_NODE_OPTIONS } from './node-options.js';
 export { startProcessTree, type ProcessTree, type TreeExit } from './process-tree/process-tree.js';
 export { reapOrphanedTrees, treeRecordsDir, treeRecordsOf, type ReapedTree } from './process-tree/tree-records.js';
-export { CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';
+export { ALREADY_SERVING_EXIT_CODE, CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';

@@ -18,7 +18,7 @@
  */
 import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 import { PROTOCOL_VERSION, type Event, type StatusPayload } from '../../rpc-host/protocol/schemas.js';
-import { CONFIG_ERROR_EXIT_CODE, TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
+import { ALREADY_SERVING_EXIT_CODE, CONFIG_ERROR_EXIT_CODE, TETHER_VERSION, type Logger } from '../../rpc-host/shared.js';
 import type { CommandSource, GatewayCommand } from './command-resolution.js';
 import { Emitter, type Listener, type Unsubscribe } from './emitter.js';
 import { CompanionError, describeExit, isCompanionError, withStderrTail, type ExitInfo } from './errors.js';
@@ -42,7 +42,7 @@ export type GatewayState = 'stopped' | 'starting' | 'running' | 'restarting' | '
  * crashed too often (`crash loop`), or it could not be launched as set up (`launch`:
  * the project root is not a folder).
  */
-export type GatewayFailure = 'config' | 'not found' | 'crash loop' | 'launch';
+export type GatewayFailure = 'config' | 'already served' | 'not found' | 'crash loop' | 'launch';
 
 /** Everything the status view shows about the child, at one moment. */
 export interface SupervisorSnapshot {
@@ -525,7 +525,14 @@ export class Supervisor {
  * host's config-error exit (its message is the last `tether: …` line of its stderr,
  * naming the key and the fix) or a program that does not exist.
  */
-function deterministicFailure(exit: ExitInfo, stderrTail: readonly string[], command: GatewayCommand | null): { failure: 'config' | 'not found'; message: string } | undefined {
+function deterministicFailure(exit: ExitInfo, stderrTail: readonly string[], command: GatewayCommand | null): { failure: 'config' | 'already served' | 'not found'; message: string } | undefined {
+  if (exit.code === ALREADY_SERVING_EXIT_CODE) {
+    const said = stderrTail.findLast((line) => line.startsWith('tether: '))?.slice('tether: '.length).trim();
+    return {
+      failure: 'already served',
+      message: `${said || 'another gateway already serves this data dir'}; stop it (or quit the app that runs it), then use Restart Gateway`,
+    };
+  }
   if (exit.code === CONFIG_ERROR_EXIT_CODE) {
     const said = stderrTail.findLast((line) => line.startsWith('tether: '))?.slice('tether: '.length).trim();
     return {

@@ -15,10 +15,10 @@
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ALREADY_SERVING_EXIT_CODE } from '../exit-codes.js';
 import { runDir } from './socket-path.js';
 
-/** Exit code of `tether rpc --listen` when another gateway serves the data dir. */
-export const ALREADY_SERVING_EXIT_CODE = 3;
+export { ALREADY_SERVING_EXIT_CODE };
 
 const LockSchema = z.object({
   pid: z.number().int().positive(),

@@ -96,7 +96,7 @@ async function running(made: Made): Promise<FakeGatewayChild> {
 }
 
 /** Crashes the current child with `exit` and lets the supervisor react. */
-async function crash(made: Made, exit: ExitInfo = { code: 3, signal: null }): Promise<void> {
+async function crash(made: Made, exit: ExitInfo = { code: 1, signal: null }): Promise<void> {
   made.spawner.last.exit(exit);
   await settle();
 }
@@ -323,6 +323,19 @@ describe('Supervisor: readiness', () => {
     expect(made.supervisor.snapshot()).toMatchObject({ state: 'running', failure: null });
   });
 
+  it('starting -> failed at once when another gateway already serves the data dir (exit 3), with the host\'s message', async () => {
+    const made = makeSupervisor();
+    const message = 'a gateway is already serving /d (pid 4242); connect to /d/run/gateway.sock';
+    made.spawner.plan({ hello: 'hold', stderr: [`tether: ${message}`] }, {});
+    const started = made.supervisor.start('app started');
+    await settle();
+    made.spawner.last.exit({ code: 3, signal: null });
+    await started;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(made.spawner.children).toHaveLength(1); // no restarts burned on a gateway that cannot start
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'failed', failure: 'already served', reason: `${message}; stop it (or quit the app that runs it), then use Restart Gateway`, restarts: 0, recentCrashes: 0 });
+  });
+
   it('a config-error exit without a message still fails at once and says where to look', async () => {
     const made = makeSupervisor();
     made.spawner.plan({ hello: 'hold' });
@@ -415,7 +428,7 @@ describe('Supervisor: crashes and backoff', () => {
       'starting -> starting: automatic restart 1: waiting for gateway pid 102 to answer',
       'starting -> running: gateway pid 102 is ready (provider echo, heartbeats off)',
     ]);
-    expect(made.supervisor.snapshot()).toMatchObject({ pid: 102, restarts: 1, retryAt: null, lastError: null, lastExit: { code: 3, at: T0 } });
+    expect(made.supervisor.snapshot()).toMatchObject({ pid: 102, restarts: 1, retryAt: null, lastError: null, lastExit: { code: 1, at: T0 } });
   });
 
   it('restarting -> starting -> failed when the command is gone by the time of the restart', async () => {
@@ -429,7 +442,7 @@ describe('Supervisor: crashes and backoff', () => {
       'restarting -> starting: automatic restart 1',
       'starting -> failed: the gateway command from the settings, "/gone/tether", is not an executable file; fix it in the settings',
     ]);
-    expect(made.supervisor.snapshot()).toMatchObject({ command: null, pid: null, retryAt: null, restarts: 1, lastExit: { code: 3 } });
+    expect(made.supervisor.snapshot()).toMatchObject({ command: null, pid: null, retryAt: null, restarts: 1, lastExit: { code: 1 } });
     expect(made.spawner.children).toHaveLength(1);
   });
 
@@ -467,7 +480,7 @@ describe('Supervisor: crashes and backoff', () => {
     vi.advanceTimersByTime(60_000);
     await crash(made);
     expect(delays(made)).toEqual([100, 200, 100]);
-    expect(made.supervisor.snapshot().reason).toBe('gateway pid 103 exited (exit code 3); restarting in 100 ms (attempt 1)');
+    expect(made.supervisor.snapshot().reason).toBe('gateway pid 103 exited (exit code 1); restarting in 100 ms (attempt 1)');
   });
 
   it('counts the uptime of a run from its readiness, not from its spawn', async () => {
@@ -498,10 +511,10 @@ describe('Supervisor: crashes and backoff', () => {
 
     const failed = made.supervisor.snapshot();
     expect(made.transitions().at(-1)).toBe(
-      "running -> failed: gateway pid 105 exited (exit code 3); it crashed 5 times in 3 minutes, so it will not be restarted automatically. Fix the cause (see the gateway's stderr), then use Restart Gateway",
+      "running -> failed: gateway pid 105 exited (exit code 1); it crashed 5 times in 3 minutes, so it will not be restarted automatically. Fix the cause (see the gateway's stderr), then use Restart Gateway",
     );
     expect(failed).toMatchObject({ state: 'failed', restarts: 4, recentCrashes: 5, retryAt: null, retryInMs: null, pid: null });
-    expect(failed.lastError).toBe('gateway pid 105 exited (exit code 3)\ngateway stderr (last 1 line):\n  boom: no config');
+    expect(failed.lastError).toBe('gateway pid 105 exited (exit code 1)\ngateway stderr (last 1 line):\n  boom: no config');
     expect(vi.getTimerCount()).toBe(0);
     const count = made.changes.length;
     await vi.advanceTimersByTimeAsync(10 * 60_000);
@@ -518,7 +531,7 @@ describe('Supervisor: crashes and backoff', () => {
     }
     vi.advanceTimersByTime(3 * 60_000);
     await crash(made);
-    expect(made.supervisor.snapshot()).toMatchObject({ state: 'restarting', recentCrashes: 1, reason: 'gateway pid 105 exited (exit code 3); restarting in 100 ms (attempt 1)' });
+    expect(made.supervisor.snapshot()).toMatchObject({ state: 'restarting', recentCrashes: 1, reason: 'gateway pid 105 exited (exit code 1); restarting in 100 ms (attempt 1)' });
   });
 });
 
@@ -575,7 +588,7 @@ describe('Supervisor: start and restart by hand', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(made.spawner.children).toHaveLength(2);
     await crash(made);
-    expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes, reason: `gateway pid 102 exited (exit code 3); ${retry}` });
+    expect(made.supervisor.snapshot()).toMatchObject({ recentCrashes, reason: `gateway pid 102 exited (exit code 1); ${retry}` });
   });
 
   it('a restart asked for just before the delay is up: one new child, not two', async () => {
