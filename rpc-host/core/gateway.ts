@@ -10,6 +10,7 @@
  * request type added to the schemas without a handler fails to compile.
  */
 import { createRequire } from 'node:module';
+import { IdleCollector, fullCollector } from './idle-collector.js';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
 import {
@@ -110,6 +111,8 @@ export class Gateway {
   private readonly sendSource: 'rpc' | 'cli';
   private readonly logger: Logger;
   private lagMonitor: IntervalHistogram | undefined;
+  /** Long-lived gateways only: a full collection after a burst of work (see idle-collector.ts). */
+  private idleCollector: IdleCollector | undefined;
   private outsideWrites: OutsideWriteWatcher | undefined;
   private closing = false;
   private readonly heartbeats: HeartbeatRunner;
@@ -154,6 +157,8 @@ export class Gateway {
       const { monitorEventLoopDelay } = createRequire(import.meta.url)('node:perf_hooks') as typeof import('node:perf_hooks');
       this.lagMonitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       this.lagMonitor.enable();
+      const collect = fullCollector();
+      if (collect !== undefined) this.idleCollector = new IdleCollector(collect);
       this.store.list(); // learn the sessions on disk, so `status` counts them
     }
   }
@@ -166,7 +171,12 @@ export class Gateway {
 
   /** Answers one validated request. Throws `ProtocolError` for expected failures. */
   async handle<T extends RequestType>(request: RequestOf<T>, context: RequestContext = {}): Promise<ResultPayloadOf<T>> {
-    return (await this.dispatch(request as RequestOf<RequestType>, context)) as ResultPayloadOf<T>;
+    this.idleCollector?.noteActivity();
+    try {
+      return (await this.dispatch(request as RequestOf<RequestType>, context)) as ResultPayloadOf<T>;
+    } finally {
+      this.idleCollector?.noteActivity();
+    }
   }
 
   private async dispatch(request: RequestOf<RequestType>, context: RequestContext): Promise<ResultPayloadOf<RequestType>> {
@@ -258,6 +268,7 @@ export class Gateway {
     this.heartbeatTimer.stop();
     this.outsideWrites?.dispose();
     this.lagMonitor?.disable();
+    this.idleCollector?.dispose();
     const finished = await settleWithin(this.queue.whenIdle(), graceMs);
     if (!finished) {
       const aborted = this.queue.abortAll(`the gateway is shutting down (grace period of ${graceMs} ms ran out)`);
@@ -339,6 +350,7 @@ export class Gateway {
   }
 
   private emit<N extends EventName>(event: N, payload: EventPayloadOf<N>, recipients?: readonly EventRecipient[]): void {
+    this.idleCollector?.noteActivity(); // a streaming reply is work too
     const message: GatewayEvent = recipients === undefined ? { event, payload } : { event, payload, recipients };
     for (const listener of this.listeners) listener(message);
   }

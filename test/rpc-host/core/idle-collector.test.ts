@@ -1,0 +1,47 @@
+/**
+ * The idle collector: one full collection per quiet spell after work, none while
+ * requests keep coming, none when nothing happened, none after dispose.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IdleCollector, fullCollector } from '../../../rpc-host/core/idle-collector.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('IdleCollector', () => {
+  it('collects once, a quiet second after the last activity', () => {
+    const collect = vi.fn();
+    const collector = new IdleCollector(collect, 1000);
+    collector.noteActivity();
+    vi.advanceTimersByTime(600);
+    collector.noteActivity(); // still busy: the quiet second starts again
+    vi.advanceTimersByTime(999);
+    expect(collect).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(10_000);
+    expect(collect).toHaveBeenCalledTimes(1); // nothing new happened
+  });
+
+  it('collects again after the next burst, and never after dispose', () => {
+    const collect = vi.fn();
+    const collector = new IdleCollector(collect, 1000);
+    collector.noteActivity();
+    vi.advanceTimersByTime(1000);
+    collector.noteActivity();
+    vi.advanceTimersByTime(1000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    collector.noteActivity();
+    collector.dispose();
+    vi.advanceTimersByTime(5000);
+    expect(collect).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('fullCollector', () => {
+  it('reaches V8’s full collection at run time', () => {
+    const gc = fullCollector();
+    expect(typeof gc).toBe('function');
+    gc!(); // does not throw
+  });
+});
