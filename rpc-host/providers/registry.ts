@@ -9,6 +9,7 @@ import { createCommandProvider } from './command.js';
 import { createEchoProvider } from './echo.js';
 import { createOpenAiProvider } from './openai.js';
 import type { Provider } from './provider.js';
+import { withSecretsScrubbed } from './scrubbed-provider.js';
 
 /** A provider and the model to ask it for. */
 export interface ModelChoice {
@@ -16,14 +17,19 @@ export interface ModelChoice {
   model: string;
 }
 
-/** The built-in echo, every configured entry, then `extra` (tests), later ids replacing earlier ones. */
+/**
+ * The built-in echo, every configured entry, then `extra` (tests), later ids replacing earlier ones.
+ *
+ * Each one's output has the configured secrets scrubbed out (`scrubbed-provider.ts`).
+ */
 export function createProviders(config: GatewayConfig, extra: readonly Provider[] = []): Map<string, Provider> {
   const providers = new Map<string, Provider>();
-  providers.set('echo', createEchoProvider(config.echo));
+  const add = (provider: Provider) => providers.set(provider.id, withSecretsScrubbed(provider, config.secrets));
+  add(createEchoProvider(config.echo));
   for (const [id, entry] of Object.entries(config.providers)) {
-    providers.set(id, entry.type === 'openai' ? createOpenAiProvider(id, entry, config.secrets) : createCommandProvider(id, entry, config.secrets));
+    add(entry.type === 'openai' ? createOpenAiProvider(id, entry, config.secrets) : createCommandProvider(id, entry, config.secrets));
   }
-  for (const provider of extra) providers.set(provider.id, provider);
+  for (const provider of extra) add(provider);
   return providers;
 }
 
