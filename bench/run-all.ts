@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { measureCrashRecovery } from './crash-recovery.js';
 import { measureFailFast } from './fail-fast.js';
+import { measureFlood } from './flood.js';
 import { measureIdentity } from './identity.js';
 import { measureIdleRss } from './idle-rss.js';
 import { measureOrphans } from './orphans.js';
@@ -33,6 +34,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: '1 MiB send', measure: measureSend1Mib },
   { name: 'message identity', measure: measureIdentity },
   { name: 'idle RSS', measure: measureIdleRss },
+  { name: 'garbage flood', measure: measureFlood },
   { name: 'crash recovery', measure: measureCrashRecovery },
   { name: 'fail fast', measure: measureFailFast },
   { name: 'orphans', measure: measureOrphans },

@@ -58,6 +58,10 @@ export async function runAgentCommand(args: AgentArgs, config: GatewayConfig): P
   if (!parsed.ok) return fail(args.json, flagNames(parsed.error), AgentExit.usage);
   const request = parsed.request;
   if (request.type !== 'send') throw new Error('unreachable: validated a send as another type');
+  if (request.deliver === true && request.to === undefined && config.delivery.to === undefined) {
+    const error = new ProtocolError('invalid_request', '--deliver needs a target: add --to TARGET (e.g. --to +15551234567), or set "delivery.to" in the config file');
+    return fail(args.json, error, AgentExit.usage);
+  }
 
   if (args.attach !== false) {
     const link = await GatewayLink.connect(config.dataDir);
@@ -153,9 +157,28 @@ function printAnswer(payload: SendPayload, args: AgentArgs, streamed: boolean, i
   return interrupted ? AgentExit.interrupted : AgentExit.ok;
 }
 
-/** The CLI's user typed flags, not JSON fields: name the flag (`--idempotency-key`, not `"idempotencyKey"`). */
+
+/** The flag of each `send` field the CLI fills in. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  text: '--message',
+  session: '--session',
+  thinking: '--thinking',
+  to: '--to',
+  model: '--model',
+  idempotencyKey: '--idempotency-key',
+};
+
+/**
+ * The CLI's user typed flags, not JSON fields: name the flag (`--thinking`, not
+ * `invalid send request: field "thinking"`).
+ */
 function flagNames(error: ProtocolError): ProtocolError {
-  const message = error.message.replace(/field "idempotencyKey"/gu, '--idempotency-key');
+  const message = error.message
+    .replace(/^invalid send request: /u, '')
+    .replace(/(missing )?field "([A-Za-z]+)"/gu, (whole, missing: string | undefined, field: string) => {
+      const flag = FLAG_OF_FIELD[field];
+      return flag === undefined ? whole : `${missing ?? ''}${flag}`;
+    });
   return new ProtocolError(error.code, message);
 }
 

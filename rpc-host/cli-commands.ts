@@ -19,6 +19,8 @@ import { claimSocket, type SocketClaim } from './listen/socket-service.js';
 import { GatewayAlreadyServingError } from './listen/gateway-lock.js';
 import { defaultSocketPath } from './listen/socket-path.js';
 import { runStatusCommand, STATUS_HELP } from './status-command.js';
+import { missingValueMessage, negativeNumbersAsValues } from './flag-values.js';
+import { prepareNamedDataDir } from './data-dir.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { TETHER_VERSION } from './version.js';
 import { CONFIG_ERROR_EXIT_CODE } from './exit-codes.js';
@@ -244,16 +246,22 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   options: O,
   command: string,
 ): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>> {
+  const args = negativeNumbersAsValues(argv, options);
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new UsageError(`${errorMessage(error).replace(/\.$/u, '')} (see tether ${command} --help)`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? missingValueMessage(args, options) : undefined;
+    throw new UsageError(`${missing ?? errorMessage(error).replace(/\.$/u, '')} (see tether ${command} --help)`);
   }
 }
 
 function commonOverrides(values: { home?: string | undefined; config?: string | undefined; 'echo-delay'?: string | undefined }): ConfigOverrides {
   const overrides: ConfigOverrides = {};
-  if (values.home !== undefined) overrides.dataDir = values.home;
+  if (values.home !== undefined) {
+    const problem = prepareNamedDataDir(values.home, '--home');
+    if (problem !== undefined) throw new UsageError(problem);
+    overrides.dataDir = values.home;
+  }
   if (values.config !== undefined) overrides.configPath = values.config;
   if (values['echo-delay'] !== undefined) overrides.echoDelayMs = integer('--echo-delay', values['echo-delay'], 0);
   return overrides;

@@ -152,7 +152,9 @@ export class AgentTurns {
           source: turn.source,
           signal: run.controller.signal,
           onDelta: (delta) => {
-            if (run.controller.signal.aborted || delta === '') return; // nothing more after an abort
+            // No aborted check here: the provider wrapper passes on the text it held back
+            // as a possible secret at the abort itself, and nothing after it.
+            if (delta === '') return; // nothing to show
             streamed += delta;
             sink('reply.delta', { session, runId, seq, text: delta, ...keyOf(turn) });
             checkpoints.push(delta, seq);

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues, errorMessage } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/schemas.js';
 import { ConfigError } from './config-error.js';
+import { jsonSyntaxMessage, withKeySuggestions } from './config-file-errors.js';
 import { defaultDataDir } from '../data-dir.js';
 import { ENTRY_NAME_PATTERN, ModelRefSchema, ProvidersSchema, checkModelRefs, type CommandEntry, type OpenAiEntry } from './provider-config.js';
 import { expandEnv } from './secrets.js';
@@ -134,7 +135,8 @@ export interface ResolvedWebhook {
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const dataDir = overrides.dataDir ? resolve(overrides.dataDir) : defaultDataDir(env);
   const configPath = resolve(overrides.configPath ?? env.TETHER_CONFIG ?? join(dataDir, 'config.json'));
-  const file = readConfigFile(configPath, overrides.configPath !== undefined || env.TETHER_CONFIG !== undefined);
+  const namedBy = overrides.configPath !== undefined ? '--config' : env.TETHER_CONFIG !== undefined ? 'TETHER_CONFIG' : undefined;
+  const file = readConfigFile(configPath, namedBy);
 
   const echoDelayMs = overrides.echoDelayMs ?? envInt(env, 'TETHER_ECHO_DELAY_MS', 0, 60_000) ?? file.echo?.delayMs ?? 0;
   const heartbeatsEnabled = overrides.heartbeatsEnabled ?? envBool(env, 'TETHER_HEARTBEATS') ?? file.heartbeats?.enabled ?? true;
@@ -233,24 +235,32 @@ function resolveDelivery(file: ConfigFile, dataDir: string, env: NodeJS.ProcessE
   return { outbox: resolve(dataDir, section.outbox ?? 'outbox.jsonl'), channel, to: section.to, webhook };
 }
 
-function readConfigFile(path: string, mustExist: boolean): ConfigFile {
+/**
+ * Reads the config file. `namedBy` is where an explicit path came from (`--config`,
+ * `TETHER_CONFIG`): that file must exist. The default path may be missing.
+ */
+function readConfigFile(path: string, namedBy: string | undefined): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !mustExist) return {}; // no file: embedded defaults
+    if (code === 'ENOENT' && namedBy === undefined) return {}; // no file: embedded defaults
+    if (code === 'ENOENT') {
+      throw new ConfigError(`config file ${path} (from ${namedBy}) does not exist; check the path, or leave out ${namedBy} to use <data dir>/config.json`);
+    }
     throw new ConfigError(`cannot read config file ${path}: ${errorMessage(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON (${errorMessage(error)}); fix it or remove it to use the defaults`);
+    throw new ConfigError(`config file ${path} is not valid JSON (${jsonSyntaxMessage(text, error)}); fix it or remove it to use the defaults`);
   }
   const result = ConfigFileSchema.safeParse(value);
   if (!result.success) {
-    throw new ConfigError(`config file ${path}: ${describeIssues(result.error.issues, 'top level')}; fix the key or remove it to use its default`);
+    const issues = withKeySuggestions(result.error.issues, ConfigFileSchema);
+    throw new ConfigError(`config file ${path}: ${describeIssues(issues, 'top level')}; fix the key or remove it to use its default`);
   }
   return result.data;
 }

@@ -3,12 +3,16 @@
  * config value takes one in, and how every output keeps them out.
  */
 import { ConfigError } from './config-error.js';
+import { scrubSecrets } from './secret-scrubber.js';
 
-/** Replaces every secret in `text` with `[redacted]`. */
+/**
+ * Replaces every secret in `text` with `[redacted]`.
+ *
+ * The same matching as the streaming scrubber (`secret-scrubber.ts`), so a message
+ * and a reply streamed in pieces are scrubbed alike.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
+  return scrubSecrets(text, secrets);
 }
 
 /**

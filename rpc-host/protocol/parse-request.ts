@@ -14,6 +14,9 @@ export type ParsedLine = { ok: true; request: Request } | { ok: false; error: Pr
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** How a JSON text can begin (after JSON's own whitespace): anything else is refused before parsing. */
+const CAN_START_JSON = /^[ \t\r\n]*(?:[{["\-0-9]|true|false|null)/u;
+
 /** Parses and validates one protocol line (without its LF). */
 export function parseRequestLine(line: Uint8Array, lineNumber?: number): ParsedLine {
   const where = lineNumber === undefined ? 'line' : `line ${lineNumber}`;
@@ -25,6 +28,11 @@ export function parseRequestLine(line: Uint8Array, lineNumber?: number): ParsedL
   }
   if (text.trim() === '') {
     return fail('parse_error', `${where} is blank: expected one JSON object per line`);
+  }
+  if (!CAN_START_JSON.test(text)) {
+    // Refused without JSON.parse: under a flood of garbage lines, a SyntaxError thrown
+    // for each one filled V8's old generation faster than it was collected (bench/flood.ts).
+    return fail('parse_error', `${where} is not valid JSON (it begins ${quoteStart(text)}): expected one JSON object per line, e.g. {"type":"status"}`);
   }
   let value: unknown;
   try {
@@ -62,6 +70,12 @@ export function validateRequest(value: unknown): ParsedLine {
     return fail('invalid_request', `invalid ${type} request: ${describeIssues(result.error.issues)}`, id);
   }
   return { ok: true, request: result.data };
+}
+
+/** The first few characters of a line after JSON whitespace, quoted. */
+function quoteStart(text: string): string {
+  const start = text.replace(/^[ \t\r\n]+/u, '');
+  return JSON.stringify(start.slice(0, 12)) + (start.length > 12 ? '…' : '');
 }
 
 function fail(code: ProtocolError['code'], message: string, id?: RequestId): ParsedLine {

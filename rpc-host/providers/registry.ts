@@ -10,6 +10,7 @@ import { treeRecordsDir, treeRecordsOf } from '../process-tree/tree-records.js';
 import { createEchoProvider } from './echo.js';
 import { createOpenAiProvider } from './openai.js';
 import type { Provider } from './provider.js';
+import { withSecretsScrubbed } from './scrubbed-provider.js';
 
 /** A provider and the model to ask it for. */
 export interface ModelChoice {
@@ -17,19 +18,23 @@ export interface ModelChoice {
   model: string;
 }
 
-/** The built-in echo, every configured entry, then `extra` (tests), later ids replacing earlier ones. */
+/**
+ * The built-in echo, every configured entry, then `extra` (tests), later ids replacing earlier ones.
+ *
+ * Each one's output has the configured secrets scrubbed out (`scrubbed-provider.ts`).
+ */
 export function createProviders(config: GatewayConfig, extra: readonly Provider[] = []): Map<string, Provider> {
   const providers = new Map<string, Provider>();
-  providers.set('echo', createEchoProvider(config.echo));
+  const add = (provider: Provider) => providers.set(provider.id, withSecretsScrubbed(provider, config.secrets));
+  add(createEchoProvider(config.echo));
   for (const [id, entry] of Object.entries(config.providers)) {
-    providers.set(
-      id,
+    add(
       entry.type === 'openai'
         ? createOpenAiProvider(id, entry, config.secrets)
         : createCommandProvider(id, entry, config.secrets, treeRecordsOf(treeRecordsDir(config.dataDir))),
     );
   }
-  for (const provider of extra) providers.set(provider.id, provider);
+  for (const provider of extra) add(provider);
   return providers;
 }
 

@@ -5,7 +5,7 @@
  * same store a running `tether rpc` reads, and `--help` of tether, rpc and agent
  * mentions every flag.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,8 +72,9 @@ describe('tether agent errors', () => {
     expect(result.exitCode).toBe(2);
     const error = ErrorResponseSchema.parse(onlyJsonLine(result.stdout));
     expect(error).toMatchObject({ type: 'error', ok: false, code: 'invalid_request' });
-    expect(error.error).toContain('"thinking"');
-    expect(result.stderr).toContain('"thinking"');
+    expect(error.error).toMatch(/^--thinking: .*expected one of "off"/u);
+    expect(result.stderr).toContain('--thinking');
+    expect(result.stderr).not.toContain('field "thinking"');
     expect(result.stderr.startsWith('tether agent: ')).toBe(true);
   });
 
@@ -81,7 +82,7 @@ describe('tether agent errors', () => {
     const result = await runAgent(['--message', 'hi', '--thinking', 'max']);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('"thinking"');
+    expect(result.stderr).toContain('--thinking');
   });
 
   it('an unknown --model fails with a message naming it and writes nothing to the transcript', async () => {
@@ -116,6 +117,61 @@ describe('tether agent errors', () => {
     const command = await runCli(['launch']);
     expect(command.exitCode).toBe(2);
     expect(command.stderr).toContain('"launch"');
+  });
+
+  it('--home whose parent does not exist: exit 2 naming --home, and nothing created', async () => {
+    const base = createTempHome();
+    const wanted = join(base, 'no-such-dir', 'x');
+    const result = await runAgent(['--home', wanted, '-m', 'hi']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`tether: --home ${wanted}: its parent directory ${join(base, 'no-such-dir')} does not exist, so it was not created; check the path, or create the parent first (mkdir -p ${join(base, 'no-such-dir')})\n`);
+    expect(existsSync(join(base, 'no-such-dir'))).toBe(false);
+    // One level down from a directory that exists is created, as before.
+    const fresh = join(base, 'fresh');
+    expect((await runAgent(['--home', fresh, '-m', 'hi'])).exitCode).toBe(0);
+    expect(existsSync(join(fresh, 'sessions'))).toBe(true);
+  });
+
+  it('--home naming a file: exit 2 naming --home', async () => {
+    const file = join(createTempHome(), 'a-file');
+    writeFileSync(file, 'not a directory');
+    const result = await runAgent(['--home', file, '-m', 'hi']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`--home ${file} is a file, not a directory`);
+    expect(result.stderr).not.toContain('ENOTDIR');
+  });
+
+  it('--config naming a missing file: says it does not exist and where the path came from', async () => {
+    const result = await runAgent(['--config', 'nope.json', '-m', 'hi']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(`config file ${join(REPO_ROOT, 'nope.json')} (from --config) does not exist`);
+    expect(result.stderr).not.toContain('ENOENT');
+  });
+
+  it('-m without a value names the flag and shows one, not parseArgs text', async () => {
+    const bare = await runAgent(['-m']);
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stderr).toBe('tether: -m (--message) needs a value, e.g. -m "hello" (see tether agent --help)\n');
+    const followed = await runAgent(['--message', '--json']);
+    expect(followed.exitCode).toBe(2);
+    expect(followed.stderr).toContain('--message needs a value, but "--json" follows it');
+    expect(followed.stderr).not.toContain('argument');
+  });
+
+  it('--echo-delay -3 is a bad number, not an "ambiguous" argument', async () => {
+    const result = await runAgent(['--echo-delay', '-3', '-m', 'hi']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('tether: --echo-delay takes a whole number of at least 0, got "-3"\n');
+  });
+
+  it('--deliver without --to is a usage error (exit 2) naming both flags', async () => {
+    const home = createTempHome();
+    const result = await runAgent(['--deliver', '-m', 'hi', '--json'], { TETHER_HOME: home });
+    expect(result.exitCode).toBe(2);
+    const error = ErrorResponseSchema.parse(onlyJsonLine(result.stdout));
+    expect(error.error).toBe('--deliver needs a target: add --to TARGET (e.g. --to +15551234567), or set "delivery.to" in the config file');
+    expect(result.stderr).not.toContain('"to":');
+    expect(existsSync(join(home, 'sessions', 'main.jsonl'))).toBe(false); // refused before the turn
   });
 
   it('a bad environment value: exit 78 (a configuration error) naming the variable', async () => {

@@ -97,6 +97,29 @@ describe('configured providers through the child', () => {
     for (const file of files) expect(file.text, file.path).not.toContain(KEY);
   });
 
+  it('scrubs a key the model streams back, cut across three pieces, from every output', async () => {
+    // The key is cut inside itself twice, so no single piece holds it whole.
+    server.next({ kind: 'stream', pieces: ['the key is sk-live-RED', 'ACTME-4b8f2c1d9e7a', '6b5c3d2e1f0a, keep it safe'], delayMs: 5 });
+    const home = homeWith({ provider: 'hosted', providers: { hosted: { type: 'openai', baseUrl: server.baseUrl, model: 'gpt-test', apiKeyEnv: 'TETHER_TEST_API_KEY' } } });
+    const child = startRpcChild({ home, env: { TETHER_TEST_API_KEY: KEY } });
+    const expected = 'the key is [redacted], keep it safe';
+    const send = expectResult('send', await child.request({ type: 'send', id: 's', text: 'what is my key?' }));
+    expect(send.payloads[0]!.text).toBe(expected);
+    const deltas = child.events(isEvent('reply.delta', 's')).map((event) => expectEvent('reply.delta', event).text);
+    expect(deltas.join('')).toBe(expected);
+    const reply = expectEvent('reply', child.events(isEvent('reply', 's'))[0]!);
+    expect(reply).toMatchObject({ text: expected });
+    const history = expectResult('history', await child.request({ type: 'history', id: 'h', session: 'main' }));
+    expect(history.messages.at(-1)!.text).toBe(expected);
+    const sessions = expectResult('sessions', await child.request({ type: 'sessions', id: 'l' }));
+    expect(sessions.sessions[0]!.preview).toContain('[redacted]');
+    child.endInput();
+    expect((await child.waitForExit()).code).toBe(0);
+    expect(child.stdoutLines.join('\n')).not.toContain('4b8f2c1d9e7a');
+    for (const file of allFiles(home)) expect(file.text, file.path).not.toContain('4b8f2c1d9e7a');
+    expect(allFiles(home).some((file) => file.text.includes(expected))).toBe(true);
+  });
+
   it('abort of a command provider kills its whole process group', async () => {
     const home = createTempHome();
     const pidFile = join(home, 'grandchild.pid');

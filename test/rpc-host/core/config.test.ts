@@ -103,3 +103,31 @@ describe('config: providers, fallback, delivery', () => {
     expect(message).toMatch(/"delivery\.webhook\.headers\.Authorization" uses \$\{NO_TOKEN\}, but the environment variable NO_TOKEN is not set/);
   });
 });
+
+describe('config: errors a newcomer meets', () => {
+  it('suggests the key an unknown one was meant to be, at the top level and inside a section', () => {
+    const message = loadError({ provdier: 'echo', heartbeats: { intervalMS: 60_000 } });
+    expect(message).toContain('unrecognized key: "provdier" (did you mean "provider"?)');
+    expect(message).toContain('field "heartbeats": unrecognized key: "intervalMS" (did you mean "intervalMs"?)');
+  });
+
+  it('suggests keys inside a provider entry, and nothing for a key that is nowhere close', () => {
+    const message = loadError({ providers: { local: { type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', apikeyenv: 'X', colour: 'red' } } });
+    expect(message).toContain('"apiKeyEnv" for "apikeyenv"');
+    expect(message).not.toMatch(/for "colour"/u);
+  });
+
+  it('gives a JSON syntax error as line and column, not a character position', () => {
+    const message = loadError('{\n  "provider": "echo",\n  "heartbeats": {"enabled": true,}\n}\n');
+    expect(message).toMatch(/is not valid JSON \(.* at line 3, column 34\)/u);
+    expect(message).not.toContain('position');
+  });
+
+  it('says a config file named by --config or TETHER_CONFIG does not exist, naming where the path came from', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-config-'));
+    dirs.push(dir);
+    const missing = join(dir, 'nope.json');
+    expect(() => loadConfig({ dataDir: dir, configPath: missing }, {})).toThrow(`config file ${missing} (from --config) does not exist; check the path, or leave out --config`);
+    expect(() => loadConfig({ dataDir: dir }, { TETHER_CONFIG: missing })).toThrow(`config file ${missing} (from TETHER_CONFIG) does not exist`);
+  });
+});

@@ -3,7 +3,7 @@
  * error code and a message naming the problem (UTF-8, blank, JSON, not an object,
  * `type`, fields), the id is echoed when it can be, and unknown fields are stripped.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProtocolError } from '../../../rpc-host/protocol/errors.js';
 import { parseRequestLine, validateRequest, type ParsedLine } from '../../../rpc-host/protocol/parse-request.js';
 
@@ -44,6 +44,24 @@ describe('parseRequestLine', () => {
     const error = rejection(parse(line));
     expect(error.code).toBe('parse_error');
     expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it.each([
+    ['garbage line 17 that is not json', '"garbage line"…'],
+    ['  \t<html>', '"<html>"'],
+    ['tru', '"tru"'],
+    ["'status'", `"'status'"`],
+  ])('refuses %j, which no JSON value can start like, without a thrown SyntaxError, showing how it begins', (line, begins) => {
+    // A flood of such lines, each throwing inside JSON.parse, filled V8's old generation (issue 17).
+    const parseSpy = vi.spyOn(JSON, 'parse');
+    try {
+      const error = rejection(parse(line, 4));
+      expect(error.code).toBe('parse_error');
+      expect(error.message).toBe(`line 4 is not valid JSON (it begins ${begins}): expected one JSON object per line, e.g. {"type":"status"}`);
+      expect(parseSpy).not.toHaveBeenCalled();
+    } finally {
+      parseSpy.mockRestore();
+    }
   });
 
   it.each([
