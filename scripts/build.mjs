@@ -42,6 +42,9 @@ if (existsSync(commandLine)) {
       entryPoints: [commandLine],
       outfile: join(root, 'dist/rpc-host/cli-commands.js'),
       bundle: true,
+      // Loaded from node_modules on first use (a dynamic import), so commands that
+      // use no tools never parse it.
+      external: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
       format: 'esm',
       platform: 'node',
       target: 'node20',
