@@ -200,18 +200,18 @@ describe('permissions and paths', () => {
     expect(statSync(socket).mode & 0o777).toBe(0o600);
   });
 
-  it.runIf(process.platform !== 'win32')('refuses a folder others can write, and a path too long, naming --listen PATH', async () => {
+  it.runIf(process.platform !== 'win32')('refuses a folder others can write, and a path too long, naming --listen PATH (exit 78: the configuration, not a crash)', async () => {
     const home = createTempHome();
     const open = join(home, 'open');
     mkdirSync(open);
     chmodSync(open, 0o777);
     const refused = await runCli(['rpc', '--home', home, '--listen', join(open, 'g.sock')]);
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode).toBe(78);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain(`the socket folder ${open} can be written by others (mode 0777)`);
     const long = join(home, 'a'.repeat(120), 'g.sock');
     const tooLong = await runCli(['rpc', '--home', home, '--listen', long]);
-    expect(tooLong.exitCode).toBe(1);
+    expect(tooLong.exitCode).toBe(78);
     expect(tooLong.stderr).toMatch(/over the 107-byte limit .*--listen PATH/u);
     // Neither left a lock that would turn the next gateway away.
     expect(existsSync(join(home, 'run', 'gateway.lock'))).toBe(false);
