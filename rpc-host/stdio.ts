@@ -2,7 +2,7 @@
  * The stdio adapter of `tether rpc`: the only code that touches process.stdin/stdout.
  *
  * It wires stdin through the JSONL reader into an `RpcConnection` and writes its
- * lines to stdout, batching the lines of one tick into one write. Flow control:
+ * lines to stdout, batching the lines of one turn of the event loop into one write. Flow control:
  * when stdout is backed up (the client is not reading), stdin is paused until it
  * drains, so a slow reader cannot make the host buffer without bound. On stdin EOF,
  * SIGTERM or SIGINT it lets in-flight runs finish within the grace period (aborting
@@ -17,6 +17,7 @@ import { JsonlReader } from './protocol/jsonl.js';
 import { Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config.js';
 import { RpcConnection } from './rpc-connection.js';
+import { batchedWriter } from './batched-writer.js';
 import { createLogger } from './log.js';
 import { errorMessage, errorStack } from './protocol/errors.js';
 import { serveSocket, warnIfServed, type SocketClaim, type SocketService } from './listen/socket-service.js';
@@ -36,21 +37,13 @@ export async function runStdioHost(config: GatewayConfig, socket?: SocketClaim):
   // Signals go out at once; the wait for the trees to be gone does not hold up requests.
   reapOrphanedTrees(treeRecordsDir(config.dataDir), log).catch((error: unknown) => log.error(`reaping orphaned process trees failed (a bug): ${errorStack(error)}`));
   const gateway = new Gateway({ config, longLived: true, sendSource: 'rpc', log });
-  let corked = false;
   let inputPaused = false;
+  const writeLine = batchedWriter(stdout);
   const connection = new RpcConnection({
     gateway,
     log,
     write(line) {
-      if (!corked) {
-        corked = true;
-        stdout.cork();
-        process.nextTick(() => {
-          corked = false;
-          stdout.uncork();
-        });
-      }
-      if (!stdout.write(line) && !inputPaused) {
+      if (!writeLine(line) && !inputPaused) {
         inputPaused = true; // the client is not keeping up: stop reading until stdout drains
         stdin.pause();
         stdout.once('drain', () => {

@@ -19,6 +19,7 @@ import { RpcConnection } from '../rpc-connection.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../protocol/errors.js';
 import { ListenError } from './socket-path.js';
+import { batchedWriter } from '../batched-writer.js';
 
 /** Connections served at once. */
 export const DEFAULT_MAX_CONNECTIONS = 64;
@@ -129,22 +130,14 @@ export class SocketServer {
       log.warn(`refused a socket client: ${message}`);
       return;
     }
-    let corked = false;
     let inputPaused = false;
+    const writeLine = batchedWriter(socket);
     const connection = new RpcConnection({
       gateway: this.options.gateway,
       log,
       write: (line) => {
         if (socket.destroyed) return; // gone: nothing to write to
-        if (!corked) {
-          corked = true; // one write per tick for the lines of that tick
-          socket.cork();
-          process.nextTick(() => {
-            corked = false;
-            socket.uncork();
-          });
-        }
-        const flowing = socket.write(line);
+        const flowing = writeLine(line);
         if (socket.writableLength > this.maxPendingBytes) {
           log.warn(`disconnected a socket client that stopped reading: ${socket.writableLength} bytes of output pending, over the ${this.maxPendingBytes}-byte limit`);
           connection.close();
