@@ -14,7 +14,7 @@ afterEach(async () => {
 describe('a gateway that exits at once', () => {
   it('backs off, trips the breaker at the 5th crash, stays quiet, and a manual restart clears it', async () => {
     const { companion, states } = makeCompanion({ command: undefined, hostScript: CLI_PATH });
-    await companion.updateSettings({ gatewayCommand: { file: process.execPath, args: ['-e', 'process.stderr.write("boom: no config\\n"); process.exit(3)'] } });
+    await companion.updateSettings({ gatewayCommand: { file: process.execPath, args: ['-e', 'process.stderr.write("boom: no config\\n"); process.exit(1)'] } });
     await companion.start();
     const failed = await waitForState(companion, (state) => state.gateway.state === 'failed', 30_000, 'state failed');
 
@@ -34,7 +34,7 @@ describe('a gateway that exits at once', () => {
       expect(delays[i]! / delays[i - 1]!).toBeLessThan(2.5);
     }
     expect(failed.gateway.recentCrashes).toBe(5);
-    expect(failed.gateway.reason).toContain('exit code 3');
+    expect(failed.gateway.reason).toContain('exit code 1');
     expect(failed.gateway.reason).toContain('crashed 5 times in 3 minutes');
     expect(failed.gateway.lastError).toContain('boom: no config');
     expect(failed.gateway.retryAt).toBeNull();

@@ -26,7 +26,7 @@ describe('deterministic start failures', () => {
 
     const { gateway } = companion.state();
     expect(gateway).toMatchObject({ state: 'failed', failure: 'config', restarts: 0, recentCrashes: 0, retryAt: null, lastExit: { code: 78 } });
-    expect(gateway.reason).toBe(`config file ${configPath}: top level: unrecognized key: "provdier"; fix the key or remove it to use its default`);
+    expect(gateway.reason).toBe(`config file ${configPath}: top level: unrecognized key: "provdier" (did you mean "provider"?); fix the key or remove it to use its default`);
     expect(states.some((state) => state.gateway.state === 'restarting')).toBe(false);
     expect(logger.lines.filter((line) => /gateway pid \d+ started:/u.test(line))).toHaveLength(1);
     await companion.setFallback(false);

@@ -31,8 +31,8 @@ def test_gateway_exited_carries_the_exit_code_and_stderr(home: Path, marker: str
     write_config(home, {"provider": "nonexistent"})
     with pytest.raises(tether.GatewayExited) as caught:
         tether.connect(home, command=gateway_argv(), attach=False, env={MARKER_VARIABLE: marker})
-    assert caught.value.exit_code == 1
-    assert "nonexistent" in caught.value.stderr_tail and "exited with code 1" in str(caught.value)
+    assert caught.value.exit_code == 78  # the gateway's configuration-error exit
+    assert "nonexistent" in caught.value.stderr_tail and "exited with code 78" in str(caught.value)
 
 
 def test_gateway_exited_after_the_retries_when_the_child_keeps_dying(spawn_client: ClientFactory) -> None:

@@ -194,7 +194,8 @@ describe('sendViaCli: failures', () => {
     const error = await rejectionOf(sendViaCli({ text: 'hi', deliver: true }, optionsFor(createTempHome())));
     expect(error.code).toBe('fallback_failed');
     expect(error.details.wireCode).toBe('invalid_request');
-    expect(error.message).toContain('"to"');
+    expect(error.message).toContain('--deliver needs a target');
+    expect(error.message).toContain('"delivery.to"');
   });
 
   it('a bad thinking level is refused by the CLI with the wire code', async () => {
