@@ -12,6 +12,7 @@ import { measureCrashRecovery } from './crash-recovery.js';
 import { measureFailFast } from './fail-fast.js';
 import { measureFlood } from './flood.js';
 import { measureIdentity } from './identity.js';
+import { measureHistoryTail } from './history-tail.js';
 import { measureIdleRss } from './idle-rss.js';
 import { measureOrphans } from './orphans.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
@@ -30,6 +31,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'send vs cli', measure: measureSendVsCli },
   { name: 'send vs floor, flat with session length', measure: measureSendFloor },
   { name: 'start-up', measure: measureStartup },
+  { name: 'history tail', measure: measureHistoryTail },
   { name: 'status throughput', measure: measureStatusThroughput },
   { name: '1 MiB send', measure: measureSend1Mib },
   { name: 'message identity', measure: measureIdentity },

@@ -86,9 +86,14 @@ export function ensureBuilt(): void {
  * `rpcArgs` go after `rpc` (e.g. `--listen`).
  */
 export async function startTether(nodeArgs: string[] = [], config?: unknown, env: Record<string, string> = {}, rpcArgs: string[] = []): Promise<BenchChild> {
-  ensureBuilt();
   const home = makeTempHome();
   if (config !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+  return startTetherIn(home, nodeArgs, env, rpcArgs);
+}
+
+/** Starts `tether rpc` on an existing data dir (made by `makeTempHome`, e.g. with sessions written into it). */
+export async function startTetherIn(home: string, nodeArgs: string[] = [], env: Record<string, string> = {}, rpcArgs: string[] = []): Promise<BenchChild> {
+  ensureBuilt();
   const child = startChild('tether rpc', [...nodeArgs, CLI_PATH, 'rpc', ...rpcArgs], { ...tetherEnv(home), ...env }, home);
   try {
     const { response } = await child.client.exchange('{"type":"status","id":"ready"}\n', 'ready', 'the first status', 10_000);
