@@ -7,7 +7,8 @@
  * /proc for a marker in their environment.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { treeRecordsDir } from '../../rpc-host/process-tree/tree-records.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupCompanions, makeCompanion, waitForRunning, waitForState } from '../helpers/companion.js';
@@ -23,6 +24,12 @@ afterEach(async () => {
 });
 
 /** A fresh marker, its processes killed after the test whatever happens. */
+/** The process-tree record files in a data dir. */
+function recordFiles(home: string): number {
+  const dir = treeRecordsDir(home);
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')).length : 0;
+}
+
 function newProbe(): string {
   const probe = randomUUID();
   probes.push(probe);
@@ -48,6 +55,10 @@ describe.skipIf(process.platform !== 'linux')('command provider processes after 
     const first = startRpcChild({ home });
     void first.writeLine({ type: 'send', id: 1, text: 'hi' });
     await waitForCount(orphansOf(probe), 3); // sh and both sleeps
+    // The gateway records a tree right after spawning it; on a loaded machine the
+    // processes can show up before that write, and a kill in between is the one
+    // crash no record can cover. Kill it once the record is there.
+    await waitForCount(() => recordFiles(home), 1);
     first.process.kill('SIGKILL');
     await first.waitForExit();
     expect(orphansOf(probe)()).toBe(3); // nothing else killed them
