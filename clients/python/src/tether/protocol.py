@@ -228,6 +228,7 @@ class _StatusPayloadFields(TypedDict):
 
 
 class StatusPayload(_StatusPayloadFields, total=False):
+    shutdownGraceMs: int
     sessionQueues: list[SessionQueueInfo]
     memory: MemoryStatus
     eventLoopLagMs: EventLoopLag
