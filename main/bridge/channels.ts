@@ -26,6 +26,7 @@ export const IPC_REQUEST_CHANNELS = {
   'restart-gateway': 'tether:restart-gateway',
   'get-stderr-tail': 'tether:get-stderr-tail',
   'open-external': 'tether:open-external',
+  'list-models': 'tether:list-models',
 } as const satisfies { [C in BridgeChannel]: `tether:${C}` };
 
 /** The IPC channel of every event channel. */

@@ -24,6 +24,7 @@ import {
   type CompactPayloadSchema,
   type Event,
   type HistoryPayloadSchema,
+  type ModelsPayloadSchema,
   type SessionsPayloadSchema,
 } from '../../rpc-host/protocol/schemas.js';
 import type { AbortResult, CompanionState, CompanionStatus, SendResult } from '../core/companion.js';
@@ -102,6 +103,8 @@ export const BRIDGE_REQUESTS = {
    * opens the tab itself (a server cannot open the user's browser).
    */
   'open-external': channel<{ opened: boolean }>()(z.object({ url: z.string().min(1).max(4096) }).strict()),
+  /** The models a send can name: providers, the default model and the fallback chain (the model picker). */
+  'list-models': channel<z.infer<typeof ModelsPayloadSchema>>()(NoArgs),
 } as const;
 
 export type BridgeChannel = keyof typeof BRIDGE_REQUESTS;

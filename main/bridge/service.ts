@@ -126,6 +126,8 @@ export class BridgeService {
         if (!verdict.ok) throw new CompanionError('invalid_request', `not opening ${JSON.stringify(url.slice(0, 200))}: ${verdict.reason}`);
         return { opened: await this.host.openExternal(verdict.url) } as BridgeResult<C>;
       }
+      case 'list-models':
+        return (await this.companion.models()) as BridgeResult<C>;
       default: {
         const unreachable: never = call;
         throw new Error(`unhandled bridge channel ${String(unreachable)}`);

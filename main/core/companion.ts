@@ -25,6 +25,7 @@ import {
   type Event,
   type HistoryPayloadSchema,
   type SessionsPayloadSchema,
+  type ModelsPayload,
   type StatusPayload,
 } from '../../rpc-host/protocol/schemas.js';
 import type { z } from 'zod';
@@ -264,6 +265,11 @@ export class Companion {
   /** Compacts a session's provider context (needs the running gateway). */
   async compact(session: string, options: CallOptions = {}): Promise<z.infer<typeof CompactPayloadSchema>> {
     return this.requireClient('compact').request({ type: 'compact', session }, this.callOptions(options));
+  }
+
+  /** The models a send can name, the default and the fallback chain (needs the running gateway). */
+  async models(options: CallOptions = {}): Promise<ModelsPayload> {
+    return this.requireClient('list the models').request({ type: 'models' }, this.callOptions(options));
   }
 
   /**

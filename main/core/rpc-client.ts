@@ -106,6 +106,7 @@ export const DEFAULT_TOTAL_TIMEOUTS_MS: Readonly<Record<RequestType, number>> = 
   compact: 5 * 60_000,
   send: 30 * 60_000,
   wait: 30_000,
+  models: 30_000,
 });
 
 /** The longest delay `setTimeout` takes; past it, a timer fires at once. */

@@ -28,6 +28,13 @@ export function securityHeaders(port: number): Record<string, string> {
 }
 
 /**
+ * Paths browsers ask for on their own, and the file that answers each: every
+ * browser requests `/favicon.ico` whatever the page links, and a 404 on each load
+ * is noise in the console (the app's icon is a PNG; the type header says so).
+ */
+const WELL_KNOWN: Record<string, string> = { '/favicon.ico': 'favicon.png' };
+
+/**
  * Maps a URL path to a file under `root`, or undefined when it would leave `root`
  * or names no file. `/` is the index page.
  */
@@ -39,7 +46,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
     return undefined; // malformed escape
   }
   if (decoded.includes('\0')) return undefined;
-  const relativePath = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/u, '');
+  const relativePath = decoded === '/' ? 'index.html' : (WELL_KNOWN[decoded] ?? decoded.replace(/^\/+/u, ''));
   const base = resolve(root);
   const file = resolve(join(base, relativePath));
   if (file !== base && !file.startsWith(base + sep)) return undefined; // escapes the root

@@ -203,6 +203,8 @@ export class Gateway {
         return this.hello(request, context);
       case 'wait':
         return this.sendStatus.wait(request);
+      case 'models':
+        return this.listModels();
       default:
         return assertNever(request);
     }
@@ -236,6 +238,16 @@ export class Gateway {
       dataDir: this.config.dataDir,
       providers: this.models.list().map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
       fallback: this.config.fallback,
+    };
+  }
+
+  /** The models a send can name: what a model picker lists. */
+  listModels(): ResultPayloadOf<'models'> {
+    const choice = ({ provider, model }: { provider: Provider; model: string }) => ({ provider: provider.id, model });
+    return {
+      default: choice(this.models.defaultChoice),
+      providers: this.models.list().map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
+      fallback: this.models.fallbackChoices().map(choice),
     };
   }
 

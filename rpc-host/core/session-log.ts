@@ -124,6 +124,7 @@ export class SessionLog {
         model: reply.model,
         ...(reply.state === 'aborted' ? { aborted: true } : {}),
         ...(delivered !== undefined ? { delivered } : {}),
+        ...(reply.meta?.failures !== undefined && reply.meta.failures.length > 0 ? { failures: reply.meta.failures } : {}),
         ...(turn.idempotencyKey !== undefined ? { idempotencyKey: turn.idempotencyKey } : {}),
       });
     }

@@ -417,6 +417,7 @@ function toHistoryMessage(message: FoldedMessage, index: number, live: boolean):
   if (live && message.seq !== undefined) out.seq = message.seq;
   if (message.state === 'aborted') out.aborted = true;
   if (message.error !== undefined) out.error = message.error;
+  if (message.failures !== undefined) out.failures = message.failures;
   return out;
 }
 

@@ -10,7 +10,7 @@
  * start where the text so far ends (a lost line) ends the fold of that run: what
  * came before the gap is exact, what came after cannot be placed.
  */
-import type { ReplyState } from '../protocol/schemas.js';
+import type { ModelFailure, ReplyState } from '../protocol/schemas.js';
 import type { MessageRecord, TranscriptRecord } from './transcript-file.js';
 
 /** One message as readers see it. */
@@ -31,6 +31,8 @@ export interface FoldedMessage {
   seq?: number;
   /** Replies folded from pieces: the process that streamed them. */
   pid?: number;
+  /** Replies: the fallback models that failed before this one answered (from the stored `meta`). */
+  failures?: ModelFailure[];
 }
 
 /** A transcript as readers see it. */
@@ -59,6 +61,7 @@ export function messageOf(record: MessageRecord): FoldedMessage {
   if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
   if (record.error !== undefined) message.error = record.error;
   if (record.role === 'assistant') message.state = replyStateOf(record);
+  if (record.meta?.failures !== undefined && record.meta.failures.length > 0) message.failures = record.meta.failures;
   return message;
 }
 

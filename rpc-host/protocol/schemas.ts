@@ -159,6 +159,12 @@ export const WaitRequestSchema = z
     path: ['idempotencyKey'],
   });
 
+/** Lists the models a send can name: the configured providers, the default, and the fallback chain. */
+export const ModelsRequestSchema = z.object({
+  type: z.literal('models'),
+  ...withId,
+});
+
 /** Optional handshake: version negotiation, capabilities and event selection. */
 export const HelloRequestSchema = z.object({
   type: z.literal('hello'),
@@ -188,6 +194,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   HistoryRequestSchema,
   HelloRequestSchema,
   WaitRequestSchema,
+  ModelsRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
@@ -204,6 +211,7 @@ export const REQUEST_SCHEMAS = {
   history: HistoryRequestSchema,
   hello: HelloRequestSchema,
   wait: WaitRequestSchema,
+  models: ModelsRequestSchema,
 } as const satisfies { [T in RequestType]: z.ZodType<RequestOf<T>> };
 
 export const REQUEST_TYPES = Object.keys(REQUEST_SCHEMAS) as RequestType[];
@@ -273,6 +281,10 @@ export const UsageSchema = z.object({
   totalTokens: z.number().int().nonnegative().optional(),
 });
 
+/** One model of the fallback chain that failed before another answered. */
+export const ModelFailureSchema = z.object({ provider: z.string(), model: z.string(), error: z.string() });
+export type ModelFailure = z.infer<typeof ModelFailureSchema>;
+
 export const SendMetaSchema = z.object({
   session: SessionKeySchema,
   runId: z.string(),
@@ -285,7 +297,7 @@ export const SendMetaSchema = z.object({
   deliveryError: z.string().optional(),
   usage: UsageSchema.optional(),
   /** Models of the fallback chain that failed before the one that answered, in order. */
-  failures: z.array(z.object({ provider: z.string(), model: z.string(), error: z.string() })).optional(),
+  failures: z.array(ModelFailureSchema).optional(),
   /** The send's idempotency key, when it had one. */
   idempotencyKey: IdempotencyKeySchema.optional(),
   /** True when this answer is the stored result of an earlier send with the same key: nothing ran again. */
@@ -360,6 +372,8 @@ export const HistoryMessageSchema = z.object({
   state: ReplyStateSchema.optional(),
   /** For a `streaming` reply: the last `reply.delta` seq its text includes. */
   seq: z.number().int().min(-1).optional(),
+  /** Replies answered after the fallback chain skipped models: those models and why, in the order tried. */
+  failures: z.array(ModelFailureSchema).optional(),
 });
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 
@@ -397,6 +411,19 @@ export const WaitPayloadSchema = z.object({
 });
 export type WaitPayload = z.infer<typeof WaitPayloadSchema>;
 
+/** A model a send can name, as `provider` and `model` (the reference is `provider/model`). */
+export const ModelChoiceSchema = z.object({ provider: z.string(), model: z.string() });
+
+export const ModelsPayloadSchema = z.object({
+  /** The model a send without `model` asks first. */
+  default: ModelChoiceSchema,
+  /** Every provider, built-in `echo` first: `model: "<id>"` asks its `defaultModel`, `"<id>/<model>"` another model. */
+  providers: z.array(z.object({ id: z.string(), label: z.string(), defaultModel: z.string() })),
+  /** The fallback chain, in order: tried after the asked model fails before any output (a model already tried is skipped). */
+  fallback: z.array(ModelChoiceSchema),
+});
+export type ModelsPayload = z.infer<typeof ModelsPayloadSchema>;
+
 /** The result payload schema for each request type. */
 export const RESULT_PAYLOAD_SCHEMAS = {
   status: StatusPayloadSchema,
@@ -408,6 +435,7 @@ export const RESULT_PAYLOAD_SCHEMAS = {
   history: HistoryPayloadSchema,
   hello: HelloPayloadSchema,
   wait: WaitPayloadSchema,
+  models: ModelsPayloadSchema,
 } as const satisfies { [T in RequestType]: z.ZodType };
 
 export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYLOAD_SCHEMAS)[T]>;
@@ -456,6 +484,8 @@ export const ReplyPayloadSchema = z.object({
   model: z.string(),
   aborted: z.boolean().optional(),
   delivered: z.boolean().optional(),
+  /** Models of the fallback chain that failed before `provider`/`model` answered, in the order tried. */
+  failures: z.array(ModelFailureSchema).optional(),
   ...eventKey,
 });
 

@@ -76,6 +76,11 @@ export class ModelRouter {
     return this.providers.get(id);
   }
 
+  /** The fallback chain as configured, resolved (a reference to no provider is left out). */
+  fallbackChoices(): ModelChoice[] {
+    return this.fallback.map((ref) => resolveModelRef(this.providers, ref)).filter((choice): choice is ModelChoice => choice !== undefined);
+  }
+
   /** The models to try: the one asked for (or the default), then the fallbacks not tried yet. */
   chainFor(ref: string | undefined): ModelChoice[] {
     const first = ref === undefined ? this.defaultChoice : resolveModelRef(this.providers, ref);

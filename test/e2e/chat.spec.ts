@@ -133,8 +133,11 @@ test('replies render markdown safely: no raw HTML, code blocks with Copy, links 
 test('works from the keyboard alone, with a visible focus, and fits a narrow window', async ({ openApp, page, shot }) => {
   await openApp();
   await expectGatewayState(page, 'running');
-  await page.keyboard.press('Tab');
-  await expect(page.getByRole('button', { name: 'New session' })).toBeFocused();
+  // Focus starts in the message box (issue 18); Shift+Tab walks back to "New session".
+  await expect(page.getByLabel('Message to main')).toBeFocused();
+  const newSession = page.getByRole('button', { name: 'New session' });
+  for (let i = 0; i < 10 && !(await newSession.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Shift+Tab');
+  await expect(newSession).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('Session name')).toBeFocused();
   await page.keyboard.type('keys');

@@ -3,7 +3,7 @@
  * names, relative times, durations, state tones, and when a send can go.
  */
 import { describe, expect, it } from 'vitest';
-import { adviceFor, asSentence, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
+import { adviceFor, adviceForFailure, asSentence, describeState, formatDuration, formatRelativeTime, plural, sendAvailability } from '../../renderer/src/model/format.js';
 import { applySessionActivity, applySessionUpdate, isUnread, seedSeen, validateSessionKey, type SessionSummary } from '../../renderer/src/model/sessions.js';
 import { STATE_NOW, stateWith } from '../helpers/companion-state.js';
 
@@ -68,7 +68,10 @@ describe('format', () => {
 
   it('gives each state a tone and words', () => {
     expect(describeState(stateWith({}), STATE_NOW)).toMatchObject({ tone: 'ok', label: 'Running' });
-    expect(describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 400, reason: 'crashed' }), STATE_NOW)).toMatchObject({ tone: 'busy', label: 'Restarting', detail: expect.stringContaining('Next try in 1 s') });
+    expect(describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 1400, reason: 'crashed' }), STATE_NOW)).toMatchObject({ tone: 'busy', label: 'Restarting', detail: 'Crashed. Next try in 2 s.' });
+    // The supervisor's own countdown is frozen when written: only the live one shows, never both.
+    const soon = describeState(stateWith({ state: 'restarting', retryAt: STATE_NOW + 95, reason: 'gateway pid 7 exited with code 1; restarting in 95 ms (attempt 4)' }), STATE_NOW);
+    expect(soon.detail).toBe('Gateway pid 7 exited with code 1. Next try in under a second (attempt 4).');
     expect(describeState(stateWith({ state: 'failed', reason: 'it crashed 5 times' }), STATE_NOW)).toMatchObject({ tone: 'bad', detail: expect.stringContaining('Use Restart') });
     expect(describeState(stateWith({ state: 'stopped', reason: 'shut down' }), STATE_NOW)).toMatchObject({ tone: 'idle', detail: 'Shut down.' });
     const config = stateWith({ state: 'failed', failure: 'config', reason: 'config file /d/config.json: top level: unrecognized key: "provdier"; fix the key or remove it to use its default' });
@@ -99,5 +102,13 @@ describe('format', () => {
     // The app has no gateway command setting to check; the CLI's own message says what is wrong.
     expect(adviceFor('fallback_failed')).not.toContain('gateway command');
     expect(adviceFor('fallback_failed')).toContain('config file');
+  });
+
+  it('points a refused deliver at the "to" field next to Deliver, not at the status panel', () => {
+    const refused = { code: 'gateway_error', wireCode: 'invalid_request', message: 'invalid send request: "deliver": true needs a "to" target (for example "to":"+15551234567"), or a default "delivery.to" in the config file' };
+    expect(adviceForFailure(refused)).toContain('"to" next to Deliver');
+    expect(adviceForFailure(refused)).not.toContain('status panel');
+    expect(adviceForFailure({ code: 'gateway_error', wireCode: 'provider_error', message: 'provider "local" cannot reach…' })).toContain('Pick another model');
+    expect(adviceForFailure({ code: 'gateway_unavailable', message: 'down' })).toBe(adviceFor('gateway_unavailable'));
   });
 });

@@ -72,16 +72,23 @@ describe('transcriptReducer', () => {
     expect(replyPath(state.items[1]!)).toBe('cli');
   });
 
-  it('notes under a reply which model answered after others failed, and how delivery went', () => {
+  it('keeps which model answered after others failed, and notes how delivery went', () => {
     const meta = { provider: 'openai', model: 'backup', delivered: false, deliveryError: 'webhook answered 503', failures: [{ provider: 'openai', model: 'primary', error: 'connection refused' }] };
     const state = run([sent('K1', 'hi'), answer('K1', 'F', 'hello', meta)]);
-    expect(state.items[1]!.notes).toEqual([
-      { tone: 'warn', text: 'openai/primary failed: connection refused' },
-      { tone: 'info', text: 'Answered by openai/backup' },
-      { tone: 'warn', text: 'Not delivered: webhook answered 503 (the reply is kept here)' },
-    ]);
+    expect(state.items[1]).toMatchObject({ provider: 'openai', model: 'backup', failures: [{ provider: 'openai', model: 'primary', error: 'connection refused' }] });
+    expect(state.items[1]!.notes).toEqual([{ tone: 'warn', text: 'Not delivered: webhook answered 503 (the reply is kept here)' }]);
     expect(replyNotes({ session: 'main', runId: 'G', provider: 'echo', model: 'echo', durationMs: 1, delivered: true })).toEqual([{ tone: 'info', text: 'Delivered' }]);
     expect(replyNotes({ session: 'main', runId: 'H', provider: 'echo', model: 'echo', durationMs: 1 })).toEqual([]);
+  });
+
+  it('keeps who answered and whom the chain skipped from a reply event and from history', () => {
+    const skipped = [{ provider: 'local', model: 'llama', error: 'connection refused' }];
+    const live = run([sent('K1', 'hi'), delta('A', 0, 'echo: ', 'K1'), { type: 'reply', session: 'main', runId: 'A', text: 'echo: hi', source: 'rpc', idempotencyKey: 'K1', ts: 4, answeredBy: { provider: 'echo', model: 'echo', failures: skipped } }]);
+    expect(live.items[1]).toMatchObject({ provider: 'echo', model: 'echo', failures: skipped });
+    const loaded = run([page([message(0, 'user', 'hi'), message(1, 'assistant', 'echo: hi', { provider: 'echo', model: 'echo', state: 'complete', failures: skipped }), message(2, 'user', 'again'), message(3, 'assistant', 'echo: again', { provider: 'echo', model: 'echo', state: 'complete' })])]);
+    expect(loaded.items[1]).toMatchObject({ provider: 'echo', model: 'echo', failures: skipped });
+    expect(loaded.items[3]).toMatchObject({ provider: 'echo', model: 'echo' });
+    expect(loaded.items[3]).not.toHaveProperty('failures');
   });
 
   it('keeps an aborted reply with its partial text', () => {

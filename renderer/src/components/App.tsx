@@ -15,8 +15,17 @@ import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { newIdempotencyKey } from '../model/idempotency-key.js';
 import { applySessionActivity, applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
 import { emptyTranscript, isBusy, isStreamingSend, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
+import { planAction, type MessageAction } from '../model/message-actions.js';
+import { nextSessionKey } from '../model/new-session-key.js';
+import { DrawerScrim, DrawerToggles, GatewayBanner } from './ChatChrome.js';
 import { Composer } from './Composer.js';
+import { EmptyState } from './EmptyState.js';
 import { ErrorText } from './ErrorText.js';
+import { ModelPicker } from './ModelPicker.js';
+import { ShortcutSheet } from './ShortcutSheet.js';
+import { useChatShortcuts } from './use-chat-shortcuts.js';
+import { useDrawers } from './use-drawers.js';
+import { useModels } from './use-models.js';
 import { SessionList } from './SessionList.js';
 import { StatusPanel } from './StatusPanel.js';
 import { Transcript } from './Transcript.js';
@@ -192,6 +201,9 @@ export function App({ client }: { client: BridgeClient }) {
   const gatewayPid = state?.gateway.pid;
   const connected = connection === 'open';
   const known = state !== null;
+  const models = useModels(client, openSession, connected && running ? (gatewayPid ?? null) : null);
+  const drawers = useDrawers();
+  const [sheetOpen, setSheetOpen] = useState(false);
   useEffect(() => {
     if (!known) return; // not told yet: say nothing about the gateway's runs
     if (!running) {
@@ -232,6 +244,7 @@ export function App({ client }: { client: BridgeClient }) {
   }, [seen]);
 
   const openSessionByKey = (key: string) => {
+    if (drawers.open === 'sessions') drawers.close(); // the narrow layout: show the session picked
     if (key === openSession) return; // already open
     setOpenSession(key);
     dispatch({ type: 'reset', session: key });
@@ -262,9 +275,9 @@ export function App({ client }: { client: BridgeClient }) {
    * here is keyed by the send's idempotency key from the start, and everything that
    * comes back about it (events, the answer, history) finds it by that key.
    */
-  const send = async (args: SendArgs, again?: string) => {
+  const send = async (args: SendArgs, again?: string, derivedKey?: string) => {
     const session = openSession;
-    const idempotencyKey = again ?? newIdempotencyKey();
+    const idempotencyKey = again ?? derivedKey ?? newIdempotencyKey();
     dispatch(again === undefined ? { type: 'sent', session, idempotencyKey, args, ts: Date.now() } : { type: 'retry', session, idempotencyKey });
     try {
       const result = await client.call('send', { ...args, session, idempotencyKey });
@@ -291,6 +304,14 @@ export function App({ client }: { client: BridgeClient }) {
     const user = transcript.items.find((row) => row.role === 'user' && row.idempotencyKey === key);
     if (!user) return; // only offered while the message is loaded
     void send(user.sendArgs ?? { text: user.text }, key);
+  };
+
+  /** Edit, Regenerate, Continue: each a new send (see `message-actions.ts` for their keys). */
+  const act = (action: MessageAction) => {
+    const planned = planAction(action, transcript.items, models.pick);
+    if (!planned) return; // the message it follows is not loaded
+    if (models.oneOff) models.takeForSend(); // the one-off pick went with it
+    void send(planned.args, undefined, planned.idempotencyKey);
   };
 
   const abort = async () => {
@@ -339,15 +360,26 @@ export function App({ client }: { client: BridgeClient }) {
   const listed = sessions.some((s) => s.key === openSession) ? sessions : [...sessions, { key: openSession, updatedAt: now, messageCount: 0, preview: '', thinking: null }];
   const availability = sendAvailability(connection === 'open' ? state : null);
   const busy = isBusy(transcript);
+  const blockedReason = !availability.ok ? availability.reason : busy ? 'A reply is on its way; wait for it or press Abort.' : null;
+  const sendNow = (args: SendArgs) => void send({ ...args, ...models.takeForSend() });
+  useChatShortcuts({
+    closeOverlay: drawers.close,
+    abort: busy ? () => void abort() : undefined,
+    newSession: () => createSession(nextSessionKey(listed.map((s) => s.key))),
+    openSheet: () => setSheetOpen(true),
+    focusComposer: () => document.getElementById('composer-text')?.focus(),
+  });
 
   return (
-    <div className="app">
+    <div className={`app${drawers.open ? ` is-${drawers.open}-open` : ''}`}>
       <SessionList sessions={listed} openSession={openSession} seen={seen} now={now} onOpen={openSessionByKey} onCreate={createSession} error={sessionsError} />
       <main className="chat" aria-label={`Session ${openSession}`}>
         <header className="chat-header">
-          <h1>{openSession}</h1>
+          <DrawerToggles open={drawers.open} state={state} now={now} onToggle={drawers.toggle} />
+          <h1 title={openSession}>{openSession}</h1>
           {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
         </header>
+        <GatewayBanner state={state} now={now} restarting={restarting} onRestart={() => void restart()} onShowStatus={() => drawers.toggle('status')} />
         {connection !== 'open' && (
           <div className="notice notice-warn" role="status">
             {connection === 'connecting' ? 'Connecting to Tether…' : 'Lost the connection to Tether; reconnecting. If this stays, check that "tether app --web" is still running.'}
@@ -365,16 +397,31 @@ export function App({ client }: { client: BridgeClient }) {
             </button>
           </div>
         )}
-        <Transcript session={openSession} items={transcript.items} hasMore={transcript.hasMore} loadingOlder={loadingOlder} onLoadOlder={loadOlder} onOpenLink={openLink} onRetry={retry} now={now} />
+        <Transcript
+          session={openSession}
+          items={transcript.items}
+          hasMore={transcript.hasMore}
+          loadingOlder={loadingOlder}
+          onLoadOlder={loadOlder}
+          onOpenLink={openLink}
+          onRetry={retry}
+          now={now}
+          busy={busy}
+          blockedReason={blockedReason}
+          onAction={act}
+          empty={<EmptyState session={openSession} models={models.list} pick={models.pick} blockedReason={blockedReason} onStart={(text) => sendNow({ text })} />}
+        />
         <Composer
           session={openSession}
           blockedReason={availability.ok ? null : availability.reason}
           hint={availability.ok && availability.via === 'cli' ? 'The gateway is down: this message will be answered by the one-shot CLI.' : null}
           busy={busy}
-          onSend={send}
+          onSend={sendNow}
           onAbort={abort}
+          picker={<ModelPicker models={models} session={openSession} />}
         />
       </main>
+      <DrawerScrim open={drawers.open} onClose={drawers.close} />
       {state ? (
         <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
       ) : (
@@ -383,6 +430,7 @@ export function App({ client }: { client: BridgeClient }) {
           <p>Connecting…</p>
         </aside>
       )}
+      {sheetOpen && <ShortcutSheet hidden={['search']} onClose={() => setSheetOpen(false)} />}
     </div>
   );
 }

@@ -1,10 +1,11 @@
 /**
- * Where the user writes: Enter sends, Shift+Enter starts a new line. Thinking level
- * and delivery (with its target) sit beside it; Abort replaces Send while a reply
- * streams. When nothing can serve a send, the box stays usable for typing but Send
- * is disabled and the reason is shown under it.
+ * Where the user writes: Enter sends, Shift+Enter starts a new line. The model
+ * picker, thinking level and delivery (with its target) sit beside it; Abort
+ * (or Escape) stops a streaming reply. When nothing can serve a send, the box stays
+ * usable for typing but Send is disabled and the reason is shown under it. The box
+ * has focus when the window opens and when another session is opened.
  */
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { BridgeArgs } from '../../../main/bridge/contract.js';
 
 type SendArgs = BridgeArgs<'send'>;
@@ -21,10 +22,14 @@ export interface ComposerProps {
   /** The app adds the session and the send's idempotency key. */
   onSend: (args: Omit<SendArgs, 'session' | 'idempotencyKey'>) => void;
   onAbort: () => void;
+  /** The model picker, shown first among the controls. */
+  picker?: ReactNode;
 }
 
-export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }: ComposerProps) {
+export function Composer({ session, blockedReason, hint, busy, onSend, onAbort, picker }: ComposerProps) {
   const [text, setText] = useState('');
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => box.current?.focus(), [session]);
   const [thinking, setThinking] = useState<ThinkingLevel | ''>('');
   const [deliver, setDeliver] = useState(false);
   const [to, setTo] = useState('');
@@ -54,15 +59,18 @@ export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }
         Message to {session}
       </label>
       <textarea
+        ref={box}
         id="composer-text"
         value={text}
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
-        placeholder={`Message ${session} (Enter sends, Shift+Enter for a new line)`}
+        placeholder={`Message ${session} (Enter sends)`}
+        title="Enter sends, Shift+Enter starts a new line"
         rows={3}
         aria-describedby="composer-reason"
       />
       <div className="composer-controls">
+        {picker}
         <label>
           Thinking
           <select value={thinking} onChange={(event) => setThinking(event.target.value as ThinkingLevel | '')}>
@@ -86,7 +94,7 @@ export function Composer({ session, blockedReason, hint, busy, onSend, onAbort }
         )}
         <span className="spacer" />
         {busy && (
-          <button type="button" className="button button-danger" onClick={onAbort}>
+          <button type="button" className="button button-danger" onClick={onAbort} title="Stop the reply (Escape)">
             Abort
           </button>
         )}

@@ -1,13 +1,18 @@
 /**
  * One transcript row: who, when, the text (markdown for replies, plain for the
- * user), and badges for how it ended or came (CLI fallback, heartbeat, aborted,
- * interrupted, failed, streaming), with what to do about a failure.
+ * user), badges for how it ended or came (CLI fallback, heartbeat, aborted,
+ * interrupted, failed, streaming), the model that answered and the ones the
+ * fallback chain skipped, what to do about a failure, and the message actions
+ * (copy, edit, regenerate, continue).
  */
-import { memo } from 'react';
+import { memo, useState } from 'react';
+import type { MessageAction, RowActions } from '../model/message-actions.js';
 import { failureLabel, replyPath, type TranscriptItem } from '../model/transcript.js';
-import { adviceFor, formatTimestamp } from '../model/format.js';
+import { adviceForFailure, formatTimestamp } from '../model/format.js';
 import { ErrorText } from './ErrorText.js';
 import { Markdown } from './Markdown.js';
+import { MessageActions } from './MessageActions.js';
+import { MessageEditor } from './MessageEditor.js';
 
 /** What one row needs. */
 export interface MessageViewProps {
@@ -18,10 +23,17 @@ export interface MessageViewProps {
   onOpenLink: (url: string) => void;
   /** Sends the row's send again, under the same key. */
   onRetry: (item: TranscriptItem) => void;
+  /** Edit, Regenerate and Continue, where the transcript offers them (Copy is always there). */
+  actions?: RowActions | undefined;
+  /** Why a follow-up cannot be sent now, or null. */
+  blockedReason?: string | null | undefined;
+  /** Hands an action to the app, which sends it. */
+  onAction?: ((action: MessageAction) => void) | undefined;
 }
 
 /** One message row. */
-export const MessageView = memo(function MessageView({ item, now, canRetry, onOpenLink, onRetry }: MessageViewProps) {
+export const MessageView = memo(function MessageView({ item, now, canRetry, onOpenLink, onRetry, actions, blockedReason = null, onAction }: MessageViewProps) {
+  const [editing, setEditing] = useState(false);
   const path = replyPath(item);
   const fromHeartbeat = item.source === 'heartbeat';
   const streaming = item.state === 'streaming';
@@ -51,8 +63,38 @@ export const MessageView = memo(function MessageView({ item, now, canRetry, onOp
         {item.state === 'failed' && <span className="badge badge-failed">failed</span>}
         {streaming && <span className="badge badge-streaming">streaming…</span>}
         {item.pending && <span className="badge badge-pending">sending…</span>}
+        {item.role === 'assistant' && item.provider !== undefined && (
+          <span className="message-model" title={`Answered by ${item.provider}/${item.model ?? ''}`} data-testid="answered-by">
+            {item.provider}/{item.model}
+          </span>
+        )}
       </header>
-      {item.role === 'user' ? <p className="message-plain">{item.text}</p> : (item.text !== '' || streaming) && <Markdown text={item.text} onOpenLink={onOpenLink} />}
+      {editing ? (
+        <MessageEditor
+          initialText={item.text}
+          blockedReason={blockedReason}
+          onCancel={() => setEditing(false)}
+          onSend={(text) => {
+            setEditing(false);
+            onAction?.({ kind: 'edit', item, text });
+          }}
+        />
+      ) : item.role === 'user' ? (
+        <p className="message-plain">{item.text}</p>
+      ) : (
+        (item.text !== '' || streaming) && <Markdown text={item.text} onOpenLink={onOpenLink} />
+      )}
+      {item.failures !== undefined && item.failures.length > 0 && (
+        <p className="message-skipped" data-testid="skipped-models">
+          Skipped:{' '}
+          {item.failures.map((failure, i) => (
+            <span key={i} className="skipped-model" title={failure.error}>
+              {i > 0 ? ', ' : ''}
+              {failure.provider}/{failure.model} ({failure.error.length > 80 ? `${failure.error.slice(0, 79)}…` : failure.error})
+            </span>
+          ))}
+        </p>
+      )}
       {item.notes && item.notes.length > 0 && (
         <ul className="message-notes">
           {item.notes.map((note, i) => (
@@ -83,9 +125,20 @@ export const MessageView = memo(function MessageView({ item, now, canRetry, onOp
         <div className="message-error" role="alert">
           <strong>{failureLabel(item.error)}: </strong>
           <ErrorText message={item.error.message} />
-          <div className="advice">{adviceFor(item.error.code)}</div>
+          <div className="advice">{adviceForFailure(item.error)}</div>
           {sendAgain}
         </div>
+      )}
+      {!editing && !streaming && !item.pending && onAction !== undefined && (
+        <MessageActions
+          text={item.text}
+          role={item.role}
+          actions={actions}
+          blockedReason={blockedReason}
+          onEdit={() => setEditing(true)}
+          onRegenerate={() => onAction({ kind: 'regenerate', item })}
+          onContinue={() => onAction({ kind: 'continue', item })}
+        />
       )}
     </article>
   );

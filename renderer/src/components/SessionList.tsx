@@ -68,7 +68,7 @@ export function SessionList({ sessions, openSession, seen, now, onOpen, onCreate
             <li key={session.key}>
               <button type="button" className={`session${session.key === openSession ? ' is-open' : ''}`} aria-current={session.key === openSession ? 'true' : undefined} onClick={() => onOpen(session.key)} data-session={session.key}>
                 <span className="session-line">
-                  <span className="session-key">{session.key}</span>
+                  <span className="session-key" title={session.key}>{session.key}</span>
                   {unread && <span className="unread-dot" aria-label="unread" title="New messages" />}
                   <span className="session-time">{session.messageCount > 0 || session.preview !== '' ? formatRelativeTime(session.updatedAt, now) : 'new'}</span>
                 </span>

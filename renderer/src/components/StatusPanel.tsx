@@ -5,7 +5,7 @@
  * fallback"), since a browser has no tray.
  */
 import type { BridgeResult } from '../../../main/bridge/contract.js';
-import { describeState, formatDuration, formatRelativeTime, plural } from '../model/format.js';
+import { describeState, formatDuration, formatRelativeTime, plural, restartsLine } from '../model/format.js';
 
 type CompanionState = BridgeResult<'get-state'>;
 type CompanionStatus = BridgeResult<'get-status'>;
@@ -49,7 +49,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <dt>uptime</dt>
         <dd>{uptime !== null ? formatDuration(uptime) : '—'}</dd>
         <dt>restarts</dt>
-        <dd>{gateway.restarts}{gateway.recentCrashes > 0 ? ` (${plural(gateway.recentCrashes, 'crash', 'crashes')} lately)` : ''}</dd>
+        <dd data-testid="restarts-line">{restartsLine(gateway)}</dd>
         <dt>last exit</dt>
         <dd>{lastExit ? `${lastExit.spawnError ?? (lastExit.signal ? `signal ${lastExit.signal}` : `code ${lastExit.code}`)}, ${formatRelativeTime(lastExit.at, now)}` : '—'}</dd>
         <dt>heartbeats</dt>

@@ -7,7 +7,8 @@
  * reach the top, keeping the rows they were reading where they were.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
+import { rowActions, type MessageAction } from '../model/message-actions.js';
 import { sendAgainRows, type TranscriptItem } from '../model/transcript.js';
 import { MessageView } from './MessageView.js';
 
@@ -22,13 +23,21 @@ export interface TranscriptProps {
   /** "Send again" on a row that offers it. */
   onRetry: (item: TranscriptItem) => void;
   now: number;
+  /** A reply or send is on its way: follow-ups (Regenerate, Continue) wait. */
+  busy?: boolean | undefined;
+  /** Why a send cannot go now, or null. */
+  blockedReason?: string | null | undefined;
+  /** Message actions (Edit, Regenerate, Continue); without it rows offer none of them, nor Copy. */
+  onAction?: ((action: MessageAction) => void) | undefined;
+  /** What an empty session shows (a plain line without it). */
+  empty?: ReactNode;
 }
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 
 /** The open session's rows, virtualised, following the newest while the reader is at the bottom. */
-export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now }: TranscriptProps) {
+export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
@@ -36,6 +45,7 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
 
   // One "Send again" per failed send, on the row that tells the failure.
   const retryable = useMemo(() => sendAgainRows(items), [items]);
+  const actions = useMemo(() => rowActions(items, busy), [items, busy]);
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -79,13 +89,13 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
   return (
     <div className="transcript" ref={scroller} onScroll={onScroll} tabIndex={0} role="log" aria-label={`Messages in ${session}`} aria-live="polite" data-testid="transcript">
       {hasMore && <div className="transcript-older">{loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
-      {items.length === 0 && <div className="transcript-empty">No messages in “{session}” yet. Type below to start.</div>}
+      {items.length === 0 && (empty ?? <div className="transcript-empty">No messages in “{session}” yet. Type below to start.</div>)}
       <div className="transcript-rows" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((row) => {
           const item = items[row.index]!;
           return (
             <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="transcript-row" style={{ transform: `translateY(${row.start}px)` }}>
-              <MessageView item={item} now={now} canRetry={retryable.has(item.key)} onOpenLink={onOpenLink} onRetry={onRetry} />
+              <MessageView item={item} now={now} canRetry={retryable.has(item.key)} onOpenLink={onOpenLink} onRetry={onRetry} actions={actions.get(item.key)} blockedReason={blockedReason} onAction={onAction} />
             </div>
           );
         })}

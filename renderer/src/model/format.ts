@@ -56,8 +56,13 @@ export function describeState(state: CompanionState, now: number): { tone: Tone;
     case 'starting':
       return { tone: 'busy', label: 'Starting', detail: reason };
     case 'restarting': {
+      // The supervisor's reason has its own countdown ("restarting in 95 ms"), frozen when
+      // it was written: the live one below replaces it, so the line never says two things.
+      const { cause, attempt } = splitRestartReason(gateway.reason);
       const inMs = gateway.retryAt !== null ? Math.max(0, gateway.retryAt - now) : null;
-      return { tone: 'busy', label: 'Restarting', detail: inMs !== null ? `Next try in ${formatDuration(inMs + 999)}. ${reason}` : reason };
+      const when = inMs === null ? '' : inMs < 1000 ? ' Next try in under a second' : ` Next try in ${formatDuration(inMs + 999)}`;
+      const which = attempt !== null ? ` (attempt ${attempt})` : '';
+      return { tone: 'busy', label: 'Restarting', detail: `${cause}${when}${when !== '' ? `${which}.` : ''}`.trim() };
     }
     case 'failed':
       if (gateway.failure === 'config') return { tone: 'bad', label: 'Failed', detail: `${reason} Saving the config file starts the gateway again, or press Restart.` };
@@ -65,6 +70,27 @@ export function describeState(state: CompanionState, now: number): { tone: Tone;
     case 'stopped':
       return { tone: 'idle', label: 'Stopped', detail: reason };
   }
+}
+
+/** The supervisor's restart reason without its countdown, and the attempt it names. */
+export function splitRestartReason(reason: string): { cause: string; attempt: number | null } {
+  const match = /;\s*restarting in \d+ ms(?: \(attempt (\d+)\))?/u.exec(reason);
+  if (!match) return { cause: asSentence(firstLine(reason)), attempt: null };
+  const cause = reason.slice(0, match.index) + reason.slice(match.index + match[0].length);
+  return { cause: asSentence(firstLine(cause)), attempt: match[1] !== undefined ? Number(match[1]) : null };
+}
+
+/**
+ * The status panel's restarts line. Restarts are counted since the app started and
+ * crashes only lately, and the crash that trips the breaker is never restarted: so
+ * the line says that, rather than "4 (5 crashes lately)".
+ */
+export function restartsLine(gateway: Pick<CompanionState['gateway'], 'state' | 'restarts' | 'recentCrashes' | 'failure'>): string {
+  const restarts = gateway.restarts === 0 ? 'none' : `${gateway.restarts} automatic`;
+  if (gateway.recentCrashes === 0) return restarts;
+  const crashes = plural(gateway.recentCrashes, 'crash', 'crashes');
+  if (gateway.state === 'failed' && gateway.failure === 'crash loop') return `${restarts}, then stopped after ${crashes} in a short time`;
+  return `${restarts}; ${crashes} in the last few minutes`;
 }
 
 /** Whether a send can go anywhere now, and why not. */
@@ -108,6 +134,28 @@ export function adviceFor(code: string): string {
       return 'Tether is shutting down. Start it again to continue.';
     default:
       return 'See the status panel for the gateway\'s recent output.';
+  }
+}
+
+/**
+ * What to do about a failed send, by its code and, for the gateway's refusals, the
+ * gateway's own code: the advice names something the window has.
+ */
+export function adviceForFailure(failure: { code: string; message: string; wireCode?: string | undefined }): string {
+  if (failure.code !== 'gateway_error') return adviceFor(failure.code);
+  switch (failure.wireCode) {
+    case 'invalid_request':
+      if (/"deliver"|delivery\.to/u.test(failure.message)) return 'Fill in "to" next to Deliver under the message box, or untick Deliver; a default target can also be set as "delivery.to" in the gateway config file.';
+      if (/unknown model/u.test(failure.message)) return 'Pick another model under the message box: the gateway no longer offers this one.';
+      return 'The gateway refused the message as written; the error names the field. Change it and send again.';
+    case 'provider_error':
+      return 'The model could not answer; the error says why. Pick another model under the message box, or fix the provider and use Send again.';
+    case 'busy':
+      return 'The gateway has too much queued. Wait for the replies on their way, then use Send again.';
+    case 'aborted':
+      return 'The send was stopped before it ran. Use Send again if you still want a reply.';
+    default:
+      return adviceFor(failure.code);
   }
 }
 

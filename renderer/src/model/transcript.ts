@@ -22,6 +22,8 @@ import { applyDelta, endStream, joinHeld, type HeldDelta } from './stream-text.j
 type HistoryPage = BridgeResult<'get-history'>;
 type HistoryMessage = HistoryPage['messages'][number];
 type SendResult = BridgeResult<'send'>;
+/** A model of the fallback chain that failed before another answered. */
+export type SkippedModel = NonNullable<HistoryMessage['failures']>[number];
 
 /** What the window sends, less what it adds itself (the session and the key). */
 export type SendArgs = Omit<BridgeArgs<'send'>, 'session' | 'idempotencyKey'>;
@@ -71,8 +73,13 @@ export interface TranscriptItem {
   lastSeq?: number | undefined;
   /** Streaming replies: deltas that arrived after a gap. */
   held?: readonly HeldDelta[] | undefined;
-  /** What the send's answer said beyond the text: which model answered after which failed, how delivery went. */
+  /** What the send's answer said beyond the text: how delivery went. */
   notes?: ReplyNote[] | undefined;
+  /** Replies: the provider and model that answered, when known. */
+  provider?: string | undefined;
+  model?: string | undefined;
+  /** Replies: the models the fallback chain skipped before this one answered, in the order tried. */
+  failures?: readonly SkippedModel[] | undefined;
 }
 
 /** One line under a reply, from its send's `meta`; `warn` for what went wrong but lost nothing. */
@@ -82,15 +89,12 @@ export interface ReplyNote {
 }
 
 /**
- * The notes a send's `meta` calls for: the model that answered when the fallback chain
- * had to skip others (and why they failed), and whether the reply was delivered.
+ * The notes a send's `meta` calls for: whether the reply was delivered. (Which model
+ * answered, and which the fallback chain skipped, the row shows from `provider`,
+ * `model` and `failures`, which history has too.)
  */
 export function replyNotes(meta: SendResult['payload']['meta']): ReplyNote[] {
   const notes: ReplyNote[] = [];
-  for (const failure of meta.failures ?? []) {
-    notes.push({ tone: 'warn', text: `${failure.provider}/${failure.model} failed: ${failure.error}` });
-  }
-  if ((meta.failures ?? []).length > 0) notes.push({ tone: 'info', text: `Answered by ${meta.provider}/${meta.model}` });
   if (meta.delivered === true) notes.push({ tone: 'info', text: 'Delivered' });
   if (meta.deliveryError !== undefined) notes.push({ tone: 'warn', text: `Not delivered: ${meta.deliveryError} (the reply is kept here)` });
   return notes;
@@ -116,11 +120,24 @@ export type TranscriptAction =
   /** "Send again": the same send (same key) goes out again; its row stays where it is. */
   | { type: 'retry'; session: string; idempotencyKey: string }
   | { type: 'delta'; session: string; runId: string; seq: number; text: string; idempotencyKey?: string | undefined; ts: number }
-  | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; idempotencyKey?: string | undefined; ts: number }
+  | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; idempotencyKey?: string | undefined; ts: number; answeredBy?: AnsweredBy | undefined }
   | { type: 'send-result'; session: string; idempotencyKey: string; result: SendResult; ts: number }
   | { type: 'send-failed'; session: string; idempotencyKey: string; error: SendFailure }
   /** The gateway process is gone: whatever it was streaming stopped with it. */
   | { type: 'gateway-stopped'; session: string };
+
+/** Who answered a reply, and whom the fallback chain skipped first. */
+export interface AnsweredBy {
+  provider: string;
+  model: string;
+  failures?: readonly SkippedModel[] | undefined;
+}
+
+/** The row fields of who answered; `failures` only when the chain skipped some. */
+function answeredFields(by: AnsweredBy | undefined): Pick<TranscriptItem, 'provider' | 'model' | 'failures'> {
+  if (by === undefined) return {};
+  return { provider: by.provider, model: by.model, ...(by.failures !== undefined && by.failures.length > 0 ? { failures: by.failures } : {}) };
+}
 
 /** An empty transcript for a session. */
 export function emptyTranscript(session: string): TranscriptState {
@@ -154,6 +171,7 @@ export function fromHistory(message: HistoryMessage): TranscriptItem {
   return {
     key: replyRowKey(message.runId),
     ...base,
+    ...(message.provider !== undefined && message.model !== undefined ? answeredFields({ provider: message.provider, model: message.model, failures: message.failures }) : {}),
     state,
     ...(message.error !== undefined ? { failure: message.error } : {}),
     ...(state === 'streaming' ? { lastSeq: message.seq ?? -1 } : {}),
@@ -263,11 +281,11 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       const at = findReply(items, action.runId);
       const ended: ReplyState = action.aborted ? 'aborted' : 'complete';
       if (at === -1) {
-        const item: TranscriptItem = { key: replyRowKey(action.runId), role: 'assistant', ts: action.ts, runId: action.runId, idempotencyKey: action.idempotencyKey, text: action.text, source: action.source, state: ended };
+        const item: TranscriptItem = { key: replyRowKey(action.runId), role: 'assistant', ts: action.ts, runId: action.runId, idempotencyKey: action.idempotencyKey, text: action.text, source: action.source, state: ended, ...answeredFields(action.answeredBy) };
         return { ...state, items: [...items, item], total: state.total + 1 };
       }
       const current = items[at]!;
-      return { ...state, items: replaceAt(items, at, endStream({ ...current, text: action.text, source: action.source, state: ended, idempotencyKey: current.idempotencyKey ?? action.idempotencyKey })) };
+      return { ...state, items: replaceAt(items, at, endStream({ ...current, text: action.text, source: action.source, state: ended, idempotencyKey: current.idempotencyKey ?? action.idempotencyKey, ...answeredFields(action.answeredBy) })) };
     }
     case 'send-result': {
       const { payload, via } = action.result;
@@ -279,12 +297,13 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       const text = payload.payloads[0]?.text ?? '';
       const notes = replyNotes(payload.meta);
       const ended: ReplyState = payload.meta.aborted ? 'aborted' : 'complete';
+      const by = answeredFields(payload.meta);
       const at = findReply(items, runId);
       if (at === -1) {
-        items = [...items, { key: replyRowKey(runId), role: 'assistant', text, ts: action.ts, runId, idempotencyKey: action.idempotencyKey, source, state: ended, ...(notes.length > 0 ? { notes } : {}) }];
+        items = [...items, { key: replyRowKey(runId), role: 'assistant', text, ts: action.ts, runId, idempotencyKey: action.idempotencyKey, source, state: ended, ...by, ...(notes.length > 0 ? { notes } : {}) }];
       } else {
         const current = items[at]!;
-        const answered: TranscriptItem = { ...current, text, state: ended, source: via === 'cli' ? 'cli' : (current.source ?? source), idempotencyKey: current.idempotencyKey ?? action.idempotencyKey };
+        const answered: TranscriptItem = { ...current, ...by, text, state: ended, source: via === 'cli' ? 'cli' : (current.source ?? source), idempotencyKey: current.idempotencyKey ?? action.idempotencyKey };
         items = replaceAt(items, at, endStream(notes.length > 0 ? { ...answered, notes } : answered));
       }
       return { ...state, items };
@@ -370,7 +389,7 @@ function sameSend(a: TranscriptItem, b: TranscriptItem): boolean {
  * to history saying the run is still streaming.
  */
 function mergeReply(stored: TranscriptItem, live: TranscriptItem): TranscriptItem {
-  const extras = { index: stored.index, notes: live.notes ?? stored.notes, idempotencyKey: stored.idempotencyKey ?? live.idempotencyKey };
+  const extras = { index: stored.index, notes: live.notes ?? stored.notes, idempotencyKey: stored.idempotencyKey ?? live.idempotencyKey, failures: stored.failures ?? live.failures };
   if (stored.state !== 'streaming') return { ...stored, ...extras }; // history has how it ended
   if (live.state === 'complete' || live.state === 'aborted') return { ...live, ...extras }; // ended here after history was read
   if (live.state === 'streaming' && (live.lastSeq ?? -1) >= (stored.lastSeq ?? -1)) return { ...live, ...extras };

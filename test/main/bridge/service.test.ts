@@ -52,6 +52,15 @@ describe('BridgeService', () => {
     expect(history).toMatchObject({ ok: true, value: { session: 'ui', total: 2 } });
   });
 
+  it('lists the models through the running gateway, and says the gateway is down when it is', async () => {
+    const { companion } = makeCompanion();
+    const { service } = serviceFor(companion);
+    expect(await service.handle('list-models', {})).toMatchObject({ ok: false, error: { code: 'gateway_unavailable' } });
+    await companion.start();
+    await waitForRunning(companion);
+    expect(await service.handle('list-models', {})).toMatchObject({ ok: true, value: { default: { provider: 'echo', model: 'echo' }, providers: [{ id: 'echo' }], fallback: [] } });
+  });
+
   it("sends with retry: a gateway crash under the send is answered by one resend with the window's key", async () => {
     const { companion, plan, sends } = makeScriptedCompanion();
     await companion.setFallback(false);

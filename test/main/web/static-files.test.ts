@@ -12,6 +12,7 @@ const root = mkdtempSync(join(tmpdir(), 'tether-static-'));
 mkdirSync(join(root, 'assets'));
 writeFileSync(join(root, 'index.html'), '<!doctype html>');
 writeFileSync(join(root, 'assets', 'app.js'), '');
+writeFileSync(join(root, 'favicon.png'), '');
 writeFileSync(join(tmpdir(), 'tether-outside.txt'), 'outside');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -20,6 +21,11 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(root, '/')).toBe(join(root, 'index.html'));
     expect(resolveStaticPath(root, '/assets/app.js')).toBe(join(root, 'assets', 'app.js'));
     expect(resolveStaticPath(root, '/assets/%61pp.js')).toBe(join(root, 'assets', 'app.js'));
+  });
+
+  it('answers /favicon.ico with the app icon, so no load logs a 404', () => {
+    expect(resolveStaticPath(root, '/favicon.ico')).toBe(join(root, 'favicon.png'));
+    expect(resolveStaticPath(root, '/favicon.png')).toBe(join(root, 'favicon.png'));
   });
 
   it('never leaves the folder, whatever the encoding', () => {

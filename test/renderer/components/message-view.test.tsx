@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /**
  * One transcript row as the user reads it: who wrote it, the text (plain for the
- * user, markdown without raw HTML for replies, code with a Copy button), the
+ * user, markdown with raw HTML shown as text for replies, code with a Copy button), the
  * badges for how a reply came or ended, and "Send again" on a failure, which hands
  * the row back to the app.
  */
@@ -73,13 +73,13 @@ describe('MessageView', () => {
     expect(badges()).toEqual([]);
   });
 
-  it('drops raw HTML tags in a reply instead of rendering them (the text between them stays text)', () => {
-    const { row } = renderRow(reply('Hello <img src="x" onerror="alert(1)"> <script>alert(2)</script><b>raw</b> world'));
+  it('shows raw HTML in a reply as text, escaped, instead of rendering or dropping it', () => {
+    const { row } = renderRow(reply('Hello <img src="x" onerror="alert(1)"> <b>raw</b> world\n\n<div class="x">a block</div>\n\n> quoted <i>too</i>'));
     expect(within(row).queryByRole('img')).toBeNull();
-    expect(row.querySelector('img, script, b, [onerror]')).toBeNull();
-    expect(row.textContent).not.toContain('alert(1)'); // the tag went whole, attributes and all
-    expect(row.textContent).toContain('Hello');
-    expect(row.textContent).toContain('alert(2)raw world');
+    expect(row.querySelector('img, script, b, i, div.x, [onerror]')).toBeNull();
+    expect(row.textContent).toContain('Hello <img src="x" onerror="alert(1)"> <b>raw</b> world');
+    expect(row.textContent).toContain('<div class="x">a block</div>');
+    expect(row.querySelector('blockquote')?.textContent).toContain('quoted <i>too</i>');
   });
 
   it('hands a clicked link to the app instead of navigating', async () => {
@@ -178,5 +178,66 @@ describe('MessageView', () => {
   it('lists the notes of a reply (delivery, the model that answered)', () => {
     const { row } = renderRow(reply('ok', { notes: [{ tone: 'info', text: 'Delivered' }, { tone: 'warn', text: 'openai/gpt-x failed: 429' }] }));
     expect(within(row).getAllByRole('listitem').map((note) => note.textContent)).toEqual(['Delivered', 'openai/gpt-x failed: 429']);
+  });
+});
+
+describe('MessageView actions', () => {
+  const actions = { edit: false, regenerate: true, continue: true };
+
+  it('copies a reply and says "Copied" on the button', async () => {
+    const { row, events } = renderRow(reply('the whole **reply**'), { onAction: vi.fn() });
+    const copy = within(row).getByRole('button', { name: 'Copy reply' });
+    await events.click(copy);
+    await waitFor(() => expect(copy.textContent).toBe('Copied'));
+    expect(await navigator.clipboard.readText()).toBe('the whole **reply**');
+  });
+
+  it('offers Regenerate and Continue where the transcript says, by keyboard too', async () => {
+    const onAction = vi.fn<NonNullable<MessageViewProps['onAction']>>();
+    const item = reply('Step 1', { state: 'aborted' });
+    const { row, events } = renderRow(item, { onAction, actions });
+    within(row).getByRole('button', { name: 'Regenerate' }).focus();
+    await events.keyboard('{Enter}');
+    await events.tab();
+    expect(document.activeElement?.textContent).toBe('Continue');
+    await events.keyboard(' ');
+    expect(onAction.mock.calls.map(([action]) => action.kind)).toEqual(['regenerate', 'continue']);
+    expect(onAction.mock.calls[0]![0].item).toBe(item);
+  });
+
+  it('disables the follow-ups while a send cannot go, saying why', () => {
+    const { row } = renderRow(reply('done'), { onAction: vi.fn(), actions, blockedReason: 'The gateway is restarting.' });
+    const regenerate = within(row).getByRole('button', { name: 'Regenerate' });
+    expect(regenerate).toHaveProperty('disabled', true);
+    expect(regenerate.getAttribute('title')).toBe('The gateway is restarting.');
+  });
+
+  it('edits a user message in place and hands the edit over as a new message; Escape cancels', async () => {
+    const onAction = vi.fn<NonNullable<MessageViewProps['onAction']>>();
+    const item = user('draft a plan');
+    const { row, events } = renderRow(item, { onAction, actions: { edit: true, regenerate: false, continue: false } });
+    await events.click(within(row).getByRole('button', { name: 'Edit and send as a new message' }));
+    const box = within(row).getByRole('textbox', { name: 'Edited message' });
+    expect(document.activeElement).toBe(box);
+    await events.keyboard('{Escape}');
+    expect(within(row).queryByRole('textbox')).toBeNull();
+    expect(onAction).not.toHaveBeenCalled();
+
+    await events.click(within(row).getByRole('button', { name: 'Edit and send as a new message' }));
+    await events.type(within(row).getByRole('textbox', { name: 'Edited message' }), ' for Friday');
+    await events.click(within(row).getByRole('button', { name: 'Send edit' }));
+    expect(onAction).toHaveBeenCalledWith({ kind: 'edit', item, text: 'draft a plan for Friday' });
+    expect(within(row).queryByText('draft a plan')).not.toBeNull(); // the original stays
+  });
+
+  it('shows the model that answered and the ones the fallback chain skipped', () => {
+    const { row } = renderRow(reply('hi', { provider: 'echo', model: 'echo', failures: [{ provider: 'local', model: 'llama3.2', error: 'cannot reach http://127.0.0.1:11434/v1' }] }));
+    expect(within(row).getByTestId('answered-by').textContent).toBe('echo/echo');
+    expect(within(row).getByTestId('skipped-models').textContent).toBe('Skipped: local/llama3.2 (cannot reach http://127.0.0.1:11434/v1)');
+  });
+
+  it('offers no actions on a reply still streaming', () => {
+    const { row } = renderRow(reply('partial', { state: 'streaming' }), { onAction: vi.fn(), actions });
+    expect(within(row).queryByRole('toolbar')).toBeNull();
   });
 });

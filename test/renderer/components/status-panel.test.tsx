@@ -55,7 +55,7 @@ describe('StatusPanel', () => {
     ['running', stateWith({}), 'Running', 'Gateway pid 4242 is ready.'],
     ['stopping', stateWith({ stopping: true, reason: 'stopping gateway pid 4242' }), 'Stopping', 'Stopping gateway pid 4242.'],
     ['starting', stateWith({ state: 'starting', pid: null, reason: 'starting the gateway' }), 'Starting', 'Starting the gateway.'],
-    ['restarting', stateWith({ state: 'restarting', pid: null, reason: 'gateway pid 4242 exited with code 1', retryAt: STATE_NOW + 2_000 }), 'Restarting', 'Next try in 2 s. Gateway pid 4242 exited with code 1.'],
+    ['restarting', stateWith({ state: 'restarting', pid: null, reason: 'gateway pid 4242 exited with code 1; restarting in 1900 ms (attempt 3)', retryAt: STATE_NOW + 2_000 }), 'Restarting', 'Gateway pid 4242 exited with code 1. Next try in 2 s (attempt 3).'],
     ['failed', stateWith({ state: 'failed', pid: null, reason: 'crashed 5 times in 3 minutes' }), 'Failed', 'Crashed 5 times in 3 minutes. Use Restart when the cause is fixed.'],
     ['stopped', stateWith({ state: 'stopped', pid: null, reason: 'stopped by the user' }), 'Stopped', 'Stopped by the user.'],
   ])('says %s in words', (_, state, label, detail) => {
@@ -70,12 +70,19 @@ describe('StatusPanel', () => {
     expect(facts()).toEqual({
       pid: '4242',
       uptime: '5 min',
-      restarts: '2 (3 crashes lately)',
+      restarts: '2 automatic; 3 crashes in the last few minutes',
       'last exit': 'code 1, 10 min ago',
       heartbeats: 'on, none yet',
       queue: '2 waiting, 1 running',
       provider: 'echo',
     });
+  });
+
+  it('says why the restarts stopped short of the crashes when the breaker tripped, instead of "4 (5 crashes lately)"', () => {
+    const tripped = stateWith({ state: 'failed', failure: 'crash loop', pid: null, restarts: 4, recentCrashes: 5, reason: 'crashed 5 times in 3 minutes' });
+    expect(renderPanel({ state: tripped }).facts().restarts).toBe('4 automatic, then stopped after 5 crashes in a short time');
+    cleanup();
+    expect(renderPanel({ state: stateWith({ restarts: 0, recentCrashes: 0 }) }).facts().restarts).toBe('none');
   });
 
   it('says how the last run ended: by a signal, or by a spawn error', () => {
@@ -88,7 +95,7 @@ describe('StatusPanel', () => {
 
   it('shows dashes for what a stopped gateway does not have', () => {
     const { facts } = renderPanel({ state: stateWith({ state: 'stopped', pid: null, reason: 'stopped' }) });
-    expect(facts()).toMatchObject({ pid: '—', uptime: '—', restarts: '0', 'last exit': '—', queue: '—', provider: '—' });
+    expect(facts()).toMatchObject({ pid: '—', uptime: '—', restarts: 'none', 'last exit': '—', queue: '—', provider: '—' });
   });
 
   it('tells the last heartbeat, or that heartbeats are off', () => {

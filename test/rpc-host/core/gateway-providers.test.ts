@@ -92,6 +92,43 @@ describe('gateway with configured providers', () => {
     expect(history.messages.at(-1)).toMatchObject({ role: 'assistant', provider: 'local', model: 'other-model' });
   });
 
+  it('tells who the chain skipped on the reply event and in history, after a reload too', async () => {
+    const { gateway, events, config } = gatewayWith({ provider: 'down', fallback: ['local'], providers: providers() });
+    await gateway.send({ text: 'hi' });
+    const skipped = [{ provider: 'down', model: 'down-model', error: expect.stringMatching(/ECONNREFUSED/) }];
+    expect(events.find((e) => e.event === 'reply')?.payload).toMatchObject({ provider: 'local', model: 'local-model', failures: skipped });
+    expect(gateway.store.history('main').messages.at(-1)).toMatchObject({ provider: 'local', failures: skipped });
+    const reread = new Gateway({ config, longLived: false });
+    gateways.push(reread);
+    expect(reread.store.history('main').messages.at(-1)).toMatchObject({ provider: 'local', failures: skipped });
+    expect(reread.store.history('main').messages[0]).not.toHaveProperty('failures');
+  });
+
+  it('a reply the first model gave has no failures', async () => {
+    const { gateway, events } = gatewayWith({ provider: 'local', fallback: ['echo'], providers: providers() });
+    await gateway.send({ text: 'hi' });
+    expect(events.find((e) => e.event === 'reply')?.payload).not.toHaveProperty('failures');
+    expect(gateway.store.history('main').messages.at(-1)).not.toHaveProperty('failures');
+  });
+
+  it('models lists the default, every provider and the resolved fallback chain', async () => {
+    const { gateway } = gatewayWith({ provider: 'down', fallback: ['failing', 'local/other-model', 'echo'], providers: providers() });
+    expect(await gateway.handle({ type: 'models' })).toEqual({
+      default: { provider: 'down', model: 'down-model' },
+      providers: [
+        { id: 'echo', label: expect.stringContaining('echo'), defaultModel: 'echo' },
+        { id: 'down', label: expect.any(String), defaultModel: 'down-model' },
+        { id: 'local', label: expect.any(String), defaultModel: 'local-model' },
+        { id: 'failing', label: expect.any(String), defaultModel: 'default' },
+      ],
+      fallback: [
+        { provider: 'failing', model: 'default' },
+        { provider: 'local', model: 'other-model' },
+        { provider: 'echo', model: 'echo' },
+      ],
+    });
+  });
+
   it('falls back on 5xx and timeouts but not on a refused request (4xx)', async () => {
     const { gateway } = gatewayWith({ provider: 'local', fallback: ['echo'], providers: { local: { type: 'openai', baseUrl: server.baseUrl, model: 'm', timeoutMs: 200 } } });
     server.next({ kind: 'error', status: 502, body: 'bad gateway' });

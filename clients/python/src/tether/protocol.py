@@ -145,6 +145,14 @@ class WaitRequest(_WaitRequestFields, total=False):
     timeoutMs: int
 
 
+class _ModelsRequestFields(TypedDict):
+    type: Literal["models"]
+
+
+class ModelsRequest(_ModelsRequestFields, total=False):
+    id: RequestId
+
+
 Request = (
     StatusRequest
     | SendRequest
@@ -155,6 +163,7 @@ Request = (
     | HistoryRequest
     | HelloRequest
     | WaitRequest
+    | ModelsRequest
 )
 
 # ---------------------------------------------------------------------------
@@ -219,6 +228,7 @@ class _StatusPayloadFields(TypedDict):
 
 
 class StatusPayload(_StatusPayloadFields, total=False):
+    shutdownGraceMs: int
     sessionQueues: list[SessionQueueInfo]
     memory: MemoryStatus
     eventLoopLagMs: EventLoopLag
@@ -315,6 +325,7 @@ class HistoryMessage(_HistoryMessageFields, total=False):
     idempotencyKey: str
     state: ReplyState
     seq: int
+    failures: list[Failure]
 
 
 class HistoryPayload(TypedDict):
@@ -322,6 +333,17 @@ class HistoryPayload(TypedDict):
     messages: list[HistoryMessage]
     total: int
     hasMore: bool
+
+
+class ModelChoice(TypedDict):
+    provider: str
+    model: str
+
+
+class ModelsPayload(TypedDict):
+    default: ModelChoice
+    providers: list[ProviderInfo]
+    fallback: list[ModelChoice]
 
 
 class HelloPayload(TypedDict):
@@ -401,6 +423,7 @@ class _ReplyPayloadFields(TypedDict):
 class ReplyPayload(_ReplyPayloadFields, total=False):
     aborted: bool
     delivered: bool
+    failures: list[Failure]
     idempotencyKey: str
 
 
@@ -418,6 +441,7 @@ class ReplyWithoutTextPayload(_ReplyWithoutTextPayloadFields, total=False):
 
     aborted: bool
     delivered: bool
+    failures: list[Failure]
     idempotencyKey: str
 
 
@@ -470,6 +494,7 @@ RESULT_PAYLOADS: dict[str, type] = {
     "history": HistoryPayload,
     "hello": HelloPayload,
     "wait": WaitPayload,
+    "models": ModelsPayload,
 }
 """The result payload type of each request type."""
 
@@ -483,6 +508,7 @@ REQUESTS: dict[str, type] = {
     "history": HistoryRequest,
     "hello": HelloRequest,
     "wait": WaitRequest,
+    "models": ModelsRequest,
 }
 """The TypedDict of each request type."""
 
