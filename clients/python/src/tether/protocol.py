@@ -235,7 +235,6 @@ class StatusPayload(_StatusPayloadFields, total=False):
     dataDir: str
     providers: list[ProviderInfo]
     fallback: list[str]
-    shutdownGraceMs: int
 
 
 class Usage(TypedDict, total=False):
