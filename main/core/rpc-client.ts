@@ -106,6 +106,10 @@ export const DEFAULT_TOTAL_TIMEOUTS_MS: Readonly<Record<RequestType, number>> = 
   compact: 5 * 60_000,
   send: 30 * 60_000,
   wait: 30_000,
+  'update-session': 30_000,
+  'delete-session': 30_000,
+  'restore-session': 30_000,
+  search: 30_000,
 });
 
 /** The longest delay `setTimeout` takes; past it, a timer fires at once. */
