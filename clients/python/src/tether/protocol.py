@@ -21,7 +21,7 @@ MAX_WAIT_MS = 3_600_000
 
 RequestId = str | float  # a JSON number: int values are floats to the type checker too
 ThinkingLevel = Literal["off", "minimal", "low", "medium", "high"]
-EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery"]
+EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery", "session.deleted"]
 ErrorCode = Literal[
     "parse_error",
     "invalid_request",
@@ -131,6 +131,46 @@ class HelloRequest(_HelloRequestFields, total=False):
     client: HelloClient
     events: list[EventName]
     replyText: Literal["full", "in-result"]
+
+
+class _UpdateSessionRequestFields(TypedDict):
+    type: Literal["update-session"]
+    session: str
+
+
+class UpdateSessionRequest(_UpdateSessionRequestFields, total=False):
+    id: RequestId
+    title: str | None
+    pinned: bool
+
+
+class _DeleteSessionRequestFields(TypedDict):
+    type: Literal["delete-session"]
+    session: str
+
+
+class DeleteSessionRequest(_DeleteSessionRequestFields, total=False):
+    id: RequestId
+
+
+class _RestoreSessionRequestFields(TypedDict):
+    type: Literal["restore-session"]
+    trashId: str
+
+
+class RestoreSessionRequest(_RestoreSessionRequestFields, total=False):
+    id: RequestId
+
+
+class _SearchRequestFields(TypedDict):
+    type: Literal["search"]
+    query: str
+
+
+class SearchRequest(_SearchRequestFields, total=False):
+    id: RequestId
+    limit: int
+    offset: int
 
 
 class _WaitRequestFields(TypedDict):
@@ -285,12 +325,17 @@ class CompactPayload(TypedDict):
     summary: str
 
 
-class SessionSummary(TypedDict):
+class _SessionSummaryFields(TypedDict):
     key: str
     updatedAt: int
     messageCount: int
     preview: str
     thinking: ThinkingLevel | None
+
+
+class SessionSummary(_SessionSummaryFields, total=False):
+    title: str
+    pinned: Literal[True]
 
 
 class SessionsPayload(TypedDict):
@@ -327,6 +372,49 @@ class HelloPayload(TypedDict):
     protocol: int
     version: str
     capabilities: list[str]
+
+
+class UpdateSessionPayload(TypedDict):
+    session: SessionSummary
+
+
+class DeleteSessionPayload(TypedDict):
+    session: str
+    trashId: str
+    trashPath: str
+
+
+class RestoreSessionPayload(TypedDict):
+    session: SessionSummary
+
+
+class SearchMatch(TypedDict):
+    start: int
+    end: int
+
+
+class _SearchHitFields(TypedDict):
+    kind: Literal["title", "message"]
+    session: str
+    ts: int
+    snippet: str
+    matches: list[SearchMatch]
+
+
+class SearchHit(_SearchHitFields, total=False):
+    title: str
+    index: int
+    role: Literal["user", "assistant"]
+
+
+class _SearchPayloadFields(TypedDict):
+    query: str
+    hits: list[SearchHit]
+    total: int
+
+
+class SearchPayload(_SearchPayloadFields, total=False):
+    nextOffset: int
 
 
 class WireError(TypedDict):
@@ -441,7 +529,14 @@ class _SessionUpdatedPayloadFields(TypedDict):
 
 
 class SessionUpdatedPayload(_SessionUpdatedPayloadFields, total=False):
+    title: str
+    pinned: Literal[True]
     idempotencyKey: str
+
+
+class SessionDeletedPayload(TypedDict):
+    session: str
+    trashId: str
 
 
 class _DeliveryPayloadFields(TypedDict):
@@ -469,6 +564,10 @@ RESULT_PAYLOADS: dict[str, type] = {
     "history": HistoryPayload,
     "hello": HelloPayload,
     "wait": WaitPayload,
+    "update-session": UpdateSessionPayload,
+    "delete-session": DeleteSessionPayload,
+    "restore-session": RestoreSessionPayload,
+    "search": SearchPayload,
 }
 """The result payload type of each request type."""
 
@@ -482,6 +581,10 @@ REQUESTS: dict[str, type] = {
     "history": HistoryRequest,
     "hello": HelloRequest,
     "wait": WaitRequest,
+    "update-session": UpdateSessionRequest,
+    "delete-session": DeleteSessionRequest,
+    "restore-session": RestoreSessionRequest,
+    "search": SearchRequest,
 }
 """The TypedDict of each request type."""
 
@@ -491,5 +594,6 @@ EVENT_PAYLOADS: dict[str, Any] = {
     "heartbeat": HeartbeatPayload,
     "session.updated": SessionUpdatedPayload,
     "delivery": DeliveryPayload,
+    "session.deleted": SessionDeletedPayload,
 }
 """The payload type of each event."""
