@@ -26,6 +26,10 @@ export const IPC_REQUEST_CHANNELS = {
   'restart-gateway': 'tether:restart-gateway',
   'get-stderr-tail': 'tether:get-stderr-tail',
   'open-external': 'tether:open-external',
+  'update-session': 'tether:update-session',
+  'delete-session': 'tether:delete-session',
+  'restore-session': 'tether:restore-session',
+  'search-sessions': 'tether:search-sessions',
 } as const satisfies { [C in BridgeChannel]: `tether:${C}` };
 
 /** The IPC channel of every event channel. */

@@ -17,14 +17,22 @@ import { z } from 'zod';
 import {
   AbortRequestSchema,
   CompactRequestSchema,
+  DeleteSessionRequestSchema,
   HistoryRequestSchema,
+  RestoreSessionRequestSchema,
+  SearchRequestSchema,
+  UpdateSessionRequestSchema,
   SendRequestSchema,
   SetHeartbeatsRequestSchema,
   StatusRequestSchema,
   type CompactPayloadSchema,
+  type DeleteSessionPayloadSchema,
   type Event,
   type HistoryPayloadSchema,
+  type RestoreSessionPayloadSchema,
+  type SearchPayload,
   type SessionsPayloadSchema,
+  type UpdateSessionPayloadSchema,
 } from '../../rpc-host/protocol/schemas.js';
 import type { AbortResult, CompanionState, CompanionStatus, SendResult } from '../core/companion.js';
 import type { CompanionErrorCode, CompanionErrorDetails } from '../core/errors.js';
@@ -102,6 +110,14 @@ export const BRIDGE_REQUESTS = {
    * opens the tab itself (a server cannot open the user's browser).
    */
   'open-external': channel<{ opened: boolean }>()(z.object({ url: z.string().min(1).max(4096) }).strict()),
+  /** Sets or clears a session's display title and pin; the key stays. */
+  'update-session': channel<z.infer<typeof UpdateSessionPayloadSchema>>()(UpdateSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Moves a session to the trash folder of the data dir; answers the trash id that `restore-session` takes. */
+  'delete-session': channel<z.infer<typeof DeleteSessionPayloadSchema>>()(DeleteSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Puts a deleted session back, with its title and pin (the Undo of a delete). */
+  'restore-session': channel<z.infer<typeof RestoreSessionPayloadSchema>>()(RestoreSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Searches titles and message text across every session, one page at a time. */
+  'search-sessions': channel<SearchPayload>()(SearchRequestSchema.omit(WIRE_ONLY).strict()),
 } as const;
 
 export type BridgeChannel = keyof typeof BRIDGE_REQUESTS;

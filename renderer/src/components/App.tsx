@@ -13,7 +13,12 @@ import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
 import type { ConnectionState } from '../bridge/web-bridge.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { newIdempotencyKey } from '../model/idempotency-key.js';
-import { applySessionActivity, applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { applySessionActivity, applySessionUpdate, displayName, markSeen, removeSession, replaceSession, seedSeen, seenOnLeave, shownMessageCount, sortSessions, WatchedReplies, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { loadOpenSession, saveOpenSession } from '../model/open-session.js';
+import { useSessionManagement } from '../hooks/use-session-management.js';
+import { useSearchShortcut } from '../hooks/use-search-shortcut.js';
+import { SearchDialog } from './SearchDialog.js';
+import { UndoBar } from './UndoBar.js';
 import { emptyTranscript, isBusy, isStreamingSend, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
 import { Composer } from './Composer.js';
 import { ErrorText } from './ErrorText.js';
@@ -79,8 +84,9 @@ export function App({ client }: { client: BridgeClient }) {
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const [sessionsError, setSessionsError] = useState<string | null>(null);
   const [seen, setSeen] = useState<SeenCounts>(loadSeen);
-  const [openSession, setOpenSession] = useState('main');
-  const [transcript, dispatch] = useReducer(transcriptReducer, 'main', emptyTranscript);
+  const [openSession, setOpenSession] = useState(loadOpenSession);
+  const [transcript, dispatch] = useReducer(transcriptReducer, openSession, emptyTranscript);
+  const [searching, setSearching] = useState(false);
   const transcriptRef = useRef(transcript);
   transcriptRef.current = transcript;
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -140,6 +146,7 @@ export function App({ client }: { client: BridgeClient }) {
     const offState = client.on('state-changed', setState);
     // Sends whose `reply` event came: their `session.updated` follows it.
     const announced = new Set<string>();
+    const watched = new WatchedReplies();
     const offEvents = client.on('gateway-event', (event) => {
       const ts = Date.now();
       switch (event.event) {
@@ -153,10 +160,13 @@ export function App({ client }: { client: BridgeClient }) {
           const text = 'text' in event.payload ? event.payload.text : ''; // the app never asks hello for text-less replies
           dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
           if (idempotencyKey !== undefined) announced.add(idempotencyKey);
+          watched.noteReply(session, openSessionRef.current);
           break;
         }
         case 'session.updated': {
           setSessions((current) => applySessionUpdate(current, event.payload));
+          const seenCount = watched.seenCount(event.payload);
+          if (seenCount !== undefined) setSeen((current) => markSeen(current, event.payload.session, seenCount));
           // A reply stored without a `reply` event (it failed; maybe another window's send):
           // history says how it ended, or it would stream here for ever.
           // (The transcript may not show this batch's `reply` yet: those are remembered here.)
@@ -167,6 +177,9 @@ export function App({ client }: { client: BridgeClient }) {
         }
         case 'heartbeat':
           void refreshStatus();
+          break;
+        case 'session.deleted':
+          setSessions((current) => removeSession(current, event.payload.session));
           break;
       }
     });
@@ -233,7 +246,10 @@ export function App({ client }: { client: BridgeClient }) {
 
   const openSessionByKey = (key: string) => {
     if (key === openSession) return; // already open
+    // What the transcript showed counts as seen, even if the list hears of it only later.
+    setSeen((current) => seenOnLeave(current, openSession, openCount, shownMessageCount(transcriptRef.current)));
     setOpenSession(key);
+    saveOpenSession(key);
     dispatch({ type: 'reset', session: key });
     if (running) void loadHistory(key);
   };
@@ -242,6 +258,17 @@ export function App({ client }: { client: BridgeClient }) {
     setSessions((current) => sortSessions([{ key, updatedAt: Date.now(), messageCount: 0, preview: '', thinking: null }, ...current]));
     openSessionByKey(key);
   };
+
+  const manage = useSessionManagement({
+    client,
+    onDidChange: (summary) => setSessions((current) => replaceSession(current, summary)),
+    onDidDelete: (key) => {
+      setSessions((current) => removeSession(current, key));
+      if (key === openSessionRef.current) openSessionByKey('main');
+    },
+    onError: (what, error) => setNotice(noticeFor(what, error)),
+  });
+  useSearchShortcut(() => setSearching(true));
 
   const loadOlder = useCallback(async () => {
     if (loadingOlder || !transcript.hasMore) return; // one page at a time
@@ -342,10 +369,20 @@ export function App({ client }: { client: BridgeClient }) {
 
   return (
     <div className="app">
-      <SessionList sessions={listed} openSession={openSession} seen={seen} now={now} onOpen={openSessionByKey} onCreate={createSession} error={sessionsError} />
+      <SessionList
+        sessions={listed}
+        openSession={openSession}
+        seen={seen}
+        now={now}
+        onOpen={openSessionByKey}
+        onCreate={createSession}
+        error={sessionsError}
+        actions={{ rename: (key, title) => void manage.rename(key, title), setPinned: (key, pinned) => void manage.setPinned(key, pinned), exportMarkdown: (summary) => void manage.exportMarkdown(summary), remove: (summary) => void manage.remove(summary) }}
+        onSearch={() => setSearching(true)}
+      />
       <main className="chat" aria-label={`Session ${openSession}`}>
         <header className="chat-header">
-          <h1>{openSession}</h1>
+          <h1 title={openSession}>{displayName(listed.find((s) => s.key === openSession) ?? { key: openSession })}</h1>
           {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
         </header>
         {connection !== 'open' && (
@@ -353,6 +390,7 @@ export function App({ client }: { client: BridgeClient }) {
             {connection === 'connecting' ? 'Connecting to Tether…' : 'Lost the connection to Tether; reconnecting. If this stays, check that "tether app --web" is still running.'}
           </div>
         )}
+        {manage.pendingUndo && <UndoBar pending={manage.pendingUndo} now={now} onUndo={() => void manage.undo()} onDismiss={manage.dismissUndo} />}
         {notice && (
           <div className="notice notice-error" role="alert">
             <div>
@@ -375,6 +413,17 @@ export function App({ client }: { client: BridgeClient }) {
           onAbort={abort}
         />
       </main>
+      {searching && (
+        <SearchDialog
+          client={client}
+          now={now}
+          onClose={() => setSearching(false)}
+          onOpen={(hit) => {
+            setSearching(false);
+            openSessionByKey(hit.session);
+          }}
+        />
+      )}
       {state ? (
         <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
       ) : (
