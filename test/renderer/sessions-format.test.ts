@@ -100,4 +100,9 @@ describe('format', () => {
     expect(adviceFor('fallback_failed')).not.toContain('gateway command');
     expect(adviceFor('fallback_failed')).toContain('config file');
   });
+
+  it('does not send a refused send (a "Deliver" without a target) to the status panel, which has nothing on it', () => {
+    expect(adviceFor('gateway_error')).not.toContain('status panel');
+    expect(adviceFor('gateway_error')).toContain('the message above says why');
+  });
 });
