@@ -10,7 +10,9 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
-import type { ConnectionState } from '../bridge/web-bridge.js';
+import type { ConnectionState, DisconnectReason } from '../bridge/web-bridge.js';
+import { connectionAdvice } from '../model/connection-advice.js';
+import { StatusUnknown } from './StatusUnknown.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { newIdempotencyKey } from '../model/idempotency-key.js';
 import { applySessionActivity, applySessionUpdate, displayName, markSeen, removeSession, replaceSession, seedSeen, seenOnLeave, shownMessageCount, sortSessions, WatchedReplies, type SeenCounts, type SessionSummary } from '../model/sessions.js';
@@ -78,6 +80,7 @@ function useNow(intervalMs: number): number {
 export function App({ client }: { client: BridgeClient }) {
   const now = useNow(1000);
   const [connection, setConnection] = useState<ConnectionState>(client.connection());
+  const [disconnectReason, setDisconnectReason] = useState<DisconnectReason>('unknown');
   const [state, setState] = useState<CompanionState | null>(null);
   const [status, setStatus] = useState<CompanionStatus | null>(null);
   const [stderr, setStderr] = useState<string[]>([]);
@@ -122,6 +125,7 @@ export function App({ client }: { client: BridgeClient }) {
         dispatch({ type: 'page', session, page, mode: 'replace' });
       } catch (error) {
         if (error instanceof BridgeCallError && error.code === 'gateway_unavailable') return; // shown once the gateway runs
+        if (error instanceof BridgeCallError && error.code === 'disconnected') return; // read again once the window reconnects
         if (error instanceof BridgeCallError && error.details?.wireCode === 'not_found') {
           dispatch({ type: 'page', session, page: { session, messages: [], total: 0, hasMore: false }, mode: 'replace' }); // a new session: nothing on disk yet
           return;
@@ -183,7 +187,10 @@ export function App({ client }: { client: BridgeClient }) {
           break;
       }
     });
-    const offConnection = client.onDidChangeConnection(setConnection);
+    const offConnection = client.onDidChangeConnection((next) => {
+      setConnection(next);
+      setDisconnectReason(client.disconnectReason?.() ?? 'unknown');
+    });
     setConnection(client.connection()); // it may have opened before this effect ran
     return () => {
       offState();
@@ -387,7 +394,7 @@ export function App({ client }: { client: BridgeClient }) {
         </header>
         {connection !== 'open' && (
           <div className="notice notice-warn" role="status">
-            {connection === 'connecting' ? 'Connecting to Tether…' : 'Lost the connection to Tether; reconnecting. If this stays, check that "tether app --web" is still running.'}
+            {connectionAdvice(connection, disconnectReason)}
           </div>
         )}
         {manage.pendingUndo && <UndoBar pending={manage.pendingUndo} now={now} onUndo={() => void manage.undo()} onDismiss={manage.dismissUndo} />}
@@ -424,7 +431,9 @@ export function App({ client }: { client: BridgeClient }) {
           }}
         />
       )}
-      {state ? (
+      {state && connection !== 'open' ? (
+        <StatusUnknown connecting={connection === 'connecting'} advice={connectionAdvice(connection, disconnectReason)} />
+      ) : state ? (
         <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
       ) : (
         <aside className="status" aria-label="Gateway status">
