@@ -83,7 +83,11 @@ export function SessionList({ sessions, openSession, seen, now, onOpen, onCreate
             <li key={session.key} className="session-row">
               <button type="button" className={`session${session.key === openSession ? ' is-open' : ''}`} aria-current={session.key === openSession ? 'true' : undefined} onClick={() => onOpen(session.key)} data-session={session.key} title={session.title !== undefined ? `${name} (${session.key})` : name}>
                 <span className="session-line">
-                  {session.pinned && <span className="pin-mark" aria-label="pinned" title="Pinned">📌</span>}
+                  {session.pinned && (
+                    <svg className="pin-mark" role="img" aria-label="pinned" viewBox="0 0 16 16" width="12" height="12">
+                      <path d="M5 1h6l-1 5 3 3H9.5L8 15l-1.5-6H3l3-3z" fill="currentColor" />
+                    </svg>
+                  )}
                   <span className="session-key">{name}</span>
                   {unread && <span className="unread-dot" aria-label="unread" title="New messages" />}
                   <span className="session-time">{session.messageCount > 0 || session.preview !== '' ? formatRelativeTime(session.updatedAt, now) : 'new'}</span>
