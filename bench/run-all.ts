@@ -18,6 +18,7 @@ import { measureOrphans } from './orphans.js';
 import { printSummary, type SummaryRow } from './lib/report.js';
 import { measureSend1Mib } from './send-1mib.js';
 import { measureSendFloor } from './send-floor.js';
+import { measureSearch } from './search.js';
 import { measureSendVsCli } from './send-vs-cli.js';
 import { measureSocket } from './socket.js';
 import { measureStartup } from './startup.js';
@@ -43,6 +44,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
   { name: 'socket', measure: measureSocket },
+  { name: 'search', measure: measureSearch },
 ];
 
 async function main(): Promise<number> {

@@ -27,6 +27,10 @@ export const IPC_REQUEST_CHANNELS = {
   'get-stderr-tail': 'tether:get-stderr-tail',
   'open-external': 'tether:open-external',
   'list-models': 'tether:list-models',
+  'update-session': 'tether:update-session',
+  'delete-session': 'tether:delete-session',
+  'restore-session': 'tether:restore-session',
+  'search-sessions': 'tether:search-sessions',
 } as const satisfies { [C in BridgeChannel]: `tether:${C}` };
 
 /** The IPC channel of every event channel. */

@@ -17,15 +17,23 @@ import { z } from 'zod';
 import {
   AbortRequestSchema,
   CompactRequestSchema,
+  DeleteSessionRequestSchema,
   HistoryRequestSchema,
+  RestoreSessionRequestSchema,
+  SearchRequestSchema,
+  UpdateSessionRequestSchema,
   SendRequestSchema,
   SetHeartbeatsRequestSchema,
   StatusRequestSchema,
   type CompactPayloadSchema,
+  type DeleteSessionPayloadSchema,
   type Event,
   type HistoryPayloadSchema,
   type ModelsPayloadSchema,
+  type RestoreSessionPayloadSchema,
+  type SearchPayload,
   type SessionsPayloadSchema,
+  type UpdateSessionPayloadSchema,
 } from '../../rpc-host/protocol/schemas.js';
 import type { AbortResult, CompanionState, CompanionStatus, SendResult } from '../core/companion.js';
 import type { CompanionErrorCode, CompanionErrorDetails } from '../core/errors.js';
@@ -105,6 +113,14 @@ export const BRIDGE_REQUESTS = {
   'open-external': channel<{ opened: boolean }>()(z.object({ url: z.string().min(1).max(4096) }).strict()),
   /** The models a send can name: providers, the default model and the fallback chain (the model picker). */
   'list-models': channel<z.infer<typeof ModelsPayloadSchema>>()(NoArgs),
+  /** Sets or clears a session's display title and pin; the key stays. */
+  'update-session': channel<z.infer<typeof UpdateSessionPayloadSchema>>()(UpdateSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Moves a session to the trash folder of the data dir; answers the trash id that `restore-session` takes. */
+  'delete-session': channel<z.infer<typeof DeleteSessionPayloadSchema>>()(DeleteSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Puts a deleted session back, with its title and pin (the Undo of a delete). */
+  'restore-session': channel<z.infer<typeof RestoreSessionPayloadSchema>>()(RestoreSessionRequestSchema.omit(WIRE_ONLY).strict()),
+  /** Searches titles and message text across every session, one page at a time. */
+  'search-sessions': channel<SearchPayload>()(SearchRequestSchema.omit(WIRE_ONLY).strict()),
 } as const;
 
 export type BridgeChannel = keyof typeof BRIDGE_REQUESTS;

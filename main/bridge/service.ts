@@ -128,6 +128,18 @@ export class BridgeService {
       }
       case 'list-models':
         return (await this.companion.models()) as BridgeResult<C>;
+      case 'update-session': {
+        const { session, ...patch } = args as BridgeParsedArgs<'update-session'>;
+        return (await this.companion.updateSession(session, patch)) as BridgeResult<C>;
+      }
+      case 'delete-session':
+        return (await this.companion.deleteSession((args as BridgeParsedArgs<'delete-session'>).session)) as BridgeResult<C>;
+      case 'restore-session':
+        return (await this.companion.restoreSession((args as BridgeParsedArgs<'restore-session'>).trashId)) as BridgeResult<C>;
+      case 'search-sessions': {
+        const { query, ...page } = args as BridgeParsedArgs<'search-sessions'>;
+        return (await this.companion.search(query, page)) as BridgeResult<C>;
+      }
       default: {
         const unreachable: never = call;
         throw new Error(`unhandled bridge channel ${String(unreachable)}`);

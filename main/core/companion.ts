@@ -22,11 +22,15 @@ import {
   DEFAULT_SESSION,
   type AbortPayloadSchema,
   type CompactPayloadSchema,
+  type DeleteSessionPayloadSchema,
   type Event,
   type HistoryPayloadSchema,
+  type RestoreSessionPayloadSchema,
+  type SearchPayload,
   type SessionsPayloadSchema,
   type ModelsPayload,
   type StatusPayload,
+  type UpdateSessionPayloadSchema,
 } from '../../rpc-host/protocol/schemas.js';
 import type { z } from 'zod';
 import type { SendInput } from './cli-fallback.js';
@@ -260,6 +264,26 @@ export class Companion {
   /** A page of a session's transcript, oldest first (needs the running gateway). */
   async history(session: string, page: { limit?: number; before?: number } = {}, options: CallOptions = {}): Promise<z.infer<typeof HistoryPayloadSchema>> {
     return this.requireClient('read the history').request({ type: 'history', session, ...page }, this.callOptions(options));
+  }
+
+  /** Sets or clears a session's display title and pin (needs the running gateway). */
+  async updateSession(session: string, patch: { title?: string | null; pinned?: boolean }, options: CallOptions = {}): Promise<z.infer<typeof UpdateSessionPayloadSchema>> {
+    return this.requireClient('rename or pin a session').request({ type: 'update-session', session, ...patch }, this.callOptions(options));
+  }
+
+  /** Moves a session's transcript to the data dir's trash; `restoreSession` undoes it (needs the running gateway). */
+  async deleteSession(session: string, options: CallOptions = {}): Promise<z.infer<typeof DeleteSessionPayloadSchema>> {
+    return this.requireClient('delete a session').request({ type: 'delete-session', session }, this.callOptions(options));
+  }
+
+  /** Puts a deleted session back (needs the running gateway). */
+  async restoreSession(trashId: string, options: CallOptions = {}): Promise<z.infer<typeof RestoreSessionPayloadSchema>> {
+    return this.requireClient('restore a session').request({ type: 'restore-session', trashId }, this.callOptions(options));
+  }
+
+  /** Searches titles and message text across every session, one page at a time (needs the running gateway). */
+  async search(query: string, page: { limit?: number; offset?: number } = {}, options: CallOptions = {}): Promise<SearchPayload> {
+    return this.requireClient('search the sessions').request({ type: 'search', query, ...page }, this.callOptions(options));
   }
 
   /** Compacts a session's provider context (needs the running gateway). */

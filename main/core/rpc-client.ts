@@ -107,6 +107,10 @@ export const DEFAULT_TOTAL_TIMEOUTS_MS: Readonly<Record<RequestType, number>> = 
   send: 30 * 60_000,
   wait: 30_000,
   models: 30_000,
+  'update-session': 30_000,
+  'delete-session': 30_000,
+  'restore-session': 30_000,
+  search: 30_000,
 });
 
 /** The longest delay `setTimeout` takes; past it, a timer fires at once. */

@@ -2,16 +2,20 @@
  * `tether app --web`: the Electron-free companion core plus the renderer in a
  * browser. Starts the gateway, serves the UI on 127.0.0.1, prints the URL with its
  * token, and on Ctrl+C (or SIGTERM) closes the server and stops the gateway child
- * in stages, so nothing is left running.
+ * in stages, so nothing is left running. The token and port are kept in the
+ * settings folder and reused by the next start on the same data dir, so a tab left
+ * open across a restart reconnects by itself.
  */
 import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, TETHER_VERSION } from '../../rpc-host/shared.js';
 import type { WebAppOptions } from '../launch/app-launcher.js';
 import { BridgeService } from '../bridge/service.js';
 import { createCompanion } from '../core/companion.js';
-import { startWebServer } from './web-server.js';
+import { SavedWebAddress } from './saved-web-address.js';
+import { startWebServer, type WebServer } from './web-server.js';
 import { errorMessage } from '../../rpc-host/protocol/errors.js';
 
 /** The built renderer, next to the compiled main process: dist/renderer. */
@@ -39,18 +43,32 @@ export async function runWebApp(options: WebAppOptions): Promise<number> {
     logger,
   );
 
-  let server;
+  const saved = new SavedWebAddress(dirname(companion.state().settingsPath));
+  const previous = saved.load(companion.dataDir);
+  const start = (port: number | undefined) =>
+    startWebServer({ service, rendererDir: RENDERER_DIR, logger, ...(port !== undefined ? { port } : {}), ...(previous ? { token: previous.token } : {}) });
+  let server: WebServer;
   try {
-    server = await startWebServer({ service, rendererDir: RENDERER_DIR, logger, ...(options.port !== undefined ? { port: options.port } : {}) });
+    try {
+      server = await start(options.port ?? previous?.port);
+    } catch (error) {
+      if (options.port !== undefined || previous === undefined || !isAddressInUse(error)) throw error;
+      print(`Port ${previous.port}, used last time, is taken now; serving on another one (tabs open on the old URL must be opened again).`);
+      server = await start(undefined);
+    }
   } catch (error) {
     await companion.shutdown();
-    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${options.port} is in use; pick another with --port, or --port 0 for a free one` : errorMessage(error);
+    const reason = isAddressInUse(error) ? `port ${options.port} is in use; pick another with --port, or --port 0 for a free one` : errorMessage(error);
     print(`Tether web mode could not start its server: ${reason}`);
     return 1;
   }
+  saved.save(companion.dataDir, { token: server.token, port: server.port }).catch((error: unknown) => {
+    logger.warn(`cannot keep the web address in ${saved.path} (tabs will not survive a restart): ${errorMessage(error)}`);
+  });
 
   // The URL first, so the user (and tests) can open the page while the gateway starts.
   print(`Tether web mode: open ${server.url}`);
+  if (previous?.token === server.token && previous.port === server.port) print('Same address as last time on this data dir: tabs still open reconnect by themselves.');
   print('Serving on 127.0.0.1 only; the token in the URL is your key. Press Ctrl+C to stop.');
   void companion.start().catch((error: unknown) => logger.error(`the gateway did not start: ${errorMessage(error)}`));
 
@@ -79,4 +97,8 @@ export async function runWebApp(options: WebAppOptions): Promise<number> {
   }
   print('Stopped.');
   return 0;
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }

@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { selectBridge } from './bridge/bridge-client.js';
 import { App } from './components/App.js';
 import './styles.css';
+import './sessions.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

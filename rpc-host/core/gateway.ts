@@ -42,6 +42,8 @@ import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
 import { SessionStore, sessionUpdatedPayload } from './session-store.js';
 import { OutsideWriteWatcher, type OutsideWriteOptions } from './outside-writes.js';
+import { SessionSearch } from './session-search.js';
+import { SessionTrash } from './session-trash.js';
 
 /**
  * An event as the gateway emits it; each connection turns it into wire lines.
@@ -116,6 +118,8 @@ export class Gateway {
   private outsideWrites: OutsideWriteWatcher | undefined;
   private closing = false;
   private readonly heartbeats: HeartbeatRunner;
+  private readonly trash: SessionTrash;
+  private readonly searcher: SessionSearch;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -124,6 +128,8 @@ export class Gateway {
     this.store = new SessionStore(this.config.dataDir);
     this.log = new SessionLog(this.store, { checkpointIntervalMs: this.config.checkpointIntervalMs, secrets: this.config.secrets });
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
+    this.trash = new SessionTrash(this.config.dataDir, this.store, (session) => this.log.runs.forget(session));
+    this.searcher = new SessionSearch(this.store);
     try {
       this.models = new ModelRouter(createProviders(this.config, options.providers), this.config.provider, this.config.fallback);
     } catch (error) {
@@ -205,6 +211,14 @@ export class Gateway {
         return this.sendStatus.wait(request);
       case 'models':
         return this.listModels();
+      case 'update-session':
+        return this.updateSession(request);
+      case 'delete-session':
+        return this.deleteSession(request.session);
+      case 'restore-session':
+        return this.restoreSession(request.trashId);
+      case 'search':
+        return this.searcher.search(request.query, { limit: request.limit, offset: request.offset });
       default:
         return assertNever(request);
     }
@@ -281,6 +295,7 @@ export class Gateway {
     this.outsideWrites?.dispose();
     this.lagMonitor?.disable();
     this.idleCollector?.dispose();
+    this.searcher.dispose();
     const finished = await settleWithin(this.queue.whenIdle(), graceMs);
     if (!finished) {
       const aborted = this.queue.abortAll(`the gateway is shutting down (grace period of ${graceMs} ms ran out)`);
@@ -323,6 +338,33 @@ export class Gateway {
         summary,
       };
     });
+  }
+
+  private updateSession(request: RequestOf<'update-session'>): ResultPayloadOf<'update-session'> {
+    this.requireSession(request.session);
+    const summary = this.store.updateMeta(request.session, { title: request.title, pinned: request.pinned });
+    this.emit('session.updated', sessionUpdatedPayload(summary));
+    return { session: summary };
+  }
+
+  /** Moves a session to the trash; refused while it has runs, whose replies would land in a new transcript. */
+  private deleteSession(session: string): ResultPayloadOf<'delete-session'> {
+    this.requireSession(session);
+    const queued = this.queue.details().find((info) => info.session === session);
+    if (queued && (queued.running !== null || queued.queued > 0)) {
+      throw new ProtocolError('busy', `session "${session}" has a reply on its way; abort it ({"type":"abort","session":${JSON.stringify(session)}}) or wait, then delete`);
+    }
+    const deleted = this.trash.delete(session);
+    this.logger.info(`session "${session}" moved to the trash (${deleted.trashPath})`);
+    this.emit('session.deleted', { session, trashId: deleted.trashId });
+    return { session, ...deleted };
+  }
+
+  private restoreSession(trashId: string): ResultPayloadOf<'restore-session'> {
+    const summary = this.trash.restore(trashId);
+    this.logger.info(`session "${summary.key}" restored from the trash (${trashId})`);
+    this.emit('session.updated', sessionUpdatedPayload(summary));
+    return { session: summary };
   }
 
   private history(request: RequestOf<'history'>): ResultPayloadOf<'history'> {

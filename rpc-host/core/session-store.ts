@@ -4,6 +4,7 @@
  * Layout under the data dir:
  *   sessions/<encoded key>.jsonl   the transcript (see transcript-file.ts)
  *   sessions/index.json            summaries (count, preview, thinking, file size)
+ *   sessions/meta.json             titles and pins (see session-meta.ts)
  *
  * The transcripts are the truth; the index is a cache that lets `sessions` answer
  * without reading every transcript. Each index entry remembers the transcript size
@@ -20,6 +21,7 @@ import { ThinkingLevelSchema } from '../protocol/schemas.js';
 import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type TranscriptRecord } from './transcript-file.js';
 import { TranscriptFolder, type FoldedMessage } from './transcript-fold.js';
 import { isOtherLiveProcess } from './owner-process.js';
+import { SessionMetaFile, type SessionMeta, type SessionMetaPatch } from './session-meta.js';
 
 const PREVIEW_CHARS = 120;
 const TRANSCRIPT_SUFFIX = '.jsonl';
@@ -97,6 +99,8 @@ export type AppendListener = (session: string, record: TranscriptRecord, at: num
  */
 export class SessionStore {
   readonly dir: string;
+  /** Titles and pins: not a cache, so kept apart from the index. */
+  readonly meta: SessionMetaFile;
   private readonly indexPath: string;
   private readonly entries = new Map<string, IndexEntry>();
   /** Per session, the runs whose reply is written in pieces and not finished yet (their message is counted). */
@@ -117,6 +121,7 @@ export class SessionStore {
     this.dir = join(dataDir, 'sessions');
     this.indexPath = join(this.dir, 'index.json');
     mkdirSync(this.dir, { recursive: true });
+    this.meta = new SessionMetaFile(join(this.dir, 'meta.json'));
     this.loadIndex();
   }
 
@@ -150,7 +155,24 @@ export class SessionStore {
   /** The summary of one session, as this process knows it. */
   summary(session: string): SessionSummary {
     const entry = this.entries.get(session) ?? this.refresh(session);
-    return toSummary(session, entry);
+    return toSummary(session, entry, this.meta.get(session));
+  }
+
+  /** Changes a session's title or pin; returns its summary after. */
+  updateMeta(session: string, patch: SessionMetaPatch): SessionSummary {
+    this.meta.update(session, patch);
+    return this.summary(session);
+  }
+
+  /**
+   * Drops everything this process remembers of a session whose transcript was moved
+   * away (deleted) or back (restored), so the next read starts from the file.
+   */
+  forget(session: string): void {
+    this.entries.delete(session);
+    this.openReplies.delete(session);
+    this.folds.delete(session);
+    this.markIndexDirty();
   }
 
   /** Every session on disk, most recently updated first; stale entries are rebuilt. */
@@ -172,7 +194,7 @@ export class SessionStore {
       }
     }
     return [...this.entries]
-      .map(([key, entry]) => toSummary(key, entry))
+      .map(([key, entry]) => toSummary(key, entry, this.meta.get(key)))
       .sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key));
   }
 
@@ -186,7 +208,7 @@ export class SessionStore {
     const entry = this.entries.get(session);
     if (entry ? entry.bytes === size : size === 0) return undefined; // our own writes, or nothing at all
     const rebuilt = this.refresh(session);
-    return rebuilt.bytes > 0 ? toSummary(session, rebuilt) : undefined;
+    return rebuilt.bytes > 0 ? toSummary(session, rebuilt, this.meta.get(session)) : undefined;
   }
 
   /** True when the session has a transcript. */
@@ -397,14 +419,17 @@ function countRecord(entry: IndexEntry, open: Set<string>, record: TranscriptRec
   if (record.thinking) entry.thinking = record.thinking;
 }
 
-function toSummary(key: string, entry: IndexEntry): SessionSummary {
-  return {
+function toSummary(key: string, entry: IndexEntry, meta: SessionMeta): SessionSummary {
+  const summary: SessionSummary = {
     key,
     updatedAt: entry.updatedAt,
     messageCount: entry.messageCount,
     preview: entry.preview,
     thinking: entry.thinking as ThinkingLevel | null,
   };
+  if (meta.title !== undefined) summary.title = meta.title;
+  if (meta.pinned) summary.pinned = true;
+  return summary;
 }
 
 function toHistoryMessage(message: FoldedMessage, index: number, live: boolean): HistoryMessage {
@@ -440,7 +465,10 @@ const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/u;
 
 /** The `session.updated` event for a session after a write. */
 export function sessionUpdatedPayload(summary: SessionSummary): EventPayloadOf<'session.updated'> {
-  return { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
+  const payload: EventPayloadOf<'session.updated'> = { session: summary.key, updatedAt: summary.updatedAt, messageCount: summary.messageCount, preview: summary.preview };
+  if (summary.title !== undefined) payload.title = summary.title;
+  if (summary.pinned) payload.pinned = true;
+  return payload;
 }
 
 /**

@@ -52,7 +52,7 @@ export const IdempotencyKeySchema = z.string().min(1, 'must not be empty').max(2
 export type IdempotencyKey = z.infer<typeof IdempotencyKeySchema>;
 
 /** Names of the events the host emits. */
-export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
+export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'session.deleted']);
 export type EventName = z.infer<typeof EventNameSchema>;
 
 /** Machine-readable error codes; `error` carries the human message. */
@@ -135,6 +135,55 @@ export const HistoryRequestSchema = z.object({
   before: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * Changes what lists show of a session: its display title (`null` or `""` clears it)
+ * and whether it is pinned. The key, and so the transcript, stays as it is.
+ */
+export const UpdateSessionRequestSchema = z.object({
+  type: z.literal('update-session'),
+  ...withId,
+  session: SessionKeySchema,
+  title: z.string().max(200, 'must be at most 200 characters').nullable().optional(),
+  pinned: z.boolean().optional(),
+});
+
+/** Moves a session's transcript to the trash folder of the data dir; `restore-session` undoes it. */
+export const DeleteSessionRequestSchema = z.object({
+  type: z.literal('delete-session'),
+  ...withId,
+  session: SessionKeySchema,
+});
+
+/** The name a deleted session has in the trash, as `delete-session` answered it. */
+export const TrashIdSchema = z
+  .string()
+  .min(1)
+  .max(400)
+  .regex(/^[A-Za-z0-9%._-]+$/u, 'must be a trash id as "delete-session" answered it');
+
+/** Puts a deleted session back where it was, with its title and pin. */
+export const RestoreSessionRequestSchema = z.object({
+  type: z.literal('restore-session'),
+  ...withId,
+  trashId: TrashIdSchema,
+});
+
+/** The most search results one page holds. */
+export const MAX_SEARCH_LIMIT = 100;
+
+/**
+ * Finds sessions by title and messages by text, across every session: each word of
+ * `query` must appear (case-insensitive). Title matches first, then messages, newest
+ * first; paged by `offset`.
+ */
+export const SearchRequestSchema = z.object({
+  type: z.literal('search'),
+  ...withId,
+  query: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+  limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+
 /** The longest a `wait` may hold its answer back. */
 export const MAX_WAIT_MS = 3_600_000;
 
@@ -195,6 +244,10 @@ export const RequestSchema = z.discriminatedUnion('type', [
   HelloRequestSchema,
   WaitRequestSchema,
   ModelsRequestSchema,
+  UpdateSessionRequestSchema,
+  DeleteSessionRequestSchema,
+  RestoreSessionRequestSchema,
+  SearchRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
@@ -212,6 +265,10 @@ export const REQUEST_SCHEMAS = {
   hello: HelloRequestSchema,
   wait: WaitRequestSchema,
   models: ModelsRequestSchema,
+  'update-session': UpdateSessionRequestSchema,
+  'delete-session': DeleteSessionRequestSchema,
+  'restore-session': RestoreSessionRequestSchema,
+  search: SearchRequestSchema,
 } as const satisfies { [T in RequestType]: z.ZodType<RequestOf<T>> };
 
 export const REQUEST_TYPES = Object.keys(REQUEST_SCHEMAS) as RequestType[];
@@ -337,6 +394,10 @@ export const SessionSummarySchema = z.object({
   messageCount: z.number().int().nonnegative(),
   preview: z.string(),
   thinking: ThinkingLevelSchema.nullable(),
+  /** The display title the user gave it (`update-session`); absent when it has none. */
+  title: z.string().optional(),
+  /** Present (`true`) when the user pinned it. */
+  pinned: z.literal(true).optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
@@ -390,6 +451,44 @@ export const HelloPayloadSchema = z.object({
   capabilities: z.array(z.string()),
 });
 
+export const UpdateSessionPayloadSchema = z.object({ session: SessionSummarySchema });
+
+export const DeleteSessionPayloadSchema = z.object({
+  session: SessionKeySchema,
+  /** Names the transcript in `<data dir>/trash/`: pass it to `restore-session` to undo. */
+  trashId: TrashIdSchema,
+  /** The file the transcript was moved to. */
+  trashPath: z.string(),
+});
+
+export const RestoreSessionPayloadSchema = z.object({ session: SessionSummarySchema });
+
+/** One search hit: a session whose title matches, or one message. */
+export const SearchHitSchema = z.object({
+  kind: z.enum(['title', 'message']),
+  session: SessionKeySchema,
+  title: z.string().optional(),
+  /** `message` hits: the message's index, for `history` (`before: index + 1`). */
+  index: z.number().int().nonnegative().optional(),
+  role: z.enum(['user', 'assistant']).optional(),
+  ts: EpochMs,
+  /** The matching text around the first match, whitespace collapsed, cut with `…`. */
+  snippet: z.string(),
+  /** Where in `snippet` each query word matched: from `start` up to (not including) `end`, in UTF-16 units. */
+  matches: z.array(z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })),
+});
+export type SearchHit = z.infer<typeof SearchHitSchema>;
+
+export const SearchPayloadSchema = z.object({
+  query: z.string(),
+  hits: z.array(SearchHitSchema),
+  /** Every hit there is, over all pages. */
+  total: z.number().int().nonnegative(),
+  /** The `offset` of the next page; absent on the last. */
+  nextOffset: z.number().int().nonnegative().optional(),
+});
+export type SearchPayload = z.infer<typeof SearchPayloadSchema>;
+
 /** Where a send stands, as `wait` reports it. */
 export const RunStateSchema = z.enum(['queued', 'running', 'done', 'aborted', 'failed', 'interrupted', 'unknown']);
 export type RunState = z.infer<typeof RunStateSchema>;
@@ -436,6 +535,10 @@ export const RESULT_PAYLOAD_SCHEMAS = {
   hello: HelloPayloadSchema,
   wait: WaitPayloadSchema,
   models: ModelsPayloadSchema,
+  'update-session': UpdateSessionPayloadSchema,
+  'delete-session': DeleteSessionPayloadSchema,
+  'restore-session': RestoreSessionPayloadSchema,
+  search: SearchPayloadSchema,
 } as const satisfies { [T in RequestType]: z.ZodType };
 
 export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYLOAD_SCHEMAS)[T]>;
@@ -504,7 +607,17 @@ export const SessionUpdatedPayloadSchema = z.object({
   updatedAt: EpochMs,
   messageCount: z.number().int().nonnegative(),
   preview: z.string(),
+  /** The session's display title, when it has one. */
+  title: z.string().optional(),
+  /** Present (`true`) when the session is pinned. */
+  pinned: z.literal(true).optional(),
   ...eventKey,
+});
+
+/** A session was deleted (moved to the trash); `restore-session` with `trashId` brings it back. */
+export const SessionDeletedPayloadSchema = z.object({
+  session: SessionKeySchema,
+  trashId: TrashIdSchema,
 });
 
 /** How delivering a reply went (`deliver: true`). */
@@ -537,6 +650,7 @@ export const ReplyEventSchema = eventOf('reply', z.union([ReplyPayloadSchema, Re
 export const HeartbeatEventSchema = eventOf('heartbeat', HeartbeatPayloadSchema);
 export const SessionUpdatedEventSchema = eventOf('session.updated', SessionUpdatedPayloadSchema);
 export const DeliveryEventSchema = eventOf('delivery', DeliveryPayloadSchema);
+export const SessionDeletedEventSchema = eventOf('session.deleted', SessionDeletedPayloadSchema);
 
 export const EventSchema = z.discriminatedUnion('event', [
   ReplyDeltaEventSchema,
@@ -544,6 +658,7 @@ export const EventSchema = z.discriminatedUnion('event', [
   HeartbeatEventSchema,
   SessionUpdatedEventSchema,
   DeliveryEventSchema,
+  SessionDeletedEventSchema,
 ]);
 export type Event = z.infer<typeof EventSchema>;
 export type EventPayloadOf<N extends EventName> = Extract<Event, { event: N }>['payload'];

@@ -35,6 +35,10 @@ export interface WebAppLaunch {
   /** config.json content for the gateway (provider, echo delay, heartbeats…). */
   config?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** `--port`; `null` leaves the flag out (the port saved for the data dir, else a free one). Default 0. */
+  port?: number | null;
+  /** Runs on the folders of an earlier launch (its `root`): a restart of the same app. */
+  reuseRoot?: string;
 }
 
 export interface WebApp {
@@ -54,7 +58,7 @@ export interface WebApp {
 
 /** Starts the web mode and waits for its URL line. */
 export async function launchWebApp(options: WebAppLaunch = {}): Promise<WebApp> {
-  const root = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
+  const root = options.reuseRoot ?? mkdtempSync(join(tmpdir(), 'tether-e2e-'));
   const dataDir = join(root, 'data');
   const settingsDir = join(root, 'settings');
   mkdirSync(dataDir, { recursive: true });
@@ -62,7 +66,8 @@ export async function launchWebApp(options: WebAppLaunch = {}): Promise<WebApp> 
   if (options.settings) writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify(options.settings));
   if (options.config) writeFileSync(join(dataDir, 'config.json'), JSON.stringify(options.config));
 
-  const child = spawn(process.execPath, [TETHER_BIN, 'app', '--web', '--port', '0', '--home', dataDir, '--settings-dir', settingsDir], {
+  const port = options.port === undefined ? ['--port', '0'] : options.port === null ? [] : ['--port', String(options.port)];
+  const child = spawn(process.execPath, [TETHER_BIN, 'app', '--web', ...port, '--home', dataDir, '--settings-dir', settingsDir], {
     cwd: root,
     env: { ...process.env, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), TETHER_LOG: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -111,4 +111,9 @@ describe('format', () => {
     expect(adviceForFailure({ code: 'gateway_error', wireCode: 'provider_error', message: 'provider "local" cannot reach…' })).toContain('Pick another model');
     expect(adviceForFailure({ code: 'gateway_unavailable', message: 'down' })).toBe(adviceFor('gateway_unavailable'));
   });
+
+  it('does not send a refused send (a "Deliver" without a target) to the status panel, which has nothing on it', () => {
+    expect(adviceFor('gateway_error')).not.toContain('status panel');
+    expect(adviceFor('gateway_error')).toContain('the message above says why');
+  });
 });

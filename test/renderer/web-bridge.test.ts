@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { wrapBridge, BridgeCallError } from '../../renderer/src/bridge/bridge-client.js';
-import { bridgeSocketUrl, createWebBridge, type SocketLike } from '../../renderer/src/bridge/web-bridge.js';
+import { bridgeSocketUrl, createWebBridge, probeServer, type DisconnectReason, type SocketLike } from '../../renderer/src/bridge/web-bridge.js';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -34,10 +34,11 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup() {
+function setup(probe: () => Promise<DisconnectReason> = () => new Promise(() => undefined)) {
   const sockets: FakeSocket[] = [];
   const timers: Array<() => void> = [];
   const bridge = createWebBridge({
+    probe,
     url: 'ws://127.0.0.1:1/bridge?token=t',
     createSocket: (url) => {
       const socket = new FakeSocket(url);
@@ -88,6 +89,30 @@ describe('createWebBridge', () => {
 
     bridge.close();
     expect(timers).toHaveLength(1); // no reconnect after close()
+  });
+
+  it('says why the socket is down once the server was asked, and forgets it on reconnect', async () => {
+    let answer: (reason: DisconnectReason) => void = () => {};
+    const { bridge, sockets, timers } = setup(() => new Promise((resolve) => (answer = resolve)));
+    const told: Array<[string, DisconnectReason]> = [];
+    bridge.onDidChangeConnection((state) => told.push([state, bridge.disconnectReason()]));
+    sockets[0]!.open();
+    sockets[0]!.drop();
+    expect(bridge.disconnectReason()).toBe('unknown');
+    answer('token-rejected');
+    await Promise.resolve();
+    expect(told).toEqual([['open', 'unknown'], ['closed', 'unknown'], ['closed', 'token-rejected']]);
+    timers[0]!();
+    sockets[1]!.open();
+    expect(bridge.disconnectReason()).toBe('unknown');
+  });
+
+  it.each<[string, () => Promise<Response>, DisconnectReason]>([
+    ['the server refuses the token', async () => new Response(null, { status: 401 }), 'token-rejected'],
+    ['the server answers', async () => new Response(null, { status: 200 }), 'unknown'],
+    ['nothing answers', async () => Promise.reject(new TypeError('fetch failed')), 'server-down'],
+  ])('probeServer: %s', async (_, fetchImpl, reason) => {
+    expect(await probeServer(fetchImpl as unknown as typeof fetch)).toBe(reason);
   });
 
   it('builds the socket URL from the page URL, token included', () => {

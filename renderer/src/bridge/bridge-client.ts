@@ -6,7 +6,7 @@
  * Electron, else a WebSocket client to the server that served this page.
  */
 import type { BridgeArgs, BridgeChannel, BridgeErrorData, BridgeEventName, BridgeEvents, BridgeResult, TetherBridge } from '../../../main/bridge/contract.js';
-import { bridgeSocketUrl, createWebBridge, type ConnectionState } from './web-bridge.js';
+import { bridgeSocketUrl, createWebBridge, type ConnectionState, type DisconnectReason } from './web-bridge.js';
 
 declare global {
   interface Window {
@@ -35,12 +35,14 @@ export interface BridgeClient {
   /** Connection changes (always `open` inside Electron). */
   onDidChangeConnection(listener: (state: ConnectionState) => void): () => void;
   connection(): ConnectionState;
+  /** Web mode: why the connection is down, as far as the page can tell (always `unknown` inside Electron). */
+  disconnectReason?(): DisconnectReason;
 }
 
 /** Wraps a raw bridge. */
 export function wrapBridge(
   bridge: TetherBridge,
-  connection: Pick<BridgeClient, 'onDidChangeConnection' | 'connection'> = { onDidChangeConnection: () => () => undefined, connection: () => 'open' },
+  connection: Pick<BridgeClient, 'onDidChangeConnection' | 'connection' | 'disconnectReason'> = { onDidChangeConnection: () => () => undefined, connection: () => 'open' },
 ): BridgeClient {
   return {
     async call(channel, args) {
@@ -57,5 +59,5 @@ export function wrapBridge(
 export function selectBridge(win: Window = window): BridgeClient {
   if (win.tether) return wrapBridge(win.tether);
   const web = createWebBridge({ url: bridgeSocketUrl(win.location) });
-  return wrapBridge(web, { onDidChangeConnection: (listener) => web.onDidChangeConnection(listener), connection: () => web.connection() });
+  return wrapBridge(web, { onDidChangeConnection: (listener) => web.onDidChangeConnection(listener), connection: () => web.connection(), disconnectReason: () => web.disconnectReason() });
 }

@@ -22,9 +22,18 @@ import type { WebRequestFrame, WebServerFrame } from '../../../main/web/frames.j
 /** Whether the socket is up. */
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
+/**
+ * Why the socket is down, as far as the page can tell: the server does not answer
+ * (stopped, or restarting), it answers but refuses this page's token (a new server
+ * with a new token), or not known yet.
+ */
+export type DisconnectReason = 'server-down' | 'token-rejected' | 'unknown';
+
 /** A `TetherBridge` that also says whether it is connected. */
 export interface WebBridge extends TetherBridge {
   connection(): ConnectionState;
+  /** Why the socket is down (meaningful while it is not `open`). */
+  disconnectReason(): DisconnectReason;
   onDidChangeConnection(listener: (state: ConnectionState) => void): () => void;
   close(): void;
 }
@@ -46,6 +55,22 @@ export interface WebBridgeOptions {
   /** Pause before the n-th reconnect (from 0). */
   reconnectDelayMs?: (attempt: number) => number;
   setTimer?: (callback: () => void, ms: number) => unknown;
+  /**
+   * Asks the server over plain HTTP why the socket failed (a failed WebSocket
+   * handshake tells the page nothing). Default: a HEAD request for the page, which
+   * carries the token cookie.
+   */
+  probe?: () => Promise<DisconnectReason>;
+}
+
+/** Asks the page's own server whether it runs and still takes this page's token. */
+export async function probeServer(fetchImpl: typeof fetch = fetch): Promise<DisconnectReason> {
+  try {
+    const response = await fetchImpl('/', { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' });
+    return response.status === 401 ? 'token-rejected' : 'unknown';
+  } catch {
+    return 'server-down';
+  }
 }
 
 const OPEN = 1;
@@ -62,6 +87,8 @@ export function createWebBridge(options: WebBridgeOptions): WebBridge {
   const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
   const delay = options.reconnectDelayMs ?? ((attempt: number) => Math.min(250 * 2 ** attempt, 5000));
   const setTimer = options.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms));
+  const probe = options.probe ?? (() => probeServer());
+  let reason: DisconnectReason = 'unknown';
 
   let socket: SocketLike | undefined;
   let state: ConnectionState = 'connecting';
@@ -78,6 +105,11 @@ export function createWebBridge(options: WebBridgeOptions): WebBridge {
     state = next;
     for (const listener of connectionListeners) listener(next);
   };
+  const setReason = (next: DisconnectReason) => {
+    if (reason === next || state === 'open') return; // no change, or connected meanwhile
+    reason = next;
+    for (const listener of connectionListeners) listener(state); // the same state, told again with its new reason
+  };
 
   const connect = () => {
     setState('connecting');
@@ -85,6 +117,7 @@ export function createWebBridge(options: WebBridgeOptions): WebBridge {
     socket = current;
     current.onopen = () => {
       attempt = 0;
+      reason = 'unknown';
       setState('open');
       for (const frame of waiting.splice(0)) current.send(frame);
     };
@@ -100,6 +133,7 @@ export function createWebBridge(options: WebBridgeOptions): WebBridge {
       }
       setState('closed');
       if (closedByUser) return; // no reconnect after close()
+      void probe().then(setReason, () => undefined);
       setTimer(connect, delay(attempt++));
     };
   };
@@ -142,6 +176,7 @@ export function createWebBridge(options: WebBridgeOptions): WebBridge {
       return () => set.delete(listener as (payload: never) => void);
     },
     connection: () => state,
+    disconnectReason: () => reason,
     onDidChangeConnection(listener) {
       connectionListeners.add(listener);
       return () => connectionListeners.delete(listener);

@@ -10,10 +10,16 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { BridgeCallError, type BridgeClient } from '../bridge/bridge-client.js';
-import type { ConnectionState } from '../bridge/web-bridge.js';
+import type { ConnectionState, DisconnectReason } from '../bridge/web-bridge.js';
+import { connectionAdvice } from '../model/connection-advice.js';
+import { StatusUnknown } from './StatusUnknown.js';
 import { adviceFor, plural, sendAvailability } from '../model/format.js';
 import { newIdempotencyKey } from '../model/idempotency-key.js';
-import { applySessionActivity, applySessionUpdate, seedSeen, sortSessions, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { applySessionActivity, applySessionUpdate, displayName, markSeen, removeSession, replaceSession, seedSeen, seenOnLeave, shownMessageCount, sortSessions, WatchedReplies, type SeenCounts, type SessionSummary } from '../model/sessions.js';
+import { loadOpenSession, saveOpenSession } from '../model/open-session.js';
+import { useSessionManagement } from '../hooks/use-session-management.js';
+import { SearchDialog } from './SearchDialog.js';
+import { UndoBar } from './UndoBar.js';
 import { emptyTranscript, isBusy, isStreamingSend, transcriptReducer, type SendArgs, type SendFailure, type TranscriptItem } from '../model/transcript.js';
 import { planAction, type MessageAction } from '../model/message-actions.js';
 import { nextSessionKey } from '../model/new-session-key.js';
@@ -82,14 +88,16 @@ function useNow(intervalMs: number): number {
 export function App({ client }: { client: BridgeClient }) {
   const now = useNow(1000);
   const [connection, setConnection] = useState<ConnectionState>(client.connection());
+  const [disconnectReason, setDisconnectReason] = useState<DisconnectReason>('unknown');
   const [state, setState] = useState<CompanionState | null>(null);
   const [status, setStatus] = useState<CompanionStatus | null>(null);
   const [stderr, setStderr] = useState<string[]>([]);
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const [sessionsError, setSessionsError] = useState<string | null>(null);
   const [seen, setSeen] = useState<SeenCounts>(loadSeen);
-  const [openSession, setOpenSession] = useState('main');
-  const [transcript, dispatch] = useReducer(transcriptReducer, 'main', emptyTranscript);
+  const [openSession, setOpenSession] = useState(loadOpenSession);
+  const [transcript, dispatch] = useReducer(transcriptReducer, openSession, emptyTranscript);
+  const [searching, setSearching] = useState(false);
   const transcriptRef = useRef(transcript);
   transcriptRef.current = transcript;
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -125,6 +133,7 @@ export function App({ client }: { client: BridgeClient }) {
         dispatch({ type: 'page', session, page, mode: 'replace' });
       } catch (error) {
         if (error instanceof BridgeCallError && error.code === 'gateway_unavailable') return; // shown once the gateway runs
+        if (error instanceof BridgeCallError && error.code === 'disconnected') return; // read again once the window reconnects
         if (error instanceof BridgeCallError && error.details?.wireCode === 'not_found') {
           dispatch({ type: 'page', session, page: { session, messages: [], total: 0, hasMore: false }, mode: 'replace' }); // a new session: nothing on disk yet
           return;
@@ -149,6 +158,7 @@ export function App({ client }: { client: BridgeClient }) {
     const offState = client.on('state-changed', setState);
     // Sends whose `reply` event came: their `session.updated` follows it.
     const announced = new Set<string>();
+    const watched = new WatchedReplies();
     const offEvents = client.on('gateway-event', (event) => {
       const ts = Date.now();
       switch (event.event) {
@@ -162,10 +172,13 @@ export function App({ client }: { client: BridgeClient }) {
           const text = 'text' in event.payload ? event.payload.text : ''; // the app never asks hello for text-less replies
           dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
           if (idempotencyKey !== undefined) announced.add(idempotencyKey);
+          watched.noteReply(session, openSessionRef.current);
           break;
         }
         case 'session.updated': {
           setSessions((current) => applySessionUpdate(current, event.payload));
+          const seenCount = watched.seenCount(event.payload);
+          if (seenCount !== undefined) setSeen((current) => markSeen(current, event.payload.session, seenCount));
           // A reply stored without a `reply` event (it failed; maybe another window's send):
           // history says how it ended, or it would stream here for ever.
           // (The transcript may not show this batch's `reply` yet: those are remembered here.)
@@ -177,9 +190,15 @@ export function App({ client }: { client: BridgeClient }) {
         case 'heartbeat':
           void refreshStatus();
           break;
+        case 'session.deleted':
+          setSessions((current) => removeSession(current, event.payload.session));
+          break;
       }
     });
-    const offConnection = client.onDidChangeConnection(setConnection);
+    const offConnection = client.onDidChangeConnection((next) => {
+      setConnection(next);
+      setDisconnectReason(client.disconnectReason?.() ?? 'unknown');
+    });
     setConnection(client.connection()); // it may have opened before this effect ran
     return () => {
       offState();
@@ -246,7 +265,10 @@ export function App({ client }: { client: BridgeClient }) {
   const openSessionByKey = (key: string) => {
     if (drawers.open === 'sessions') drawers.close(); // the narrow layout: show the session picked
     if (key === openSession) return; // already open
+    // What the transcript showed counts as seen, even if the list hears of it only later.
+    setSeen((current) => seenOnLeave(current, openSession, openCount, shownMessageCount(transcriptRef.current)));
     setOpenSession(key);
+    saveOpenSession(key);
     dispatch({ type: 'reset', session: key });
     if (running) void loadHistory(key);
   };
@@ -255,6 +277,16 @@ export function App({ client }: { client: BridgeClient }) {
     setSessions((current) => sortSessions([{ key, updatedAt: Date.now(), messageCount: 0, preview: '', thinking: null }, ...current]));
     openSessionByKey(key);
   };
+
+  const manage = useSessionManagement({
+    client,
+    onDidChange: (summary) => setSessions((current) => replaceSession(current, summary)),
+    onDidDelete: (key) => {
+      setSessions((current) => removeSession(current, key));
+      if (key === openSessionRef.current) openSessionByKey('main');
+    },
+    onError: (what, error) => setNotice(noticeFor(what, error)),
+  });
 
   const loadOlder = useCallback(async () => {
     if (loadingOlder || !transcript.hasMore) return; // one page at a time
@@ -368,23 +400,35 @@ export function App({ client }: { client: BridgeClient }) {
     newSession: () => createSession(nextSessionKey(listed.map((s) => s.key))),
     openSheet: () => setSheetOpen(true),
     focusComposer: () => document.getElementById('composer-text')?.focus(),
+    search: () => setSearching(true),
   });
 
   return (
     <div className={`app${drawers.open ? ` is-${drawers.open}-open` : ''}`}>
-      <SessionList sessions={listed} openSession={openSession} seen={seen} now={now} onOpen={openSessionByKey} onCreate={createSession} error={sessionsError} />
+      <SessionList
+        sessions={listed}
+        openSession={openSession}
+        seen={seen}
+        now={now}
+        onOpen={openSessionByKey}
+        onCreate={createSession}
+        error={sessionsError}
+        actions={{ rename: (key, title) => void manage.rename(key, title), setPinned: (key, pinned) => void manage.setPinned(key, pinned), exportMarkdown: (summary) => void manage.exportMarkdown(summary), remove: (summary) => void manage.remove(summary) }}
+        onSearch={() => setSearching(true)}
+      />
       <main className="chat" aria-label={`Session ${openSession}`}>
         <header className="chat-header">
           <DrawerToggles open={drawers.open} state={state} now={now} onToggle={drawers.toggle} />
-          <h1 title={openSession}>{openSession}</h1>
+          <h1 title={openSession}>{displayName(listed.find((s) => s.key === openSession) ?? { key: openSession })}</h1>
           {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
         </header>
         <GatewayBanner state={state} now={now} restarting={restarting} onRestart={() => void restart()} onShowStatus={() => drawers.toggle('status')} />
         {connection !== 'open' && (
           <div className="notice notice-warn" role="status">
-            {connection === 'connecting' ? 'Connecting to Tether…' : 'Lost the connection to Tether; reconnecting. If this stays, check that "tether app --web" is still running.'}
+            {connectionAdvice(connection, disconnectReason)}
           </div>
         )}
+        {manage.pendingUndo && <UndoBar pending={manage.pendingUndo} now={now} onUndo={() => void manage.undo()} onDismiss={manage.dismissUndo} />}
         {notice && (
           <div className="notice notice-error" role="alert">
             <div>
@@ -422,7 +466,20 @@ export function App({ client }: { client: BridgeClient }) {
         />
       </main>
       <DrawerScrim open={drawers.open} onClose={drawers.close} />
-      {state ? (
+      {searching && (
+        <SearchDialog
+          client={client}
+          now={now}
+          onClose={() => setSearching(false)}
+          onOpen={(hit) => {
+            setSearching(false);
+            openSessionByKey(hit.session);
+          }}
+        />
+      )}
+      {state && connection !== 'open' ? (
+        <StatusUnknown connecting={connection === 'connecting'} advice={connectionAdvice(connection, disconnectReason)} />
+      ) : state ? (
         <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
       ) : (
         <aside className="status" aria-label="Gateway status">
@@ -430,7 +487,7 @@ export function App({ client }: { client: BridgeClient }) {
           <p>Connecting…</p>
         </aside>
       )}
-      {sheetOpen && <ShortcutSheet hidden={['search']} onClose={() => setSheetOpen(false)} />}
+      {sheetOpen && <ShortcutSheet onClose={() => setSheetOpen(false)} />}
     </div>
   );
 }

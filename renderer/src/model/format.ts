@@ -130,6 +130,9 @@ export function adviceFor(code: string): string {
       return 'The window lost its connection to Tether. It reconnects by itself; if it does not, restart "tether app".';
     case 'invalid_request':
       return 'Tether refused the request as written; check what you typed.';
+    case 'gateway_error':
+      // The gateway's own refusal (a "Deliver" without a target, an unknown model, a provider failure): its message names the cause.
+      return 'The gateway could not do this; the message above says why and what to change.';
     case 'closed':
       return 'Tether is shutting down. Start it again to continue.';
     default:

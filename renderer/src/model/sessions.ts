@@ -4,6 +4,7 @@
  * "Seen" counts persist (localStorage) so a reload does not mark everything unread.
  */
 import type { BridgeResult } from '../../../main/bridge/contract.js';
+import type { TranscriptState } from './transcript.js';
 
 export type SessionSummary = BridgeResult<'list-sessions'>['sessions'][number];
 
@@ -13,6 +14,9 @@ export interface SessionUpdate {
   updatedAt: number;
   messageCount: number;
   preview: string;
+  /** The display title; absent when it has none (the gateway always sends it when there is one). */
+  title?: string | undefined;
+  pinned?: true | undefined;
 }
 
 /** Merges an update into the list (adding a new session), most recent first. */
@@ -24,6 +28,8 @@ export function applySessionUpdate(list: readonly SessionSummary[], update: Sess
     messageCount: update.messageCount,
     preview: update.preview,
     thinking: existing?.thinking ?? null,
+    ...(update.title !== undefined ? { title: update.title } : {}),
+    ...(update.pinned ? { pinned: true as const } : {}),
   };
   return sortSessions([merged, ...list.filter((session) => session.key !== update.session)]);
 }
@@ -44,12 +50,27 @@ export interface SessionActivity {
  */
 export function applySessionActivity(list: readonly SessionSummary[], activity: SessionActivity): SessionSummary[] {
   const existing = list.find((session) => session.key === activity.session);
-  return applySessionUpdate(list, { ...activity, messageCount: existing?.messageCount ?? 0 });
+  return applySessionUpdate(list, { ...activity, messageCount: existing?.messageCount ?? 0, title: existing?.title, pinned: existing?.pinned });
 }
 
-/** Most recently updated first; ties by key. */
+/** Pinned sessions first, then most recently updated first; ties by key. */
 export function sortSessions(list: readonly SessionSummary[]): SessionSummary[] {
-  return [...list].sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key));
+  return [...list].sort((a, b) => Number(b.pinned === true) - Number(a.pinned === true) || b.updatedAt - a.updatedAt || a.key.localeCompare(b.key));
+}
+
+/** Replaces one session's summary (a rename, a pin, a restore), keeping the order rules. */
+export function replaceSession(list: readonly SessionSummary[], summary: SessionSummary): SessionSummary[] {
+  return sortSessions([summary, ...list.filter((session) => session.key !== summary.key)]);
+}
+
+/** The list without a deleted session. */
+export function removeSession(list: readonly SessionSummary[], key: string): SessionSummary[] {
+  return list.filter((session) => session.key !== key);
+}
+
+/** What a list shows for a session: its title, else its key. */
+export function displayName(session: Pick<SessionSummary, 'key' | 'title'>): string {
+  return session.title ?? session.key;
 }
 
 /** Message counts the user has seen, per session. */
@@ -59,6 +80,66 @@ export type SeenCounts = Record<string, number>;
 export function isUnread(session: SessionSummary, seen: SeenCounts, openSession: string | null): boolean {
   if (session.key === openSession) return false;
   return session.messageCount > (seen[session.key] ?? 0);
+}
+
+/**
+ * The seen count of a session the user is leaving: what its transcript showed, when
+ * that is more than the list knew.
+ *
+ * The list learns a finished reply from the `session.updated` that follows the
+ * `reply` event; a user who switches between the two has watched the reply, and the
+ * late update must not mark it unread. A reply still streaming does not count: it
+ * ends unseen. `shown` is what `shownMessageCount` says of the transcript.
+ */
+export function seenOnLeave(seen: SeenCounts, session: string, listed: number | undefined, shown: number): SeenCounts {
+  const count = Math.max(seen[session] ?? 0, listed ?? 0, shown);
+  return seen[session] === count ? seen : { ...seen, [session]: count };
+}
+
+/**
+ * Messages of the session a transcript has shown whole: every loaded row but
+ * replies still streaming and messages that never reached the gateway (so it counts
+ * as the gateway's `messageCount` does, up to what is shown).
+ */
+export function shownMessageCount(transcript: TranscriptState): number {
+  let count = transcript.firstIndex;
+  for (const item of transcript.items) {
+    if (item.state === 'streaming') continue; // ends unseen
+    if (item.error?.reached === 'no') continue; // never stored
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Replies the user watched arrive, until the `session.updated` that counts them.
+ *
+ * A finished reply comes as a `reply` event, then a `session.updated` with the new
+ * message count. A user who switches sessions between the two has watched the
+ * reply; without this, the late update would mark the session they just left
+ * unread. A reply that finishes after the user left is not watched, and marks it.
+ */
+export class WatchedReplies {
+  private readonly waiting = new Set<string>();
+
+  /** A `reply` event arrived; `openSession` is the session on screen then. */
+  noteReply(session: string, openSession: string): void {
+    if (session === openSession) this.waiting.add(session);
+    else this.waiting.delete(session); // finished unseen
+  }
+
+  /**
+   * A `session.updated` arrived: the message count the user has seen of its
+   * session when it completes a reply they watched, else undefined.
+   */
+  seenCount(update: SessionUpdate): number | undefined {
+    return this.waiting.delete(update.session) ? update.messageCount : undefined;
+  }
+}
+
+/** Raises a session's seen count (never lowers it). */
+export function markSeen(seen: SeenCounts, session: string, count: number): SeenCounts {
+  return (seen[session] ?? 0) >= count ? seen : { ...seen, [session]: count };
 }
 
 /** On first load, everything already there counts as seen (no wall of unread marks). */

@@ -21,7 +21,7 @@ MAX_WAIT_MS = 3_600_000
 
 RequestId = str | float  # a JSON number: int values are floats to the type checker too
 ThinkingLevel = Literal["off", "minimal", "low", "medium", "high"]
-EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery"]
+EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery", "session.deleted"]
 ErrorCode = Literal[
     "parse_error",
     "invalid_request",
@@ -131,6 +131,46 @@ class HelloRequest(_HelloRequestFields, total=False):
     client: HelloClient
     events: list[EventName]
     replyText: Literal["full", "in-result"]
+
+
+class _UpdateSessionRequestFields(TypedDict):
+    type: Literal["update-session"]
+    session: str
+
+
+class UpdateSessionRequest(_UpdateSessionRequestFields, total=False):
+    id: RequestId
+    title: str | None
+    pinned: bool
+
+
+class _DeleteSessionRequestFields(TypedDict):
+    type: Literal["delete-session"]
+    session: str
+
+
+class DeleteSessionRequest(_DeleteSessionRequestFields, total=False):
+    id: RequestId
+
+
+class _RestoreSessionRequestFields(TypedDict):
+    type: Literal["restore-session"]
+    trashId: str
+
+
+class RestoreSessionRequest(_RestoreSessionRequestFields, total=False):
+    id: RequestId
+
+
+class _SearchRequestFields(TypedDict):
+    type: Literal["search"]
+    query: str
+
+
+class SearchRequest(_SearchRequestFields, total=False):
+    id: RequestId
+    limit: int
+    offset: int
 
 
 class _WaitRequestFields(TypedDict):
@@ -295,12 +335,17 @@ class CompactPayload(TypedDict):
     summary: str
 
 
-class SessionSummary(TypedDict):
+class _SessionSummaryFields(TypedDict):
     key: str
     updatedAt: int
     messageCount: int
     preview: str
     thinking: ThinkingLevel | None
+
+
+class SessionSummary(_SessionSummaryFields, total=False):
+    title: str
+    pinned: Literal[True]
 
 
 class SessionsPayload(TypedDict):
@@ -349,6 +394,49 @@ class HelloPayload(TypedDict):
     protocol: int
     version: str
     capabilities: list[str]
+
+
+class UpdateSessionPayload(TypedDict):
+    session: SessionSummary
+
+
+class DeleteSessionPayload(TypedDict):
+    session: str
+    trashId: str
+    trashPath: str
+
+
+class RestoreSessionPayload(TypedDict):
+    session: SessionSummary
+
+
+class SearchMatch(TypedDict):
+    start: int
+    end: int
+
+
+class _SearchHitFields(TypedDict):
+    kind: Literal["title", "message"]
+    session: str
+    ts: int
+    snippet: str
+    matches: list[SearchMatch]
+
+
+class SearchHit(_SearchHitFields, total=False):
+    title: str
+    index: int
+    role: Literal["user", "assistant"]
+
+
+class _SearchPayloadFields(TypedDict):
+    query: str
+    hits: list[SearchHit]
+    total: int
+
+
+class SearchPayload(_SearchPayloadFields, total=False):
+    nextOffset: int
 
 
 class WireError(TypedDict):
@@ -465,7 +553,14 @@ class _SessionUpdatedPayloadFields(TypedDict):
 
 
 class SessionUpdatedPayload(_SessionUpdatedPayloadFields, total=False):
+    title: str
+    pinned: Literal[True]
     idempotencyKey: str
+
+
+class SessionDeletedPayload(TypedDict):
+    session: str
+    trashId: str
 
 
 class _DeliveryPayloadFields(TypedDict):
@@ -494,6 +589,10 @@ RESULT_PAYLOADS: dict[str, type] = {
     "hello": HelloPayload,
     "wait": WaitPayload,
     "models": ModelsPayload,
+    "update-session": UpdateSessionPayload,
+    "delete-session": DeleteSessionPayload,
+    "restore-session": RestoreSessionPayload,
+    "search": SearchPayload,
 }
 """The result payload type of each request type."""
 
@@ -508,6 +607,10 @@ REQUESTS: dict[str, type] = {
     "hello": HelloRequest,
     "wait": WaitRequest,
     "models": ModelsRequest,
+    "update-session": UpdateSessionRequest,
+    "delete-session": DeleteSessionRequest,
+    "restore-session": RestoreSessionRequest,
+    "search": SearchRequest,
 }
 """The TypedDict of each request type."""
 
@@ -517,5 +620,6 @@ EVENT_PAYLOADS: dict[str, Any] = {
     "heartbeat": HeartbeatPayload,
     "session.updated": SessionUpdatedPayload,
     "delivery": DeliveryPayload,
+    "session.deleted": SessionDeletedPayload,
 }
 """The payload type of each event."""
