@@ -183,7 +183,7 @@ def decode_event(name: str, payload: dict[str, Any]) -> RunEvent | None:
             delivery.get("error"),
             raw=payload,
         )
-    return None  # heartbeat: not part of any run a client started
+    return None  # heartbeat, session.deleted: not part of any run a client started
 
 
 @dataclass(frozen=True)
