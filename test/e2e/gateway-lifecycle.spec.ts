@@ -121,5 +121,8 @@ test('Ctrl+C stops the server and the gateway child, and exits 0', async ({ app,
   expect(await app.stop()).toBe(0);
   expect(app.output()).toContain('Stopped.');
   await expect.poll(() => isRunning(pid)).toBe(false);
-  await expect(page.locator('.notice-warn')).toContainText(/connection|Connecting/u);
+  // The page says the server stopped and how to start it again; the status panel stops claiming a pid.
+  await expect(page.locator('.notice-warn')).toContainText('The Tether server is not answering');
+  await expect(page.locator('.notice-warn')).toContainText('tether app --web');
+  await expectGatewayState(page, 'unknown');
 });

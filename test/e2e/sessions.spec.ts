@@ -21,9 +21,21 @@ for (const width of [1280, 420]) {
     await openApp();
     await expectGatewayState(page, 'running');
     const list = page.getByRole('navigation', { name: 'Sessions' });
+    // Below 720 px the session list is a drawer: open it to use the list, close it to type.
+    const narrow = width < 720;
+    const openSessions = async () => {
+      if (narrow && !(await list.isVisible())) await page.getByRole('button', { name: 'Sessions', exact: true }).click();
+      await expect(list).toBeVisible();
+    };
+    const closeSessions = async () => {
+      if (!narrow || !(await list.isVisible())) return;
+      await page.keyboard.press('Escape');
+      await expect(list).toBeHidden();
+    };
 
     // A script writes a session without the app: it shows up by itself.
     execFileSync(process.execPath, [CLI_PATH, 'agent', '--home', app.dataDir, '--no-attach', '--session', 'nightly', '--message', 'the flaky deploy test failed again'], { env: { ...process.env, TETHER_LOG: 'warn' } });
+    await openSessions();
     await expect(list.getByText('echo: the flaky deploy test failed again')).toBeVisible({ timeout: 10_000 });
     await expect(list.locator('[data-session="nightly"]').getByLabel('unread')).toBeVisible();
 
@@ -35,15 +47,18 @@ for (const width of [1280, 420]) {
     await expect(list.locator('[data-session="nightly"]')).toContainText('Nightly build');
 
     // Pin: to the top, above the newer "main".
+    await closeSessions();
     await page.getByLabel('Message to main').fill('a newer message in main');
     await page.getByLabel('Message to main').press('Enter');
     await expect(page.getByTestId('transcript').getByText('echo: a newer message in main')).toBeVisible();
+    await openSessions();
     await list.getByRole('button', { name: 'Actions for Nightly build' }).click();
     await page.getByRole('menuitem', { name: 'Pin' }).click();
     await expect(list.locator('button.session').first()).toHaveAttribute('data-session', 'nightly');
     await attach('pinned');
 
     // Search from the keyboard, open the match.
+    await closeSessions();
     await page.keyboard.press('Control+k');
     const dialog = page.getByRole('dialog', { name: 'Search all sessions' });
     await dialog.getByRole('searchbox').fill('flaky deploy');
@@ -61,6 +76,7 @@ for (const width of [1280, 420]) {
     await expect(page.getByTestId('transcript').getByText('the flaky deploy test failed again', { exact: true })).toBeVisible();
 
     // Delete: to the trash, with Undo.
+    await openSessions();
     await list.getByRole('button', { name: 'Actions for Nightly build' }).click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
     await expect(list.locator('[data-session="nightly"]')).toHaveCount(0);
@@ -68,7 +84,9 @@ for (const width of [1280, 420]) {
     expect(readdirSync(join(app.dataDir, 'trash')).some((name) => name.endsWith('-nightly.jsonl'))).toBe(true);
     await expect(page.getByText(/undo within \d+ s/u)).toBeVisible();
     await attach('deleted');
+    await closeSessions();
     await page.getByRole('button', { name: 'Undo' }).click();
+    await openSessions();
     await expect(list.locator('[data-session="nightly"]')).toContainText('Nightly build');
     expect(existsSync(join(app.dataDir, 'sessions', 'nightly.jsonl'))).toBe(true);
   });
