@@ -126,8 +126,9 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     const imported = new Set<string>();
     const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.js') ? [join(dir, entry.name)] : []));
     for (const file of walk(join(ROOT, 'dist', 'rpc-host'))) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"]([^'"./][^'"]*)['"]/gu)) {
-        const specifier = match[1]!;
+      // Import statements (at the start of a line) and import() calls; not the word "from" in a message.
+      for (const match of readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gmu)) {
+        const specifier = (match[1] ?? match[2] ?? match[3])!;
         if (specifier.startsWith('node:')) continue;
         imported.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
       }
