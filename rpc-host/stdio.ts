@@ -41,6 +41,7 @@ export async function runStdioHost(config: GatewayConfig, socket?: SocketClaim):
   const connection = new RpcConnection({
     gateway,
     log,
+    seesAllApprovals: true, // stdio is the app's pipe: it answers the approvals of socket clients too
     write(line) {
       if (!corked) {
         corked = true;

@@ -12,8 +12,8 @@ describe('protocol JSON Schema', () => {
   it('describes every request type and every event', () => {
     const schema = buildProtocolJsonSchema() as { request: { oneOf?: Array<{ properties: { type: { const: string } } }> }; event: { oneOf?: Array<{ properties: { event: { const: string } } }> } };
     const types = schema.request.oneOf?.map((variant) => variant.properties.type.const);
-    expect(types).toEqual(['status', 'send', 'set-heartbeats', 'abort', 'compact', 'sessions', 'history', 'hello', 'wait']);
+    expect(types).toEqual(['status', 'send', 'set-heartbeats', 'abort', 'compact', 'sessions', 'history', 'hello', 'wait', 'tools', 'approve']);
     const events = schema.event.oneOf?.map((variant) => variant.properties.event.const);
-    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery']);
+    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'tool.call', 'tool.result', 'approval.requested', 'approval.resolved']);
   });
 });
