@@ -167,7 +167,7 @@ describe('tools through the child', () => {
     model.next({ kind: 'toolCalls', calls: [call('fixture__sleep', { ms: 60_000 })] });
     const answer = child.request({ type: 'send', id: 1, text: 'wait', tools: ['fixture/sleep'] });
     await child.nextEvent(isEvent('tool.call', 1), undefined, 0);
-    await child.waitUntil(() => existsSync(join(child.home, 'calls.txt')), 10_000, 'the sleep call to start');
+    await expect.poll(() => existsSync(join(child.home, 'calls.txt')), { timeout: 10_000 }).toBe(true); // the server wrote no line we could wait on
     expectResult('abort', await child.request({ type: 'abort', id: 2, session: 'main' }));
     const sent = expectResult('send', await answer);
     expect(sent.meta.aborted).toBe(true);
@@ -231,6 +231,33 @@ describe('tools through the child', () => {
     child.endInput();
     await child.waitForExit();
     expect(await settleCount(() => processesWithEnv('TETHER_TEST_MCP_RUN', runMarker).length, 0, 5000)).toBe(0);
+  });
+
+  it('passes the chosen tools to a command provider with {tools}, and refuses them to one without', async () => {
+    const home = createTempHome();
+    const print = [process.execPath, '-e', 'process.stdout.write(process.argv[1])', '{tools}'];
+    writeFileSync(join(home, 'config.json'), JSON.stringify({
+      provider: 'cli',
+      providers: {
+        cli: { type: 'command', argv: print },
+        claude: { type: 'command', argv: print, toolsFormat: { style: 'claude', join: ' ' } },
+        plain: { type: 'command', argv: ['cat'] },
+      },
+      mcpServers: { fixture: { command: process.execPath, args: [FIXTURE] } },
+    }));
+    const child = startRpcChild({ home });
+    const sent = expectResult('send', await child.request({ type: 'send', id: 1, text: 'x', tools: ['fixture/*', 'fixture/echo'] }));
+    expect(sent.payloads[0]!.text).toBe('fixture/*,fixture/echo');
+    expect(sent.meta.tools).toEqual(['fixture/*', 'fixture/echo']);
+    const claude = expectResult('send', await child.request({ type: 'send', id: 2, text: 'x', model: 'claude', tools: ['fixture/*', 'fixture/echo'] }));
+    expect(claude.payloads[0]!.text).toBe('mcp__fixture mcp__fixture__echo');
+    const plain = expectError(await child.request({ type: 'send', id: 3, text: 'x', model: 'plain', tools: ['fixture/echo'] }), 'invalid_request');
+    expect(plain.error).toContain('provider "plain" is a command without a {tools} argument in its "argv"');
+    // An inherited choice is not refused: the session's last choice simply does not reach it.
+    expect(expectResult('send', await child.request({ type: 'send', id: 4, text: 'hello', model: 'plain' })).payloads[0]!.text).toBe('hello');
+    // Naming tools never started a server: a command agent has its own.
+    const status = expectResult('status', await child.request({ type: 'status', id: 5, verbose: true }));
+    expect(status.toolServers?.[0]?.state).toBe('idle');
   });
 
   it('leaves nothing behind when the gateway is SIGKILLed: the next one reaps the server', async () => {
