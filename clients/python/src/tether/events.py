@@ -311,7 +311,12 @@ def decode_event(name: str, payload: dict[str, Any]) -> RunEvent | None:
     if name == "approval.resolved":
         resolved = cast(ApprovalResolvedPayload, payload)
         return ApprovalResolved(
-            resolved["session"], resolved["runId"], resolved["callId"], resolved["decision"], resolved["by"], raw=payload
+            resolved["session"],
+            resolved["runId"],
+            resolved["callId"],
+            resolved["decision"],
+            resolved["by"],
+            raw=payload,
         )
     return None  # heartbeat: not part of any run a client started
 
