@@ -23,6 +23,7 @@ import { measureStartup } from './startup.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
+import { measureTools } from './tools.js';
 import { measureWebUi } from './web-ui.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
@@ -41,6 +42,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
   { name: 'socket', measure: measureSocket },
+  { name: 'tool calls', measure: measureTools },
 ];
 
 async function main(): Promise<number> {

@@ -64,8 +64,17 @@ async function connect(name: string, entry: ResolvedMcpServer, options: { record
         return pid();
       },
       async call(tool, args, signal, timeoutMs): Promise<ToolCallOutcome> {
-        const result = (await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: timeoutMs, resetTimeoutOnProgress: true })) as CallToolResult;
-        return { ok: result.isError !== true, text: resultText(result) };
+        // A signal of the call's own: the SDK leaves its listener on the signal it is given, and a run's signal serves many calls.
+        const call = new AbortController();
+        const cancel = () => call.abort(signal.reason);
+        if (signal.aborted) cancel();
+        else signal.addEventListener('abort', cancel, { once: true });
+        try {
+          const result = (await client.callTool({ name: tool, arguments: args }, undefined, { signal: call.signal, timeout: timeoutMs, resetTimeoutOnProgress: true })) as CallToolResult;
+          return { ok: result.isError !== true, text: resultText(result) };
+        } finally {
+          signal.removeEventListener('abort', cancel);
+        }
       },
       async close() {
         closing = true;
