@@ -25,6 +25,7 @@ import { measureStartup } from './startup.js';
 import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
+import { measureTools } from './tools.js';
 import { measureWebUi } from './web-ui.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
@@ -45,6 +46,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'web UI', measure: measureWebUi },
   { name: 'socket', measure: measureSocket },
   { name: 'search', measure: measureSearch },
+  { name: 'tool calls', measure: measureTools },
 ];
 
 async function main(): Promise<number> {

@@ -16,8 +16,34 @@
  * downloaded; offline, `--linux dir` with `-c.electronDist=<unpacked Electron>`.
  */
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /** Packages the gateway host imports at run time (test/build/packaging.test.ts checks the list against dist/rpc-host). */
-export const HOST_RUNTIME_PACKAGES = ['zod'];
+export const HOST_RUNTIME_PACKAGES = ['zod', '@modelcontextprotocol/sdk'];
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * `names` and everything they depend on at run time, as installed (hoisted) in
+ * node_modules: a plain Node resolves the MCP SDK's own imports (ajv, …) from the
+ * unpacked folder too, so they must be unpacked with it. A nested copy lives under
+ * its dependent's folder, which is unpacked whole.
+ */
+export function withDependencies(names) {
+  const seen = new Set();
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    const manifest = join(ROOT, 'node_modules', name, 'package.json');
+    if (!existsSync(manifest)) return; // nested under its dependent, or optional and absent
+    seen.add(name);
+    const { dependencies = {}, optionalDependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8'));
+    for (const dependency of Object.keys({ ...dependencies, ...optionalDependencies })) visit(dependency);
+  };
+  for (const name of names) visit(name);
+  return [...seen].sort();
+}
 
 /** @type {import('electron-builder').Configuration} */
 const config = {
@@ -41,7 +67,7 @@ const config = {
     '!**/*.{md,markdown}',
   ],
   // package.json too: the host reads its version from the nearest one.
-  asarUnpack: ['package.json', 'dist/rpc-host/**', ...HOST_RUNTIME_PACKAGES.map((name) => `node_modules/${name}/**`)],
+  asarUnpack: ['package.json', 'dist/rpc-host/**', ...withDependencies(HOST_RUNTIME_PACKAGES).map((name) => `node_modules/${name}/**`)],
   extraResources: [{ from: 'build/tray', to: 'tray', filter: ['*.png'] }],
   // No native modules: nothing to rebuild against Electron's ABI.
   npmRebuild: false,

@@ -23,6 +23,11 @@ export interface RpcConnectionOptions {
   /** Writes one complete protocol line (JSON plus LF). */
   write(line: string): void;
   log?: Logger;
+  /**
+   * Gets the approval events of every run, not only its own: the stdio connection,
+   * which is the app's (the app answers approvals for every client).
+   */
+  seesAllApprovals?: boolean;
 }
 
 /** A response waiting for the id-less responses before it. */
@@ -44,12 +49,14 @@ export class RpcConnection {
   private selectedEvents: ReadonlySet<EventName> | undefined;
   /** Set by `hello` (`replyText: "in-result"`): the result carries our sends' reply text, so their `reply` events leave it out. */
   private replyTextInResult = false;
+  private seesAllApprovals: boolean;
   private closed = false;
 
   constructor(options: RpcConnectionOptions) {
     this.gateway = options.gateway;
     this.write = options.write;
     this.log = options.log ?? silentLogger;
+    this.seesAllApprovals = options.seesAllApprovals === true;
     this.unsubscribe = this.gateway.onDidEmit((event) => this.writeEvent(event));
   }
 
@@ -82,6 +89,9 @@ export class RpcConnection {
         },
         selectReplyText: (mode) => {
           this.replyTextInResult = mode === 'in-result';
+        },
+        selectApprovals: (mode) => {
+          this.seesAllApprovals = mode === 'all';
         },
       });
     } catch (error) {
@@ -159,7 +169,9 @@ export class RpcConnection {
       ours = true;
       this.emitLine(eventLine(this.replyTextInResult ? withoutReplyText(event) : event, recipient.requestId));
     }
-    if (!ours && SHARED_EVENTS.has(event.event)) this.emitLine(eventLine(event, undefined)); // another client's turn
+    if (ours) return;
+    // Another client's turn: what every connection follows, and approvals for the one that answers them all.
+    if (SHARED_EVENTS.has(event.event) || (this.seesAllApprovals && APPROVAL_EVENTS.has(event.event))) this.emitLine(eventLine(event, undefined));
   }
 
   private emitLine(line: string): void {
@@ -187,6 +199,9 @@ export class RpcConnection {
  * reports stay with the sender.
  */
 const SHARED_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['session.updated', 'reply', 'heartbeat']);
+
+/** The events an approver of every run (the app) gets for runs of other connections. */
+const APPROVAL_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['approval.requested', 'approval.resolved']);
 
 /** A `reply` event of our own send with its text left out (the result has it); any other event as it is. */
 function withoutReplyText(event: GatewayEvent): GatewayEvent {

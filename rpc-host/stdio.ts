@@ -42,6 +42,7 @@ export async function runStdioHost(config: GatewayConfig, socket?: SocketClaim):
   const connection = new RpcConnection({
     gateway,
     log,
+    seesAllApprovals: true, // stdio is the app's pipe: it answers the approvals of socket clients too
     write(line) {
       if (!writeLine(line) && !inputPaused) {
         inputPaused = true; // the client is not keeping up: stop reading until stdout drains

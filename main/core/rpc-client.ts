@@ -103,6 +103,9 @@ export const DEFAULT_TOTAL_TIMEOUTS_MS: Readonly<Record<RequestType, number>> = 
   hello: 30_000,
   'set-heartbeats': 30_000,
   abort: 30_000,
+  approve: 30_000,
+  // Lists every MCP server's tools, starting the servers that are not running yet.
+  tools: 120_000,
   compact: 5 * 60_000,
   send: 30 * 60_000,
   wait: 30_000,

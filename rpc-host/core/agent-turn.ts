@@ -25,6 +25,9 @@ import { isOtherLiveProcess } from './owner-process.js';
 import { createRun, type Run, type RunQueue } from './run-queue.js';
 import type { KeyedSend } from './run-index.js';
 import type { EventSink, ReplyRecordInput, SessionLog, TurnIdentity } from './session-log.js';
+import type { Approvals } from '../tools/approvals.js';
+import type { ToolCatalog } from '../tools/tool-catalog.js';
+import { ToolCalls } from '../tools/tool-calls.js';
 
 /** A send as the gateway takes it: the wire request without `type` and `id`. */
 export type SendRequest = Omit<RequestOf<'send'>, 'type' | 'id'>;
@@ -40,6 +43,10 @@ export interface AgentTurnDeps {
   source: 'rpc' | 'cli';
   emit: GatewayEmit;
   logger: Logger;
+  tools: ToolCatalog;
+  approvals: Approvals;
+  /** Kept out of tool arguments and results wherever they are written. */
+  secrets: readonly string[];
 }
 
 /**
@@ -81,6 +88,7 @@ export class AgentTurns {
       }
     }
     const chain = this.chainFor(request.model);
+    if (request.tools !== undefined && request.tools.length > 0) this.checkToolChoice(request.tools, chain[0]!);
     const to = request.to ?? this.deps.config.delivery.to;
     if (request.deliver === true && to === undefined) {
       throw new ProtocolError(
@@ -99,6 +107,52 @@ export class AgentTurns {
   /** True while the run is queued or going here. */
   isLive(runId: string): boolean {
     return this.live.byRunId(runId) !== undefined;
+  }
+
+  /**
+   * Checks a send's own tool choice at once: configured servers, and a model that
+   * can use tools at all (a `command` entry needs a `{tools}` argument).
+   */
+  private checkToolChoice(tools: readonly string[], first: ModelChoice): void {
+    this.deps.tools.checkChoice(tools);
+    const { provider } = first;
+    if (provider.toolUse !== undefined) return; // it takes them
+    const why = provider.id === 'echo' ? 'the built-in echo provider runs no model' : `provider "${provider.id}" is a command without a {tools} argument in its "argv"`;
+    throw new ProtocolError(
+      'invalid_request',
+      `invalid send request: field "tools": ${why}, so it cannot be given tools; send to an "openai" provider with "model", add "{tools}" to the command's argv, or leave out "tools"`,
+    );
+  }
+
+  /**
+   * The tools of a turn: the send's own choice, else the session's last one, else
+   * the config's default; resolved against the servers (starting them) when the
+   * model runs an agent loop, passed on as names when it takes a list.
+   */
+  private async toolsFor(request: SendRequest, session: string, first: ModelChoice, turn: TurnIdentity, sink: EventSink): Promise<{ runner?: ToolCalls; names?: readonly string[] }> {
+    const { tools } = this.deps;
+    let patterns: readonly string[];
+    if (request.tools !== undefined) {
+      patterns = request.tools; // checked when the send arrived
+    } else {
+      // An inherited choice may name a server removed from the config since: dropped, rather than failing every send.
+      const known = new Set(tools.serverNames());
+      const inherited = this.deps.log.store.toolChoice(session) ?? tools.settings.default;
+      patterns = inherited.filter((pattern) => known.has(pattern.slice(0, pattern.indexOf('/'))));
+    }
+    if (patterns.length === 0) return {};
+    switch (first.provider.toolUse) {
+      case 'argv':
+        return { names: patterns };
+      case 'loop': {
+        const resolved = await tools.resolve(patterns);
+        const { maxSteps, callTimeoutMs } = tools.settings;
+        const { approvals, log, secrets } = this.deps;
+        return { runner: new ToolCalls({ tools: resolved, catalog: tools, approvals, log, turn, sink, secrets, maxSteps, callTimeoutMs }) };
+      }
+      default:
+        return {}; // a provider that takes no tools is not refused over an inherited choice
+    }
   }
 
   /** The models to try for a send; an unknown model is the client's mistake. */
@@ -124,11 +178,13 @@ export class AgentTurns {
     const { session, runId } = turn;
     const startedAt = Date.now();
     const thinking = request.thinking;
+    // Before anything is recorded: a tool name no server has is the client's mistake, and leaves no trace.
+    const chosenTools = await this.toolsFor(request, session, chain[0]!, turn, sink);
     if (resume) {
       logger.info(`${session}/${runId}: running key ${JSON.stringify(resume.key)} again on its stored message (its last run was ${resume.outcome ? 'failed' : 'interrupted'})`);
       log.recordResume({ ...turn, idempotencyKey: resume.key });
     } else {
-      log.recordPrompt(turn, sink, { text: request.text, thinking, requestedModel: request.model });
+      log.recordPrompt(turn, sink, { text: request.text, thinking, requestedModel: request.model, tools: request.tools });
     }
     // The prompt is passed on its own: leave its stored message out of the context.
     const promptRunIds = resume ? [runId, resume.userRunId] : [runId];
@@ -139,6 +195,7 @@ export class AgentTurns {
     let seq = 0;
     let text: string;
     let usage: SendPayload['meta']['usage'];
+    let note: string | undefined;
     let answered: ModelChoice = chain[0]!;
     let failures: SendPayload['meta']['failures'] = [];
     try {
@@ -151,6 +208,8 @@ export class AgentTurns {
           thinking,
           source: turn.source,
           signal: run.controller.signal,
+          tools: chosenTools.runner,
+          toolNames: chosenTools.names,
           onDelta: (delta) => {
             // No aborted check here: the provider wrapper passes on the text it held back
             // as a possible secret at the abort itself, and nothing after it.
@@ -161,7 +220,8 @@ export class AgentTurns {
             seq++;
           },
         },
-        () => streamed !== '',
+        // A tool that ran is output too: another model must not run it again.
+        () => streamed !== '' || (chosenTools.runner?.count ?? 0) > 0,
         (choice) => {
           streaming = choice;
         },
@@ -170,6 +230,7 @@ export class AgentTurns {
       failures = outcome.failures;
       text = run.controller.signal.aborted ? streamed : outcome.reply.text;
       usage = outcome.reply.usage;
+      note = outcome.reply.note;
       if (failures.length > 0) logger.warn(`${session}/${runId}: answered by ${answered.provider.id}/${answered.model} after ${failures.map((f) => `${f.provider}/${f.model} (${f.error})`).join(', ')}`);
     } catch (error) {
       checkpoints.close();
@@ -196,6 +257,13 @@ export class AgentTurns {
     if (usage) meta.usage = usage;
     if (failures.length > 0) meta.failures = failures;
     if (turn.idempotencyKey !== undefined) meta.idempotencyKey = turn.idempotencyKey;
+    if (chosenTools.runner) {
+      meta.tools = chosenTools.runner.offered;
+      meta.toolCalls = chosenTools.runner.count;
+    } else if (chosenTools.names) {
+      meta.tools = [...chosenTools.names];
+    }
+    if (note !== undefined) meta.note = note;
     const reply: ReplyRecordInput = { text, state: aborted ? 'aborted' : 'complete', provider: provider.id, model, meta };
     log.recordReply(turn, reply);
 

@@ -18,6 +18,7 @@ import { defaultDataDir } from '../data-dir.js';
 import { ENTRY_NAME_PATTERN, ModelRefSchema, ProvidersSchema, checkModelRefs, type CommandEntry, type OpenAiEntry } from './provider-config.js';
 import { expandEnv } from './secrets.js';
 import { WebhookSchema, isHttpUrl } from '../delivery/webhook-config.js';
+import { McpServersSchema, ToolsSectionSchema, resolveToolsSettings, type ToolsSettings } from '../tools/tools-config.js';
 
 export { ConfigError } from './config-error.js';
 export { defaultDataDir } from '../data-dir.js';
@@ -69,6 +70,10 @@ export const ConfigFileSchema = z
     shutdownGraceMs: z.number().int().min(0).max(60_000).optional(),
     /** Longest a streaming reply's text waits before it is written to the transcript (0: only when the reply ends). */
     checkpointIntervalMs: z.number().int().min(0).max(60_000).optional(),
+    /** MCP servers whose tools sends may use, in Claude desktop's shape (see tools-config.ts). */
+    mcpServers: McpServersSchema.optional(),
+    /** Default tools, the turn limit, approval policy and timeouts. */
+    tools: ToolsSectionSchema.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -100,6 +105,8 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** Longest a streaming reply's text waits before it is checkpointed to the transcript; 0 turns checkpoints off. */
   checkpointIntervalMs: number;
+  /** MCP servers and how their tools are chosen and approved. */
+  tools: ToolsSettings;
 }
 
 /** Overrides from the command line; each wins over the file and the environment. */
@@ -152,10 +159,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const fallback = file.fallback ?? [];
   let providers: Record<string, ResolvedProviderEntry>;
   let delivery: GatewayConfig['delivery'];
+  let tools: ToolsSettings;
   try {
     providers = resolveProviders(file, env, secrets);
     checkModelRefs(['echo', ...Object.keys(providers)], provider, fallback);
     delivery = resolveDelivery(file, dataDir, env, secrets);
+    tools = resolveToolsSettings(file.mcpServers, file.tools, env, secrets);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(`config file ${configPath}: ${error.message}`);
@@ -175,6 +184,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     maxQueuedPerSession: file.maxQueuedPerSession ?? 1000,
     shutdownGraceMs: overrides.shutdownGraceMs ?? file.shutdownGraceMs ?? 2000,
     checkpointIntervalMs: envInt(env, 'TETHER_CHECKPOINT_MS', 0, 60_000) ?? file.checkpointIntervalMs ?? 250,
+    tools,
   };
 }
 

@@ -44,6 +44,12 @@ import { SessionStore, sessionUpdatedPayload } from './session-store.js';
 import { OutsideWriteWatcher, type OutsideWriteOptions } from './outside-writes.js';
 import { SessionSearch } from './session-search.js';
 import { SessionTrash } from './session-trash.js';
+import { redact } from './secrets.js';
+import { treeRecordsDir, treeRecordsOf } from '../process-tree/tree-records.js';
+import { Approvals } from '../tools/approvals.js';
+import { sdkConnector } from '../tools/mcp-connect.js';
+import type { ServerConnector, ServerReport } from '../tools/mcp-server.js';
+import { ToolCatalog } from '../tools/tool-catalog.js';
 
 /**
  * An event as the gateway emits it; each connection turns it into wire lines.
@@ -67,6 +73,8 @@ export interface RequestContext {
   selectEvents?(events: readonly EventName[]): void;
   /** Lets `hello` leave the text out of the `reply` events of this connection's own sends. */
   selectReplyText?(mode: 'full' | 'in-result'): void;
+  /** Lets `hello` ask for the approval events of every run, not only this connection's. */
+  selectApprovals?(mode: 'own' | 'all'): void;
 }
 
 /** How a gateway is put together. */
@@ -82,6 +90,8 @@ export interface GatewayOptions {
   sendSource?: 'rpc' | 'cli';
   /** Extra or replacement providers, by id (tests). */
   providers?: Provider[];
+  /** How each configured MCP server is reached; default the SDK client (tests pass in-memory servers). */
+  toolConnector?: (name: string) => ServerConnector;
   log?: Logger;
 }
 
@@ -120,6 +130,9 @@ export class Gateway {
   private readonly heartbeats: HeartbeatRunner;
   private readonly trash: SessionTrash;
   private readonly searcher: SessionSearch;
+  /** The configured MCP servers and their tools. */
+  readonly tools: ToolCatalog;
+  private readonly approvals: Approvals;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -137,7 +150,18 @@ export class Gateway {
       throw new ConfigError(`config ${this.config.configPath}: "provider": ${error.message}`);
     }
     const emit = this.emit.bind(this);
+    const toolSettings = this.config.tools;
+    const records = Object.keys(toolSettings.servers).length > 0 ? treeRecordsOf(treeRecordsDir(this.config.dataDir)) : undefined;
+    this.tools = new ToolCatalog(
+      toolSettings,
+      options.toolConnector ?? ((name) => sdkConnector(name, toolSettings.servers[name]!, { records, startTimeoutMs: toolSettings.startTimeoutMs })),
+      (level, message) => this.logger[level](redact(message, this.config.secrets)),
+    );
+    this.approvals = new Approvals(toolSettings.approvalTimeoutMs);
     this.turns = new AgentTurns({
+      tools: this.tools,
+      approvals: this.approvals,
+      secrets: this.config.secrets,
       config: this.config,
       log: this.log,
       queue: this.queue,
@@ -166,6 +190,7 @@ export class Gateway {
       const collect = fullCollector();
       if (collect !== undefined) this.idleCollector = new IdleCollector(collect);
       this.store.list(); // learn the sessions on disk, so `status` counts them
+      if (toolSettings.startServers === 'launch') this.tools.startAll();
     }
   }
 
@@ -219,6 +244,17 @@ export class Gateway {
         return this.restoreSession(request.trashId);
       case 'search':
         return this.searcher.search(request.query, { limit: request.limit, offset: request.offset });
+      case 'tools':
+        return this.listTools();
+      case 'approve':
+        if (!this.approvals.answer(request.callId, request.decision)) {
+          const waiting = this.approvals.pending();
+          throw new ProtocolError(
+            'not_found',
+            `no tool call ${JSON.stringify(request.callId)} is waiting for approval (it was answered, timed out, or its run ended); ${waiting.length > 0 ? `waiting now: ${waiting.join(', ')}` : 'none is waiting now'}`,
+          );
+        }
+        return { callId: request.callId, decision: request.decision };
       default:
         return assertNever(request);
     }
@@ -252,6 +288,38 @@ export class Gateway {
       dataDir: this.config.dataDir,
       providers: this.models.list().map(({ id, label, defaultModel }) => ({ id, label, defaultModel })),
       fallback: this.config.fallback,
+      toolServers: this.tools.reports().map((report) => this.cleanReport(report)),
+    };
+  }
+
+  /** Every configured MCP server (each started, if it was not) with its tools and their policy. */
+  private async listTools(): Promise<ResultPayloadOf<'tools'>> {
+    await Promise.all(this.tools.startAll());
+    const servers: ResultPayloadOf<'tools'>['servers'] = [];
+    for (const name of this.tools.serverNames()) {
+      const report = this.tools.server(name)!.report();
+      const catalog = report.state !== 'ready' ? [] : (await this.tools.toolsOf(name)).map((entry) => ({
+        name: entry.qualified,
+        server: entry.server,
+        tool: entry.tool.name,
+        ...(entry.tool.title !== undefined ? { title: entry.tool.title } : {}),
+        ...(entry.tool.description !== undefined ? { description: entry.tool.description } : {}),
+        inputSchema: entry.tool.inputSchema,
+        ...(entry.tool.annotations !== undefined ? { annotations: entry.tool.annotations } : {}),
+        policy: this.tools.decisionFor(entry),
+      }));
+      servers.push({ ...this.cleanReport(report), catalog });
+    }
+    return { servers };
+  }
+
+  /** A server report with secrets scrubbed from what the server wrote (its stderr, its errors). */
+  private cleanReport(report: ServerReport): ServerReport {
+    const secrets = this.config.secrets;
+    return {
+      ...report,
+      ...(report.error !== undefined ? { error: redact(report.error, secrets) } : {}),
+      ...(report.stderrTail !== undefined ? { stderrTail: redact(report.stderrTail, secrets) } : {}),
     };
   }
 
@@ -302,6 +370,7 @@ export class Gateway {
       this.logger.warn(`shutdown: aborted ${aborted.length} run(s) still going after ${graceMs} ms`);
       await settleWithin(this.queue.whenIdle(), ABORT_SETTLE_MS);
     }
+    await this.tools.stop();
     this.store.flush();
   }
 
@@ -380,10 +449,11 @@ export class Gateway {
   private hello(request: RequestOf<'hello'>, context: RequestContext): ResultPayloadOf<'hello'> {
     if (request.events) context.selectEvents?.(request.events);
     if (request.replyText) context.selectReplyText?.(request.replyText);
+    if (request.approvals) context.selectApprovals?.(request.approvals);
     return {
       protocol: Math.min(request.protocol, PROTOCOL_VERSION),
       version: TETHER_VERSION,
-      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events', 'idempotency', 'checkpoints', 'reply-text-in-result'],
+      capabilities: [...REQUEST_TYPES, 'request-ids', 'events', 'event-selection', 'status-verbose', 'history-paging', 'model-fallback', 'delivery-events', 'idempotency', 'checkpoints', 'reply-text-in-result', 'mcp-tools', 'approvals'],
     };
   }
 

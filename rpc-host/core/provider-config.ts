@@ -63,6 +63,15 @@ export const CommandEntrySchema = z
     /** Extra environment for the command (values may use `${ENV_VAR}`). */
     env: z.record(EnvNameSchema, z.string()).optional(),
     timeoutMs: TimeoutSchema.optional(),
+    /**
+     * How `{tools}` in `argv` spells the send's tools: `style` `server/tool` (as
+     * chosen, the default) or `claude` (`mcp__server__tool`, and `mcp__server` for
+     * `server/*`, as `claude --allowedTools` takes them), joined by `join` (default `,`).
+     */
+    toolsFormat: z
+      .object({ style: z.enum(['server/tool', 'claude']).optional(), join: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -219,6 +219,8 @@ function apply(index: SessionIndex, session: string, record: TranscriptRecord, a
       return;
     }
     case 'compaction':
+    case 'tool-call':
+    case 'tool-result':
       return;
   }
 }

@@ -59,8 +59,13 @@ export class SessionLog {
   }
 
   /** Writes the user's message of a turn, and announces it. */
-  recordPrompt(turn: TurnIdentity, sink: EventSink, prompt: { text: string; thinking?: ThinkingLevel | undefined; requestedModel?: string | undefined }): void {
+  recordPrompt(
+    turn: TurnIdentity,
+    sink: EventSink,
+    prompt: { text: string; thinking?: ThinkingLevel | undefined; requestedModel?: string | undefined; tools?: readonly string[] | undefined },
+  ): void {
     const record: MessageRecord = { type: 'message', role: 'user', text: prompt.text, ts: Date.now(), runId: turn.runId, source: turn.source, pid: process.pid };
+    if (prompt.tools !== undefined) record.tools = [...prompt.tools];
     if (prompt.thinking) record.thinking = prompt.thinking;
     if (turn.idempotencyKey !== undefined) record.idempotencyKey = turn.idempotencyKey;
     if (prompt.requestedModel !== undefined) record.requestedModel = prompt.requestedModel;
@@ -129,6 +134,24 @@ export class SessionLog {
       });
     }
     sink('session.updated', withKey(sessionUpdatedPayload(this.store.summary(turn.session)), turn));
+  }
+
+  /** Writes a tool call the model asked for, before it runs. */
+  recordToolCall(turn: TurnIdentity, call: { callId: string; step: number; server: string; tool: string; arguments: string }): void {
+    this.store.appendRunRecord(turn.session, { type: 'tool-call', ts: Date.now(), runId: turn.runId, ...call });
+  }
+
+  /** Writes what a tool call came to, in full. */
+  recordToolResult(turn: TurnIdentity, result: { callId: string; ok: boolean; content: string; denied?: boolean }): void {
+    this.store.appendRunRecord(turn.session, {
+      type: 'tool-result',
+      ts: Date.now(),
+      runId: turn.runId,
+      callId: result.callId,
+      ok: result.ok,
+      content: result.content,
+      ...(result.denied === true ? { denied: true } : {}),
+    });
   }
 
   /** Writes a compaction marker: the provider context before message `upTo` is replaced by `summary`. */

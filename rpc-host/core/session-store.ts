@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/schemas.js';
-import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type TranscriptRecord } from './transcript-file.js';
+import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type ToolCallRecord, type ToolResultRecord, type TranscriptRecord } from './transcript-file.js';
 import { TranscriptFolder, type FoldedMessage } from './transcript-fold.js';
 import { isOtherLiveProcess } from './owner-process.js';
 import { SessionMetaFile, type SessionMeta, type SessionMetaPatch } from './session-meta.js';
@@ -51,10 +51,22 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** A tool call of an earlier reply, with its result, as a provider's context holds it. */
+export interface ContextToolCall {
+  callId: string;
+  step: number;
+  server: string;
+  tool: string;
+  arguments: string;
+  content: string;
+}
+
 /** One message of a provider's context. */
 export interface ContextMessage {
   role: 'user' | 'assistant';
   text: string;
+  /** Replies: the tool calls made before the text, each with its result (calls left without one are not context). */
+  toolCalls?: ContextToolCall[];
 }
 
 /** What a provider sees of a session: the summary of compacted messages, then the rest. */
@@ -142,8 +154,8 @@ export class SessionStore {
     return this.summary(session);
   }
 
-  /** Appends a reply's piece (`checkpoint`), a delivery report or a resume marker. */
-  appendRunRecord(session: string, record: CheckpointRecord | DeliveryRecord | ResumeRecord): void {
+  /** Appends a reply's piece (`checkpoint`), a delivery report, a resume marker or a tool call or result. */
+  appendRunRecord(session: string, record: CheckpointRecord | DeliveryRecord | ResumeRecord | ToolCallRecord | ToolResultRecord): void {
     this.append(session, record);
   }
 
@@ -258,15 +270,16 @@ export class SessionStore {
       *newestFirst() {
         for (let i = total - 1; i >= firstIndex; i--) {
           const message = messages[i]!;
-          if (counts(message)) yield { role: message.role, text: message.text };
+          if (counts(message)) yield contextMessageOf(message);
         }
       },
-      all: () =>
-        messages
-          .slice(firstIndex, total)
-          .filter(counts)
-          .map(({ role, text }) => ({ role, text })),
+      all: () => messages.slice(firstIndex, total).filter(counts).map(contextMessageOf),
     };
+  }
+
+  /** The tools the session's latest send that chose any chose, which a send that names none inherits. */
+  toolChoice(session: string): string[] | undefined {
+    return this.folded(session).toolChoice;
   }
 
   /** The text of a run's reply as readers see it (pieces folded), or undefined when it has none. */
@@ -432,6 +445,16 @@ function toSummary(key: string, entry: IndexEntry, meta: SessionMeta): SessionSu
   return summary;
 }
 
+/** A message as context: its role and text, and for a reply the tool calls that have a result. */
+function contextMessageOf(message: FoldedMessage): ContextMessage {
+  const out: ContextMessage = { role: message.role, text: message.text };
+  const calls = message.toolCalls?.filter((call) => call.content !== undefined);
+  if (calls && calls.length > 0) {
+    out.toolCalls = calls.map(({ callId, step, server, tool, arguments: args, content }) => ({ callId, step, server, tool, arguments: args, content: content! }));
+  }
+  return out;
+}
+
 function toHistoryMessage(message: FoldedMessage, index: number, live: boolean): HistoryMessage {
   const out: HistoryMessage = { index, role: message.role, text: message.text, ts: message.ts, runId: message.runId };
   if (message.source) out.source = message.source;
@@ -443,6 +466,18 @@ function toHistoryMessage(message: FoldedMessage, index: number, live: boolean):
   if (message.state === 'aborted') out.aborted = true;
   if (message.error !== undefined) out.error = message.error;
   if (message.failures !== undefined) out.failures = message.failures;
+  if (message.toolCalls !== undefined) {
+    out.toolCalls = message.toolCalls.map((call) => ({
+      callId: call.callId,
+      step: call.step,
+      server: call.server,
+      tool: call.tool,
+      arguments: call.arguments,
+      ...(call.ok !== undefined ? { ok: call.ok } : {}),
+      ...(call.content !== undefined ? { content: call.content } : {}),
+      ...(call.denied === true ? { denied: true } : {}),
+    }));
+  }
   return out;
 }
 

@@ -44,6 +44,8 @@ export const MessageRecordSchema = z.object({
   meta: SendMetaSchema.optional(),
   /** User messages: the process that runs the turn, so another process can tell a running turn from one whose gateway died. */
   pid: z.number().int().positive().optional(),
+  /** User messages: the tools the send chose (names and patterns as given), which later sends of the session inherit. */
+  tools: z.array(z.string()).optional(),
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 
@@ -104,12 +106,45 @@ export const CompactionRecordSchema = z.object({
 });
 export type CompactionRecord = z.infer<typeof CompactionRecordSchema>;
 
+/**
+ * A tool call the model asked for during a run, written before it runs, so a
+ * crash mid-call leaves the call on record without a result.
+ */
+export const ToolCallRecordSchema = z.object({
+  type: z.literal('tool-call'),
+  ts: z.number(),
+  runId: z.string(),
+  callId: z.string(),
+  /** Which model request of the run asked for it (1-based): calls of one step went to the model together. */
+  step: z.number().int().positive(),
+  server: z.string(),
+  tool: z.string(),
+  /** The arguments as the model wrote them (JSON text, perhaps malformed), secrets scrubbed. */
+  arguments: z.string(),
+});
+export type ToolCallRecord = z.infer<typeof ToolCallRecordSchema>;
+
+/** What a tool call came to: the full text the model was given (events carry it truncated). */
+export const ToolResultRecordSchema = z.object({
+  type: z.literal('tool-result'),
+  ts: z.number(),
+  runId: z.string(),
+  callId: z.string(),
+  ok: z.boolean(),
+  content: z.string(),
+  /** The call never ran: the user or the policy denied it, or its approval timed out. */
+  denied: z.boolean().optional(),
+});
+export type ToolResultRecord = z.infer<typeof ToolResultRecordSchema>;
+
 export const TranscriptRecordSchema = z.discriminatedUnion('type', [
   MessageRecordSchema,
   CompactionRecordSchema,
   CheckpointRecordSchema,
   DeliveryRecordSchema,
   ResumeRecordSchema,
+  ToolCallRecordSchema,
+  ToolResultRecordSchema,
 ]);
 export type TranscriptRecord = z.infer<typeof TranscriptRecordSchema>;
 

@@ -13,6 +13,19 @@
 import type { ModelFailure, ReplyState } from '../protocol/schemas.js';
 import type { MessageRecord, TranscriptRecord } from './transcript-file.js';
 
+/** A tool call made during a run, with its result once it came. */
+export interface FoldedToolCall {
+  callId: string;
+  step: number;
+  server: string;
+  tool: string;
+  arguments: string;
+  /** Undefined while (or if, after a crash) the call has no result. */
+  ok?: boolean;
+  content?: string;
+  denied?: boolean;
+}
+
 /** One message as readers see it. */
 export interface FoldedMessage {
   role: 'user' | 'assistant';
@@ -33,6 +46,8 @@ export interface FoldedMessage {
   pid?: number;
   /** Replies: the fallback models that failed before this one answered (from the stored `meta`). */
   failures?: ModelFailure[];
+  /** Replies: the tool calls the run made before (and while) answering, in call order. */
+  toolCalls?: FoldedToolCall[];
 }
 
 /** A transcript as readers see it. */
@@ -42,6 +57,8 @@ export interface FoldedTranscript {
   compaction: { summary: string; firstIndex: number } | undefined;
   /** Runs with pieces but no final reply record, and the index of their message. */
   openRuns: Map<string, number>;
+  /** The tools the latest send that chose any chose (`tools` on its user message): what later sends inherit. */
+  toolChoice: string[] | undefined;
 }
 
 /** How a stored reply ended; older records say it with `aborted` or `error` alone. */
@@ -73,6 +90,11 @@ export class TranscriptFolder implements FoldedTranscript {
   readonly messages: FoldedMessage[] = [];
   readonly openRuns = new Map<string, number>();
   compaction: FoldedTranscript['compaction'];
+  toolChoice: string[] | undefined;
+  /** Tool calls of runs whose reply message does not exist yet, by run. */
+  private readonly pendingToolCalls = new Map<string, FoldedToolCall[]>();
+  /** Every tool call by call id, so its result finds it. */
+  private readonly toolCallsById = new Map<string, FoldedToolCall>();
   /** Runs whose pieces stopped at a gap: later pieces are dropped. */
   private readonly broken = new Set<string>();
   /** Runs whose final reply is in: later pieces are dropped. */
@@ -83,14 +105,39 @@ export class TranscriptFolder implements FoldedTranscript {
     const { messages, openRuns } = this;
     switch (record.type) {
       case 'message': {
+        if (record.role === 'user' && record.tools !== undefined) this.toolChoice = record.tools;
         const at = record.role === 'assistant' ? openRuns.get(record.runId) : undefined;
+        const message = messageOf(record);
         if (at !== undefined) {
-          messages[at] = messageOf(record); // the whole reply replaces its pieces, in their place
+          const calls = messages[at]!.toolCalls;
+          if (calls) message.toolCalls = calls;
+          messages[at] = message; // the whole reply replaces its pieces, in their place
           openRuns.delete(record.runId);
         } else {
-          messages.push(messageOf(record));
+          this.attachPendingCalls(message);
+          messages.push(message);
         }
         if (record.role === 'assistant') this.finished.add(record.runId);
+        return;
+      }
+      case 'tool-call': {
+        const call: FoldedToolCall = { callId: record.callId, step: record.step, server: record.server, tool: record.tool, arguments: record.arguments };
+        this.toolCallsById.set(record.callId, call);
+        const at = openRuns.get(record.runId);
+        if (at !== undefined) (messages[at]!.toolCalls ??= []).push(call);
+        else {
+          let pending = this.pendingToolCalls.get(record.runId);
+          if (!pending) this.pendingToolCalls.set(record.runId, (pending = []));
+          pending.push(call);
+        }
+        return;
+      }
+      case 'tool-result': {
+        const call = this.toolCallsById.get(record.callId);
+        if (!call) return; // its call record is lost (a torn line): nothing to attach it to
+        call.ok = record.ok;
+        call.content = record.content;
+        if (record.denied === true) call.denied = true;
         return;
       }
       case 'checkpoint': {
@@ -107,6 +154,7 @@ export class TranscriptFolder implements FoldedTranscript {
           if (record.model !== undefined) message.model = record.model;
           if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
           if (record.pid !== undefined) message.pid = record.pid;
+          this.attachPendingCalls(message);
           openRuns.set(record.runId, messages.length);
           messages.push(message);
           return;
@@ -127,6 +175,15 @@ export class TranscriptFolder implements FoldedTranscript {
       case 'resume':
         return; // only the run index reads these
     }
+  }
+
+  /** A run's reply message takes the tool calls its run made before it existed. */
+  private attachPendingCalls(message: FoldedMessage): void {
+    if (message.role !== 'assistant') return; // calls belong to replies
+    const pending = this.pendingToolCalls.get(message.runId);
+    if (!pending) return; // the run called no tool
+    message.toolCalls = pending;
+    this.pendingToolCalls.delete(message.runId);
   }
 }
 

@@ -52,8 +52,18 @@ export const IdempotencyKeySchema = z.string().min(1, 'must not be empty').max(2
 export type IdempotencyKey = z.infer<typeof IdempotencyKeySchema>;
 
 /** Names of the events the host emits. */
-export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'session.deleted']);
+export const EventNameSchema = z.enum(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'session.deleted', 'tool.call', 'tool.result', 'approval.requested', 'approval.resolved']);
 export type EventName = z.infer<typeof EventNameSchema>;
+
+/** A tool's name as sends and events give it: `server/tool`, or a pattern such as `server/*`. */
+export const ToolNameSchema = z.string().min(3).max(200);
+
+/** An answer to an approval: run this call, run every call of this tool in the session from now on, or do not run it. */
+export const ApprovalDecisionSchema = z.enum(['allow-once', 'allow-session', 'deny']);
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/** What the config's policy says about a tool. */
+export const ToolPolicySchema = z.enum(['allow', 'ask', 'deny']);
 
 /** Machine-readable error codes; `error` carries the human message. */
 export const ErrorCodeSchema = z.enum([
@@ -96,6 +106,13 @@ export const SendRequestSchema = z.object({
   model: z.string().min(1, 'must not be empty').max(200).optional(),
   /** Makes the send retry-safe: a send with a key the session has seen is attached, replayed or resumed, never run twice. */
   idempotencyKey: IdempotencyKeySchema.optional(),
+  /**
+   * The tools the model may call: `server/tool` names and `server/*` patterns of
+   * the configured MCP servers. The session remembers the choice for later sends
+   * that give none; `[]` chooses none. Without it: the session's last choice, else
+   * the config's `tools.default`.
+   */
+  tools: z.array(ToolNameSchema).max(500).optional(),
 });
 
 /** Starts or stops the heartbeat timer at once, without a restart. */
@@ -230,6 +247,27 @@ export const HelloRequestSchema = z.object({
    * default, and what a connection that never says hello gets) keeps it.
    */
   replyText: z.enum(['full', 'in-result']).optional(),
+  /**
+   * `all`: this connection also gets the `approval.requested` and
+   * `approval.resolved` events of runs other connections started, so it can answer
+   * them (an approver for headless scripts, a second window). `own` (the default)
+   * gets those of its own runs. The gateway's stdio connection, the app, always gets all.
+   */
+  approvals: z.enum(['own', 'all']).optional(),
+});
+
+/** Lists the configured MCP servers (starting them) and the tools each offers. */
+export const ToolsRequestSchema = z.object({
+  type: z.literal('tools'),
+  ...withId,
+});
+
+/** Answers an `approval.requested` event. */
+export const ApproveRequestSchema = z.object({
+  type: z.literal('approve'),
+  ...withId,
+  callId: z.string().min(1).max(200),
+  decision: ApprovalDecisionSchema,
 });
 
 /** Every request the host understands, told apart by `type`. */
@@ -248,6 +286,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
   DeleteSessionRequestSchema,
   RestoreSessionRequestSchema,
   SearchRequestSchema,
+  ToolsRequestSchema,
+  ApproveRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 export type RequestType = Request['type'];
@@ -269,6 +309,8 @@ export const REQUEST_SCHEMAS = {
   'delete-session': DeleteSessionRequestSchema,
   'restore-session': RestoreSessionRequestSchema,
   search: SearchRequestSchema,
+  tools: ToolsRequestSchema,
+  approve: ApproveRequestSchema,
 } as const satisfies { [T in RequestType]: z.ZodType<RequestOf<T>> };
 
 export const REQUEST_TYPES = Object.keys(REQUEST_SCHEMAS) as RequestType[];
@@ -292,6 +334,23 @@ export const SessionQueueInfoSchema = z.object({
   session: SessionKeySchema,
   queued: z.number().int().nonnegative(),
   running: z.object({ runId: z.string(), startedAt: EpochMs, source: z.string() }).nullable(),
+});
+
+/** A configured MCP server as `status` (verbose) and `tools` show it. */
+export const ToolServerStatusSchema = z.object({
+  name: z.string(),
+  transport: z.enum(['stdio', 'http']),
+  /** `idle`: not started yet (servers start on first use); `restarting`: crashed, starting again at `retryAt`; `failed`: could not start. */
+  state: z.enum(['idle', 'starting', 'ready', 'restarting', 'failed', 'stopped']),
+  /** Tools it offers (0 until it is ready). */
+  tools: z.number().int().nonnegative(),
+  /** Restarts after crashes so far. */
+  restarts: z.number().int().nonnegative(),
+  pid: z.number().int().optional(),
+  error: z.string().optional(),
+  retryAt: EpochMs.optional(),
+  /** The end of what the server wrote on stderr (stdio servers). */
+  stderrTail: z.string().optional(),
 });
 
 export const StatusPayloadSchema = z.object({
@@ -329,6 +388,8 @@ export const StatusPayloadSchema = z.object({
   providers: z.array(z.object({ id: z.string(), label: z.string(), defaultModel: z.string() })).optional(),
   /** The fallback chain, as model references (verbose only). */
   fallback: z.array(z.string()).optional(),
+  /** The configured MCP servers (verbose only). */
+  toolServers: z.array(ToolServerStatusSchema).optional(),
 });
 export type StatusPayload = z.infer<typeof StatusPayloadSchema>;
 
@@ -364,6 +425,12 @@ export const SendMetaSchema = z.object({
    * serving the data dir (over its socket) or a gateway in the CLI's own process.
    */
   via: z.enum(['gateway', 'in-process']).optional(),
+  /** The tools the model was offered (`server/tool`), when it was offered any. */
+  tools: z.array(z.string()).optional(),
+  /** Tool calls the model made in this run. */
+  toolCalls: z.number().int().nonnegative().optional(),
+  /** Something the caller should know about how the run ended, e.g. that the turn limit (`tools.maxSteps`) stopped it. */
+  note: z.string().optional(),
 });
 
 export const SendPayloadSchema = z.object({
@@ -411,6 +478,23 @@ export type MessageSource = z.infer<typeof MessageSourceSchema>;
 export const ReplyStateSchema = z.enum(['complete', 'aborted', 'failed', 'interrupted', 'streaming']);
 export type ReplyState = z.infer<typeof ReplyStateSchema>;
 
+/** A tool call a reply's run made, as `history` shows it. */
+export const HistoryToolCallSchema = z.object({
+  callId: z.string(),
+  /** The model request of the run that asked for it (1-based). */
+  step: z.number().int().positive(),
+  server: z.string(),
+  tool: z.string(),
+  /** The arguments as the model wrote them (JSON text). */
+  arguments: z.string(),
+  /** Absent when the call has no result (the gateway stopped while it ran). */
+  ok: z.boolean().optional(),
+  /** The full result the model was given: tool output, untrusted. */
+  content: z.string().optional(),
+  /** Not run: denied by the user or the policy, or its approval timed out. */
+  denied: z.boolean().optional(),
+});
+
 export const HistoryMessageSchema = z.object({
   index: z.number().int().nonnegative(),
   role: z.enum(['user', 'assistant']),
@@ -435,6 +519,8 @@ export const HistoryMessageSchema = z.object({
   seq: z.number().int().min(-1).optional(),
   /** Replies answered after the fallback chain skipped models: those models and why, in the order tried. */
   failures: z.array(ModelFailureSchema).optional(),
+  /** Replies: the tool calls of the run, in call order. */
+  toolCalls: z.array(HistoryToolCallSchema).optional(),
 });
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 
@@ -522,6 +608,31 @@ export const ModelsPayloadSchema = z.object({
   fallback: z.array(ModelChoiceSchema),
 });
 export type ModelsPayload = z.infer<typeof ModelsPayloadSchema>;
+/** One tool of the catalog. */
+export const CatalogToolSchema = z.object({
+  /** `server/tool`, the name sends use. */
+  name: z.string(),
+  server: z.string(),
+  /** The tool's own name on its server. */
+  tool: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  /** JSON Schema of its arguments, as the server gives it. */
+  inputSchema: z.record(z.string(), z.unknown()),
+  /** MCP annotations (`readOnlyHint`, `destructiveHint`, …): hints from the server, not guarantees. */
+  annotations: z.record(z.string(), z.unknown()).optional(),
+  /** What happens when the model calls it: the config's policy, else the default. */
+  policy: ToolPolicySchema,
+});
+
+export const ToolsPayloadSchema = z.object({
+  servers: z.array(ToolServerStatusSchema.extend({ catalog: z.array(CatalogToolSchema) })),
+});
+
+export const ApprovePayloadSchema = z.object({
+  callId: z.string(),
+  decision: ApprovalDecisionSchema,
+});
 
 /** The result payload schema for each request type. */
 export const RESULT_PAYLOAD_SCHEMAS = {
@@ -539,6 +650,8 @@ export const RESULT_PAYLOAD_SCHEMAS = {
   'delete-session': DeleteSessionPayloadSchema,
   'restore-session': RestoreSessionPayloadSchema,
   search: SearchPayloadSchema,
+  tools: ToolsPayloadSchema,
+  approve: ApprovePayloadSchema,
 } as const satisfies { [T in RequestType]: z.ZodType };
 
 export type ResultPayloadOf<T extends RequestType> = z.infer<(typeof RESULT_PAYLOAD_SCHEMAS)[T]>;
@@ -634,6 +747,60 @@ export const DeliveryPayloadSchema = z.object({
   ...eventKey,
 });
 
+/** The model asked for a tool call (sent before it runs, and before any approval). */
+export const ToolCallPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  callId: z.string(),
+  step: z.number().int().positive(),
+  server: z.string(),
+  tool: z.string(),
+  /** The arguments as the model wrote them (JSON text, perhaps malformed). */
+  arguments: z.string(),
+  ...eventKey,
+});
+
+/** How a tool call went. `content` is tool output (untrusted), cut to a few thousand characters; the transcript has all of it. */
+export const ToolResultPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  callId: z.string(),
+  server: z.string(),
+  tool: z.string(),
+  ok: z.boolean(),
+  content: z.string(),
+  /** The length of the whole result; more than `content` holds when `truncated`. */
+  chars: z.number().int().nonnegative(),
+  truncated: z.boolean().optional(),
+  denied: z.boolean().optional(),
+  ...eventKey,
+});
+
+/** A tool call waits for the user: answer with `approve`. */
+export const ApprovalRequestedPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  callId: z.string(),
+  server: z.string(),
+  tool: z.string(),
+  /** The arguments in full (JSON text). */
+  arguments: z.string(),
+  /** When the call is denied unless answered. */
+  expiresAt: EpochMs,
+  ...eventKey,
+});
+
+/** An approval was answered, timed out, or went with its run. */
+export const ApprovalResolvedPayloadSchema = z.object({
+  session: SessionKeySchema,
+  runId: z.string(),
+  callId: z.string(),
+  decision: ApprovalDecisionSchema,
+  /** `user`: an `approve` request; `timeout`: nobody answered in time; `abort`: the run was aborted. */
+  by: z.enum(['user', 'timeout', 'abort']),
+  ...eventKey,
+});
+
 const eventOf = <N extends EventName, P extends z.ZodType>(event: N, payload: P) =>
   z.object({
     type: z.literal('event'),
@@ -651,6 +818,10 @@ export const HeartbeatEventSchema = eventOf('heartbeat', HeartbeatPayloadSchema)
 export const SessionUpdatedEventSchema = eventOf('session.updated', SessionUpdatedPayloadSchema);
 export const DeliveryEventSchema = eventOf('delivery', DeliveryPayloadSchema);
 export const SessionDeletedEventSchema = eventOf('session.deleted', SessionDeletedPayloadSchema);
+export const ToolCallEventSchema = eventOf('tool.call', ToolCallPayloadSchema);
+export const ToolResultEventSchema = eventOf('tool.result', ToolResultPayloadSchema);
+export const ApprovalRequestedEventSchema = eventOf('approval.requested', ApprovalRequestedPayloadSchema);
+export const ApprovalResolvedEventSchema = eventOf('approval.resolved', ApprovalResolvedPayloadSchema);
 
 export const EventSchema = z.discriminatedUnion('event', [
   ReplyDeltaEventSchema,
@@ -659,6 +830,10 @@ export const EventSchema = z.discriminatedUnion('event', [
   SessionUpdatedEventSchema,
   DeliveryEventSchema,
   SessionDeletedEventSchema,
+  ToolCallEventSchema,
+  ToolResultEventSchema,
+  ApprovalRequestedEventSchema,
+  ApprovalResolvedEventSchema,
 ]);
 export type Event = z.infer<typeof EventSchema>;
 export type EventPayloadOf<N extends EventName> = Extract<Event, { event: N }>['payload'];

@@ -50,10 +50,12 @@ function trackTree(tree: ProcessTree): void {
 /** Creates a `command` provider for the config entry `id`; `records` keeps its running commands on disk. */
 export function createCommandProvider(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], records?: TreeRecords): Provider {
   const program = entry.argv[0]!;
+  const takesTools = entry.argv.some((arg) => arg.includes('{tools}'));
   return {
     id,
     label: `${id} (command: ${program})`,
     defaultModel: entry.model ?? 'default',
+    toolUse: takesTools ? 'argv' : undefined,
     run: (request) => runCommand(id, entry, secrets, request, records),
     async summarize(messages, previousSummary, signal) {
       const reply = await runCommand(id, entry, secrets, {
@@ -83,9 +85,30 @@ export function readJsonPath(value: unknown, path: string): unknown {
 }
 
 /** The argv with placeholders filled in. */
-export function fillArgv(argv: readonly string[], request: Pick<ProviderRequest, 'prompt' | 'model' | 'session' | 'thinking'>): string[] {
-  const values: Record<string, string> = { prompt: request.prompt, model: request.model, session: request.session, thinking: request.thinking ?? 'off' };
-  return argv.map((arg) => arg.replace(/\{(prompt|model|session|thinking)\}/gu, (_, name: string) => values[name]!));
+export function fillArgv(
+  argv: readonly string[],
+  request: Pick<ProviderRequest, 'prompt' | 'model' | 'session' | 'thinking' | 'toolNames'>,
+  toolsFormat: ResolvedCommandEntry['toolsFormat'] = undefined,
+): string[] {
+  const values: Record<string, string> = {
+    prompt: request.prompt,
+    model: request.model,
+    session: request.session,
+    thinking: request.thinking ?? 'off',
+    tools: formatTools(request.toolNames ?? [], toolsFormat),
+  };
+  return argv.map((arg) => arg.replace(/\{(prompt|model|session|thinking|tools)\}/gu, (_, name: string) => values[name]!));
+}
+
+/** The value of `{tools}`: the chosen names in the entry's style, joined. */
+export function formatTools(names: readonly string[], format: ResolvedCommandEntry['toolsFormat']): string {
+  const style = format?.style ?? 'server/tool';
+  const spelled = names.map((name) => {
+    if (style === 'server/tool') return name;
+    const [server, tool] = name.split('/') as [string, string];
+    return tool === '*' ? `mcp__${server}` : `mcp__${server}__${tool}`;
+  });
+  return spelled.join(format?.join ?? ',');
 }
 
 function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly string[], request: ProviderRequest, records: TreeRecords | undefined): Promise<ProviderReply> {
@@ -94,7 +117,7 @@ function runCommand(id: string, entry: ResolvedCommandEntry, secrets: readonly s
   const input = entry.input ?? (promptInArgs ? 'argument' : 'stdin');
   const output = entry.output ?? 'text';
   const timeoutMs = entry.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const [program, ...args] = fillArgv(entry.argv, request);
+  const [program, ...args] = fillArgv(entry.argv, request, entry.toolsFormat);
   const name = `provider "${id}" (${entry.argv[0]})`;
 
   return new Promise<ProviderReply>((resolve, reject) => {

@@ -14,6 +14,38 @@
 import type { MessageSource, ThinkingLevel } from '../protocol/schemas.js';
 import type { ContextMessage, SessionContext } from '../core/session-store.js';
 
+/** A function the model may call, in OpenAI's `tools` shape. */
+export interface ToolFunction {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One call the model asked for. */
+export interface RequestedToolCall {
+  /** The model's id for the call (what its result must name). */
+  id: string;
+  /** The function name the model called (perhaps one it was never offered). */
+  name: string;
+  /** JSON text as the model wrote it, perhaps malformed. */
+  arguments: string;
+}
+
+/**
+ * The tools of one run, for a provider that runs an agent loop: what to offer the
+ * model, and how to run what it asks for. Running a call (approval, the MCP call,
+ * the transcript records and events) is the gateway's business, not the provider's.
+ */
+export interface ToolRunner {
+  readonly functions: readonly ToolFunction[];
+  /** Model requests allowed in one run. */
+  readonly maxSteps: number;
+  /** Runs one call; resolves with the text the model gets as its result (an error or a denial is text too). */
+  run(call: RequestedToolCall, step: number, signal: AbortSignal): Promise<string>;
+  /** The function name a `server/tool` of an earlier turn is known by. */
+  functionName(server: string, tool: string): string;
+}
+
 /** One agent turn, as handed to a provider. */
 export interface ProviderRequest {
   session: string;
@@ -26,6 +58,10 @@ export interface ProviderRequest {
   source: MessageSource;
   signal: AbortSignal;
   onDelta(text: string): void;
+  /** The tools of this run, for a provider with an agent loop (`toolUse: 'loop'`). */
+  tools?: ToolRunner | undefined;
+  /** The chosen tool names and patterns, for a provider that passes them on (`toolUse: 'argv'`). */
+  toolNames?: readonly string[] | undefined;
 }
 
 /** Token counts, as far as the provider reports them. */
@@ -39,6 +75,8 @@ export interface ProviderUsage {
 export interface ProviderReply {
   text: string;
   usage?: ProviderUsage;
+  /** How the run ended, when the caller should hear it (the turn limit stopped the tool loop). */
+  note?: string;
 }
 
 /** An agent backend. */
@@ -49,6 +87,12 @@ export interface Provider {
   readonly label: string;
   /** The model used when a send names only the provider. */
   readonly defaultModel: string;
+  /**
+   * How it uses the tools a send chooses: `loop`, it runs them in an agent loop
+   * (`request.tools`); `argv`, it passes their names to a CLI agent
+   * (`request.toolNames`); absent, it cannot use tools.
+   */
+  readonly toolUse?: 'loop' | 'argv' | undefined;
   run(request: ProviderRequest): Promise<ProviderReply>;
   /** Summarizes messages for `compact`. */
   summarize(messages: readonly ContextMessage[], previousSummary: string | undefined, signal: AbortSignal): Promise<string>;

@@ -24,6 +24,7 @@ export function withSecretsScrubbed(provider: Provider, secrets: readonly string
     id: provider.id,
     label: provider.label,
     defaultModel: provider.defaultModel,
+    toolUse: provider.toolUse,
     run: (request) => runScrubbed(provider, secrets, request),
     summarize: async (messages, previousSummary, signal) => redact(await provider.summarize(messages, previousSummary, signal), secrets),
   };

@@ -111,6 +111,9 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect(JSON.parse(out).payloads[0].text).toBe('echo: from the package');
     const status = execFileSync(process.execPath, [cli, 'rpc'], { cwd: work, encoding: 'utf8', input: '{"type":"status"}\n', env: { PATH: process.env.PATH, HOME: work, TETHER_HOME: home } });
     expect(JSON.parse(status.split('\n')[0]!).payload.version).toBe(manifest.version);
+    // The MCP client (loaded on a tool server's first use) resolves its own packages from there too.
+    const sdk = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('@modelcontextprotocol/sdk/client/index.js'); await import('@modelcontextprotocol/sdk/client/stdio.js'); await import('@modelcontextprotocol/sdk/client/streamableHttp.js'); console.log(typeof m.Client)"], { cwd: join(unpacked, 'dist', 'rpc-host'), encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work } });
+    expect(sdk.trim()).toBe('function');
   });
 
   it('points the packaged app at the host it unpacked (paths.ts matches the layout)', () => {

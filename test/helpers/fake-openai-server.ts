@@ -20,13 +20,21 @@ export type Behaviour =
   | { kind: 'disconnect'; pieces: string[] }
   | { kind: 'midStreamError'; pieces: string[]; message: string }
   | { kind: 'json'; content: string }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * A step of an agent loop: optional text, then tool calls streamed as OpenAI
+   * does, each call's id and name first and its arguments in pieces of
+   * `argumentChunk` characters, the calls' pieces interleaved (parallel calls), and
+   * `finish_reason: "tool_calls"`. `arguments` is sent as given, so it may be
+   * malformed; `name` may be a tool never offered.
+   */
+  | { kind: 'toolCalls'; calls: Array<{ id?: string; name: string; arguments: string }>; text?: string; argumentChunk?: number; delayMs?: number };
 
 /** One recorded request. */
 export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
-  body: { model?: string; messages?: Array<{ role: string; content: string }>; stream?: boolean; reasoning_effort?: string; stream_options?: unknown; [key: string]: unknown };
+  body: { model?: string; messages?: Array<{ role: string; content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string }>; tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>; stream?: boolean; reasoning_effort?: string; stream_options?: unknown; [key: string]: unknown };
 }
 
 /** A running fake server. */
@@ -148,6 +156,31 @@ async function respond(behaviour: Behaviour, model: string, res: ServerResponse)
         return;
       }
       res.end(text);
+      return;
+    }
+    case 'toolCalls': {
+      sse();
+      const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const events: string[] = [];
+      if (behaviour.text) events.push(chunkEvent(behaviour.text, model));
+      behaviour.calls.forEach((call, index) => {
+        events.push(chunk({ tool_calls: [{ index, ...(call.id ? { id: call.id } : {}), type: 'function', function: { name: call.name, arguments: '' } }] }));
+      });
+      const size = behaviour.argumentChunk ?? 8;
+      const longest = Math.max(0, ...behaviour.calls.map((call) => call.arguments.length));
+      for (let at = 0; at < longest; at += size) {
+        behaviour.calls.forEach((call, index) => {
+          const piece = call.arguments.slice(at, at + size);
+          if (piece !== '') events.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+        });
+      }
+      events.push(chunk({}, 'tool_calls'), 'data: [DONE]\n\n');
+      for (const event of events) {
+        if (res.destroyed) return;
+        res.write(event);
+        if (behaviour.delayMs) await sleep(behaviour.delayMs);
+      }
+      res.end();
       return;
     }
     case 'stall':

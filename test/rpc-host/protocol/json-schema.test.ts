@@ -12,8 +12,8 @@ describe('protocol JSON Schema', () => {
   it('describes every request type and every event', () => {
     const schema = buildProtocolJsonSchema() as { request: { oneOf?: Array<{ properties: { type: { const: string } } }> }; event: { oneOf?: Array<{ properties: { event: { const: string } } }> } };
     const types = schema.request.oneOf?.map((variant) => variant.properties.type.const);
-    expect(types).toEqual(['status', 'send', 'set-heartbeats', 'abort', 'compact', 'sessions', 'history', 'hello', 'wait', 'models', 'update-session', 'delete-session', 'restore-session', 'search']);
+    expect(types).toEqual(['status', 'send', 'set-heartbeats', 'abort', 'compact', 'sessions', 'history', 'hello', 'wait', 'models', 'update-session', 'delete-session', 'restore-session', 'search', 'tools', 'approve']);
     const events = schema.event.oneOf?.map((variant) => variant.properties.event.const);
-    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'session.deleted']);
+    expect(events).toEqual(['reply.delta', 'reply', 'heartbeat', 'session.updated', 'delivery', 'session.deleted', 'tool.call', 'tool.result', 'approval.requested', 'approval.resolved']);
   });
 });

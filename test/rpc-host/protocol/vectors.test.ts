@@ -46,7 +46,7 @@ describe('protocol vectors from docs/protocol.md', () => {
     const requestTypes = new Set(vectors.filter((v) => v.kind === 'request').map((v) => (JSON.parse(v.line) as { type?: unknown }).type));
     for (const type of REQUEST_TYPES) expect(requestTypes).toContain(type);
     const events = new Set(vectors.filter((v) => v.kind === 'event').map((v) => (JSON.parse(v.line) as { event: string }).event));
-    expect([...events].sort()).toEqual(['delivery', 'heartbeat', 'reply', 'reply.delta', 'session.deleted', 'session.updated']);
+    expect([...events].sort()).toEqual(['approval.requested', 'approval.resolved', 'delivery', 'heartbeat', 'reply', 'reply.delta', 'session.deleted', 'session.updated', 'tool.call', 'tool.result']);
     expect(vectors.filter((v) => v.kind === 'error').length).toBeGreaterThan(0);
   });
 

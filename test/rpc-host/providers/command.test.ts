@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolvedCommandEntry } from '../../../rpc-host/core/config.js';
-import { createCommandProvider, fillArgv, readJsonPath } from '../../../rpc-host/providers/command.js';
+import { createCommandProvider, fillArgv, formatTools, readJsonPath } from '../../../rpc-host/providers/command.js';
 import { ProviderFailure, type ProviderRequest } from '../../../rpc-host/providers/provider.js';
 import { REPO_ROOT } from '../../helpers/rpc-child.js';
 import { isRunning } from '../../helpers/processes.js';
@@ -120,5 +120,14 @@ describe('command provider', () => {
     expect(grandchild).toBeGreaterThan(0);
     await expect.poll(() => isRunning(grandchild), { timeout: 5000 }).toBe(false);
     expect(Date.now() - abortedAt).toBeLessThan(5000);
+  });
+});
+
+describe('the {tools} placeholder', () => {
+  it('spells the chosen tools as chosen, or as claude --allowedTools takes them', () => {
+    const request = { prompt: 'p', model: 'm', session: 's', thinking: undefined, toolNames: ['files/*', 'files/read'] };
+    expect(fillArgv(['agent', '--tools={tools}'], request)).toEqual(['agent', '--tools=files/*,files/read']);
+    expect(formatTools(['files/*', 'files/read'], { style: 'claude', join: ' ' })).toBe('mcp__files mcp__files__read');
+    expect(fillArgv(['agent', '{tools}'], { ...request, toolNames: undefined })).toEqual(['agent', '']);
   });
 });

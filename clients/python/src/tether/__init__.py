@@ -6,6 +6,7 @@ streams replies, runs many at once, and retries a broken run with its idempotenc
 so that it runs exactly once.
 """
 
+from tether.approvals import Approver
 from tether.async_client import AsyncClient
 from tether.backoff import Backoff
 from tether.client import Client
@@ -24,6 +25,8 @@ from tether.errors import (
     Timeout,
 )
 from tether.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     Delivery,
     FallbackFailure,
     Reply,
@@ -32,6 +35,8 @@ from tether.events import (
     RunEvent,
     SessionUpdated,
     TextDelta,
+    ToolCall,
+    ToolResult,
     WaitOutcome,
 )
 from tether.locate import default_data_dir, socket_path
@@ -39,6 +44,9 @@ from tether.version import __version__
 
 __all__ = [
     "Aborted",
+    "ApprovalRequested",
+    "ApprovalResolved",
+    "Approver",
     "AsyncClient",
     "Backoff",
     "Busy",
@@ -60,6 +68,8 @@ __all__ = [
     "TetherError",
     "TextDelta",
     "Timeout",
+    "ToolCall",
+    "ToolResult",
     "WaitOutcome",
     "__version__",
     "connect",

@@ -11,19 +11,21 @@ runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, cast
 
+from tether.approvals import Approver, decide
 from tether.backoff import Backoff, Deadline
-from tether.client import COMPACT_TIMEOUT_S, REQUEST_TIMEOUT_S
+from tether.client import COMPACT_TIMEOUT_S, REQUEST_TIMEOUT_S, TOOLS_TIMEOUT_S
 from tether.connection import Closed, Connection, Delivered, Expired, Message, event_filter
-from tether.errors import ConnectionLost, GatewayExited, Timeout, request_error
-from tether.events import Reply, Retrying, RunEvent, WaitOutcome, decode_event
+from tether.errors import ConnectionLost, GatewayExited, NotFound, Timeout, request_error
+from tether.events import ApprovalRequested, Reply, Retrying, RunEvent, WaitOutcome, decode_event
 from tether.link import GatewayLink
 from tether.protocol import (
     DEFAULT_SESSION,
     AbortPayload,
+    ApprovalDecision,
     CompactPayload,
     HistoryMessage,
     HistoryPayload,
@@ -32,6 +34,8 @@ from tether.protocol import (
     SessionSummary,
     StatusPayload,
     ThinkingLevel,
+    ToolServerCatalog,
+    ToolsPayload,
 )
 from tether.requests import run_spec, send_request, wait_request
 from tether.settle import ABORT_SETTLE_S, timeout_message, wire_type
@@ -118,6 +122,8 @@ class AsyncClient:
         to: str | None = None,
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        tools: Sequence[str] | None = None,
+        approve: Approver | None = None,
     ) -> Reply:
         """Runs one prompt and returns its settled Reply (see Client.run)."""
         request = send_request(
@@ -128,9 +134,10 @@ class AsyncClient:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
+            tools=tools,
         )
         reply: Reply | None = None
-        async for item in self._stream(request, Deadline(timeout), keep_events=False):
+        async for item in self._stream(request, Deadline(timeout), keep_events=approve is not None, approve=approve):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None  # stream() ends with a Reply or raises
@@ -147,6 +154,8 @@ class AsyncClient:
         to: str | None = None,
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        tools: Sequence[str] | None = None,
+        approve: Approver | None = None,
     ) -> AsyncIterator[RunEvent | Reply]:
         """Runs one prompt, yielding its events as they happen and its Reply last (see Client.stream)."""
         request = send_request(
@@ -157,8 +166,9 @@ class AsyncClient:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
+            tools=tools,
         )
-        return self._stream(request, Deadline(timeout))
+        return self._stream(request, Deadline(timeout), approve=approve)
 
     async def run_many(
         self, specs: Iterable[str | Mapping[str, Any]], *, concurrency: int = 8
@@ -182,7 +192,7 @@ class AsyncClient:
         return await asyncio.to_thread(self._link.reconnect, broken)
 
     async def _stream(
-        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True
+        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True, approve: Approver | None = None
     ) -> AsyncIterator[RunEvent | Reply]:
         attempt = 0
         broken: Connection | None = None
@@ -199,6 +209,8 @@ class AsyncClient:
                         event = decode_event(str(message.get("event")), message.get("payload", {}))
                         if event is not None:
                             run_id = getattr(event, "run_id", run_id)
+                            if approve is not None and isinstance(event, ApprovalRequested):
+                                await self._answer(approve, event)
                             yield event
                         continue
                     pending = None  # answered: nothing left to forget
@@ -274,6 +286,32 @@ class AsyncClient:
         """Where a send stands, by its idempotency key or run id (see Client.wait)."""
         request = wait_request(idempotency_key, run_id, session, timeout)
         return WaitOutcome.from_payload(await self._call(dict(request), timeout_s=timeout + REQUEST_TIMEOUT_S))
+
+    async def approve(self, call_id: str, decision: ApprovalDecision) -> bool:
+        """Answers an ApprovalRequested: ``allow-once``, ``allow-session`` or ``deny``.
+
+        Returns False when the call no longer waits (answered already, timed out, or
+        its run ended): the first answer counts.
+        """
+        try:
+            await self._call({"type": "approve", "callId": call_id, "decision": decision}, retry=False)
+        except NotFound:
+            return False
+        return True
+
+    async def tools(self) -> list[ToolServerCatalog]:
+        """The gateway's MCP servers (started if they were not) and each one's tools, with their policy."""
+        return cast(ToolsPayload, await self._call({"type": "tools"}, timeout_s=TOOLS_TIMEOUT_S))["servers"]
+
+    async def _answer(self, approve: Approver, event: ApprovalRequested) -> None:
+        """Answers an approval of a run for the caller's ``approve=``; an approver that raises denies the call."""
+        try:
+            decision = decide(approve, event)
+        except Exception:
+            decision = "deny"  # a broken approver must not run a tool it never allowed
+            await self.approve(event.call_id, decision)
+            raise
+        await self.approve(event.call_id, decision)
 
     async def status(self, *, verbose: bool = False) -> StatusPayload:
         """Health and load of the gateway."""

@@ -8,19 +8,21 @@ connection breaks is sent again with the same idempotency key, so it runs once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, cast
 
+from tether.approvals import Approver, decide
 from tether.backoff import Backoff, Deadline
 from tether.connection import Connection, Expired, PendingRequest
-from tether.errors import ConnectionLost, GatewayExited, Timeout, request_error
-from tether.events import Reply, Retrying, RunEvent, WaitOutcome, decode_event
+from tether.errors import ConnectionLost, GatewayExited, NotFound, Timeout, request_error
+from tether.events import ApprovalRequested, Reply, Retrying, RunEvent, WaitOutcome, decode_event
 from tether.link import GatewayLink
 from tether.protocol import (
     DEFAULT_SESSION,
     AbortPayload,
+    ApprovalDecision,
     CompactPayload,
     HistoryMessage,
     HistoryPayload,
@@ -29,6 +31,8 @@ from tether.protocol import (
     SessionSummary,
     StatusPayload,
     ThinkingLevel,
+    ToolServerCatalog,
+    ToolsPayload,
 )
 from tether.requests import run_spec, send_request, wait_request
 from tether.settle import ABORT_SETTLE_S, timeout_message, wire_type
@@ -37,6 +41,9 @@ REQUEST_TIMEOUT_S = 30.0
 """Default deadline of every call but run, wait and compact."""
 
 COMPACT_TIMEOUT_S = 300.0
+
+TOOLS_TIMEOUT_S = 120.0
+"""How long ``tools()`` waits: the gateway starts every MCP server that is not running yet."""
 """Default deadline of compact, which runs a provider."""
 
 
@@ -86,6 +93,8 @@ class Client:
         to: str | None = None,
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        tools: Sequence[str] | None = None,
+        approve: Approver | None = None,
     ) -> Reply:
         """Runs one prompt and returns its settled Reply.
 
@@ -101,9 +110,10 @@ class Client:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
+            tools=tools,
         )
         reply: Reply | None = None
-        for item in self._stream(request, Deadline(timeout), keep_events=False):
+        for item in self._stream(request, Deadline(timeout), keep_events=approve is not None, approve=approve):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None  # stream() ends with a Reply or raises
@@ -120,6 +130,8 @@ class Client:
         to: str | None = None,
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        tools: Sequence[str] | None = None,
+        approve: Approver | None = None,
     ) -> Iterator[RunEvent | Reply]:
         """Runs one prompt, yielding its events as they happen and its Reply last.
 
@@ -134,8 +146,9 @@ class Client:
             deliver=deliver,
             to=to,
             idempotency_key=idempotency_key,
+            tools=tools,
         )
-        return self._stream(request, Deadline(timeout))
+        return self._stream(request, Deadline(timeout), approve=approve)
 
     def run_many(
         self, specs: Iterable[str | Mapping[str, Any]], *, concurrency: int = 8
@@ -159,7 +172,7 @@ class Client:
             return list(pool.map(one, parsed))
 
     def _stream(
-        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True
+        self, request: SendRequest, deadline: Deadline, *, keep_events: bool = True, approve: Approver | None = None
     ) -> Iterator[RunEvent | Reply]:
         attempt = 0
         broken: Connection | None = None
@@ -176,6 +189,8 @@ class Client:
                         event = decode_event(str(message.get("event")), message.get("payload", {}))
                         if event is not None:
                             run_id = getattr(event, "run_id", run_id)
+                            if approve is not None and isinstance(event, ApprovalRequested):
+                                self._answer(approve, event)
                             yield event
                         continue
                     pending = None  # answered: nothing left to forget
@@ -253,6 +268,32 @@ class Client:
         """Where a send stands, by its idempotency key or run id; holds the answer up to ``timeout`` s while it runs."""
         request = wait_request(idempotency_key, run_id, session, timeout)
         return WaitOutcome.from_payload(self._call(dict(request), timeout_s=timeout + REQUEST_TIMEOUT_S))
+
+    def approve(self, call_id: str, decision: ApprovalDecision) -> bool:
+        """Answers an ApprovalRequested: ``allow-once``, ``allow-session`` or ``deny``.
+
+        Returns False when the call no longer waits (answered already, timed out, or
+        its run ended): the first answer counts.
+        """
+        try:
+            self._call({"type": "approve", "callId": call_id, "decision": decision}, retry=False)
+        except NotFound:
+            return False
+        return True
+
+    def tools(self) -> list[ToolServerCatalog]:
+        """The gateway's MCP servers (started if they were not) and each one's tools, with their policy."""
+        return cast(ToolsPayload, self._call({"type": "tools"}, timeout_s=TOOLS_TIMEOUT_S))["servers"]
+
+    def _answer(self, approve: Approver, event: ApprovalRequested) -> None:
+        """Answers an approval of a run for the caller's ``approve=``; an approver that raises denies the call."""
+        try:
+            decision = decide(approve, event)
+        except Exception:
+            decision = "deny"  # a broken approver must not run a tool it never allowed
+            self.approve(event.call_id, decision)
+            raise
+        self.approve(event.call_id, decision)
 
     def status(self, *, verbose: bool = False) -> StatusPayload:
         """Health and load of the gateway (``verbose``: per-session queues, memory, providers)."""

@@ -12,11 +12,15 @@ from typing import Any, cast
 
 from tether.errors import RequestError, request_error
 from tether.protocol import (
+    ApprovalRequestedPayload,
+    ApprovalResolvedPayload,
     DeliveryPayload,
     Failure,
     ReplyDeltaPayload,
     SendPayload,
     SessionUpdatedPayload,
+    ToolCallPayload,
+    ToolResultPayload,
     Usage,
     WaitPayload,
 )
@@ -55,6 +59,9 @@ class Reply:
     delivery_error: str | None = None
     thinking: str | None = None
     replayed: bool = False
+    tools: tuple[str, ...] = ()
+    tool_calls: int = 0
+    note: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -80,6 +87,9 @@ class Reply:
             delivery_error=meta.get("deliveryError"),
             thinking=meta.get("thinking"),
             replayed=meta.get("replayed", False),
+            tools=tuple(meta.get("tools", [])),
+            tool_calls=meta.get("toolCalls", 0),
+            note=meta.get("note"),
             raw=dict(payload),
         )
 
@@ -134,6 +144,72 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """The model asked for a tool call (before it runs or is approved).
+
+    ``arguments`` is the JSON text as the model wrote it; it may be malformed.
+    """
+
+    session: str
+    run_id: str
+    call_id: str
+    step: int
+    server: str
+    tool: str
+    arguments: str
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """How a tool call went. ``content`` is tool output (untrusted), cut to a few
+    thousand characters on the wire (``truncated``); history has all of it."""
+
+    session: str
+    run_id: str
+    call_id: str
+    server: str
+    tool: str
+    ok: bool
+    content: str
+    chars: int
+    truncated: bool
+    denied: bool
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ApprovalRequested:
+    """A tool call waits for approval: answer with ``approve(call_id, decision)``."""
+
+    session: str
+    run_id: str
+    call_id: str
+    server: str
+    tool: str
+    arguments: str
+    expires_at: int
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """``server/tool``, as sends and policies name it."""
+        return f"{self.server}/{self.tool}"
+
+
+@dataclass(frozen=True)
+class ApprovalResolved:
+    """An approval ended: answered (``by="user"``), timed out, or ended with its run."""
+
+    session: str
+    run_id: str
+    call_id: str
+    decision: str
+    by: str
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Retrying:
     """The connection broke mid-run; the run is being sent again with its idempotency key.
 
@@ -147,7 +223,17 @@ class Retrying:
     reason: str
 
 
-RunEvent = TextDelta | SessionUpdated | ReplyFinished | Delivery | Retrying
+RunEvent = (
+    TextDelta
+    | SessionUpdated
+    | ReplyFinished
+    | Delivery
+    | ToolCall
+    | ToolResult
+    | ApprovalRequested
+    | ApprovalResolved
+    | Retrying
+)
 """Any event a stream yields before its Reply."""
 
 
@@ -181,6 +267,55 @@ def decode_event(name: str, payload: dict[str, Any]) -> RunEvent | None:
             delivery["delivered"],
             delivery["attempts"],
             delivery.get("error"),
+            raw=payload,
+        )
+    if name == "tool.call":
+        called = cast(ToolCallPayload, payload)
+        return ToolCall(
+            called["session"],
+            called["runId"],
+            called["callId"],
+            called["step"],
+            called["server"],
+            called["tool"],
+            called["arguments"],
+            raw=payload,
+        )
+    if name == "tool.result":
+        result = cast(ToolResultPayload, payload)
+        return ToolResult(
+            result["session"],
+            result["runId"],
+            result["callId"],
+            result["server"],
+            result["tool"],
+            result["ok"],
+            result["content"],
+            result["chars"],
+            result.get("truncated", False),
+            result.get("denied", False),
+            raw=payload,
+        )
+    if name == "approval.requested":
+        asked = cast(ApprovalRequestedPayload, payload)
+        return ApprovalRequested(
+            asked["session"],
+            asked["runId"],
+            asked["callId"],
+            asked["server"],
+            asked["tool"],
+            asked["arguments"],
+            asked["expiresAt"],
+            raw=payload,
+        )
+    if name == "approval.resolved":
+        resolved = cast(ApprovalResolvedPayload, payload)
+        return ApprovalResolved(
+            resolved["session"],
+            resolved["runId"],
+            resolved["callId"],
+            resolved["decision"],
+            resolved["by"],
             raw=payload,
         )
     return None  # heartbeat, session.deleted: not part of any run a client started

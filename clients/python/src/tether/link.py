@@ -26,7 +26,16 @@ from tether.version import __version__
 HELLO_TIMEOUT_S = 30.0
 """How long a gateway may take to answer the first request (a cold Node start is ~0.3 s)."""
 
-RUN_EVENTS: list[Any] = ["reply.delta", "reply", "session.updated", "delivery"]
+RUN_EVENTS: list[Any] = [
+    "reply.delta",
+    "reply",
+    "session.updated",
+    "delivery",
+    "tool.call",
+    "tool.result",
+    "approval.requested",
+    "approval.resolved",
+]
 """The events a client asks for: everything about its runs, no heartbeats."""
 
 REQUIRED_CAPABILITIES = ("idempotency", "wait", "request-ids")

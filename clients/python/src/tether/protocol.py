@@ -21,7 +21,20 @@ MAX_WAIT_MS = 3_600_000
 
 RequestId = str | float  # a JSON number: int values are floats to the type checker too
 ThinkingLevel = Literal["off", "minimal", "low", "medium", "high"]
-EventName = Literal["reply.delta", "reply", "heartbeat", "session.updated", "delivery", "session.deleted"]
+EventName = Literal[
+    "reply.delta",
+    "reply",
+    "heartbeat",
+    "session.updated",
+    "delivery",
+    "session.deleted",
+    "tool.call",
+    "tool.result",
+    "approval.requested",
+    "approval.resolved",
+]
+ApprovalDecision = Literal["allow-once", "allow-session", "deny"]
+ToolPolicy = Literal["allow", "ask", "deny"]
 ErrorCode = Literal[
     "parse_error",
     "invalid_request",
@@ -64,6 +77,7 @@ class SendRequest(_SendRequestFields, total=False):
     to: str
     model: str
     idempotencyKey: str
+    tools: list[str]
 
 
 class _SetHeartbeatsRequestFields(TypedDict):
@@ -131,6 +145,7 @@ class HelloRequest(_HelloRequestFields, total=False):
     client: HelloClient
     events: list[EventName]
     replyText: Literal["full", "in-result"]
+    approvals: Literal["own", "all"]
 
 
 class _UpdateSessionRequestFields(TypedDict):
@@ -193,6 +208,24 @@ class ModelsRequest(_ModelsRequestFields, total=False):
     id: RequestId
 
 
+class _ToolsRequestFields(TypedDict):
+    type: Literal["tools"]
+
+
+class ToolsRequest(_ToolsRequestFields, total=False):
+    id: RequestId
+
+
+class _ApproveRequestFields(TypedDict):
+    type: Literal["approve"]
+    callId: str
+    decision: ApprovalDecision
+
+
+class ApproveRequest(_ApproveRequestFields, total=False):
+    id: RequestId
+
+
 Request = (
     StatusRequest
     | SendRequest
@@ -204,6 +237,12 @@ Request = (
     | HelloRequest
     | WaitRequest
     | ModelsRequest
+    | UpdateSessionRequest
+    | DeleteSessionRequest
+    | RestoreSessionRequest
+    | SearchRequest
+    | ToolsRequest
+    | ApproveRequest
 )
 
 # ---------------------------------------------------------------------------
@@ -254,6 +293,24 @@ class ProviderInfo(TypedDict):
     defaultModel: str
 
 
+ToolServerState = Literal["idle", "starting", "ready", "restarting", "failed", "stopped"]
+
+
+class _ToolServerStatusFields(TypedDict):
+    name: str
+    transport: Literal["stdio", "http"]
+    state: ToolServerState
+    tools: int
+    restarts: int
+
+
+class ToolServerStatus(_ToolServerStatusFields, total=False):
+    pid: int
+    error: str
+    retryAt: int
+    stderrTail: str
+
+
 class _StatusPayloadFields(TypedDict):
     ok: Literal[True]
     protocol: int
@@ -275,6 +332,8 @@ class StatusPayload(_StatusPayloadFields, total=False):
     dataDir: str
     providers: list[ProviderInfo]
     fallback: list[str]
+    shutdownGraceMs: int
+    toolServers: list[ToolServerStatus]
 
 
 class Usage(TypedDict, total=False):
@@ -311,6 +370,9 @@ class SendMeta(_SendMetaFields, total=False):
     idempotencyKey: str
     replayed: bool
     via: Literal["gateway", "in-process"]
+    tools: list[str]
+    toolCalls: int
+    note: str
 
 
 class SendPayload(TypedDict):
@@ -352,6 +414,20 @@ class SessionsPayload(TypedDict):
     sessions: list[SessionSummary]
 
 
+class _HistoryToolCallFields(TypedDict):
+    callId: str
+    step: int
+    server: str
+    tool: str
+    arguments: str
+
+
+class HistoryToolCall(_HistoryToolCallFields, total=False):
+    ok: bool
+    content: str
+    denied: bool
+
+
 class _HistoryMessageFields(TypedDict):
     index: int
     role: Literal["user", "assistant"]
@@ -370,6 +446,7 @@ class HistoryMessage(_HistoryMessageFields, total=False):
     state: ReplyState
     seq: int
     failures: list[Failure]
+    toolCalls: list[HistoryToolCall]
 
 
 class HistoryPayload(TypedDict):
@@ -578,6 +655,102 @@ class DeliveryPayload(_DeliveryPayloadFields, total=False):
     idempotencyKey: str
 
 
+class _CatalogToolFields(TypedDict):
+    name: str
+    server: str
+    tool: str
+    inputSchema: dict[str, Any]
+    policy: ToolPolicy
+
+
+class CatalogTool(_CatalogToolFields, total=False):
+    title: str
+    description: str
+    annotations: dict[str, Any]
+
+
+class _ToolServerCatalogFields(TypedDict):
+    name: str
+    transport: Literal["stdio", "http"]
+    state: ToolServerState
+    tools: int
+    restarts: int
+    catalog: list[CatalogTool]
+
+
+class ToolServerCatalog(_ToolServerCatalogFields, total=False):
+    pid: int
+    error: str
+    retryAt: int
+    stderrTail: str
+
+
+class ToolsPayload(TypedDict):
+    servers: list[ToolServerCatalog]
+
+
+class ApprovePayload(TypedDict):
+    callId: str
+    decision: ApprovalDecision
+
+
+class _ToolCallPayloadFields(TypedDict):
+    session: str
+    runId: str
+    callId: str
+    step: int
+    server: str
+    tool: str
+    arguments: str
+
+
+class ToolCallPayload(_ToolCallPayloadFields, total=False):
+    idempotencyKey: str
+
+
+class _ToolResultPayloadFields(TypedDict):
+    session: str
+    runId: str
+    callId: str
+    server: str
+    tool: str
+    ok: bool
+    content: str
+    chars: int
+
+
+class ToolResultPayload(_ToolResultPayloadFields, total=False):
+    truncated: bool
+    denied: bool
+    idempotencyKey: str
+
+
+class _ApprovalRequestedPayloadFields(TypedDict):
+    session: str
+    runId: str
+    callId: str
+    server: str
+    tool: str
+    arguments: str
+    expiresAt: int
+
+
+class ApprovalRequestedPayload(_ApprovalRequestedPayloadFields, total=False):
+    idempotencyKey: str
+
+
+class _ApprovalResolvedPayloadFields(TypedDict):
+    session: str
+    runId: str
+    callId: str
+    decision: ApprovalDecision
+    by: Literal["user", "timeout", "abort"]
+
+
+class ApprovalResolvedPayload(_ApprovalResolvedPayloadFields, total=False):
+    idempotencyKey: str
+
+
 RESULT_PAYLOADS: dict[str, type] = {
     "status": StatusPayload,
     "send": SendPayload,
@@ -593,6 +766,8 @@ RESULT_PAYLOADS: dict[str, type] = {
     "delete-session": DeleteSessionPayload,
     "restore-session": RestoreSessionPayload,
     "search": SearchPayload,
+    "tools": ToolsPayload,
+    "approve": ApprovePayload,
 }
 """The result payload type of each request type."""
 
@@ -611,6 +786,8 @@ REQUESTS: dict[str, type] = {
     "delete-session": DeleteSessionRequest,
     "restore-session": RestoreSessionRequest,
     "search": SearchRequest,
+    "tools": ToolsRequest,
+    "approve": ApproveRequest,
 }
 """The TypedDict of each request type."""
 
@@ -621,5 +798,9 @@ EVENT_PAYLOADS: dict[str, Any] = {
     "session.updated": SessionUpdatedPayload,
     "delivery": DeliveryPayload,
     "session.deleted": SessionDeletedPayload,
+    "tool.call": ToolCallPayload,
+    "tool.result": ToolResultPayload,
+    "approval.requested": ApprovalRequestedPayload,
+    "approval.resolved": ApprovalResolvedPayload,
 }
 """The payload type of each event."""

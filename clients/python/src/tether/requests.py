@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tether.protocol import DEFAULT_SESSION, MAX_WAIT_MS, SendRequest, ThinkingLevel, WaitRequest
 
-RUN_OPTIONS = frozenset({"session", "model", "thinking", "deliver", "to", "idempotency_key", "timeout"})
+RUN_OPTIONS = frozenset(
+    {"session", "model", "thinking", "deliver", "to", "idempotency_key", "timeout", "tools", "approve"}
+)
 """The keyword arguments of run(), which a run_many spec may also give."""
 
 
@@ -21,6 +23,7 @@ def send_request(
     deliver: bool = False,
     to: str | None = None,
     idempotency_key: str | None = None,
+    tools: Sequence[str] | None = None,
 ) -> SendRequest:
     """A ``send`` that always carries an idempotency key: the caller's, or a fresh uuid4.
 
@@ -41,6 +44,10 @@ def send_request(
         request["deliver"] = True
     if to is not None:
         request["to"] = to
+    if tools is not None:
+        if isinstance(tools, str):
+            raise TypeError(f"tools must be a list of 'server/tool' names, got the string {tools!r}")
+        request["tools"] = list(tools)
     return request
 
 
