@@ -332,7 +332,6 @@ class StatusPayload(_StatusPayloadFields, total=False):
     dataDir: str
     providers: list[ProviderInfo]
     fallback: list[str]
-    shutdownGraceMs: int
     toolServers: list[ToolServerStatus]
 
 
