@@ -26,6 +26,7 @@ import { measureStatusRoundTrip } from './status-roundtrip.js';
 import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
 import { measureWebUi } from './web-ui.js';
+import { measureQuickAsk } from './quick-ask.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
   { name: 'status round trip', measure: measureStatusRoundTrip },
@@ -43,6 +44,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'orphans', measure: measureOrphans },
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
+  { name: 'quick ask', measure: measureQuickAsk },
   { name: 'socket', measure: measureSocket },
   { name: 'search', measure: measureSearch },
 ];
