@@ -35,6 +35,8 @@ export interface BridgeHost {
   appInfo: AppInfo;
   /** Opens a vetted URL in the system browser; false when this host cannot (web mode). */
   openExternal(url: string): Promise<boolean>;
+  /** Shows the chat window on a session; absent where there is no window to show (web mode). */
+  openChat?(session: string): boolean;
 }
 
 /** Answers bridge calls from one companion. */
@@ -126,6 +128,8 @@ export class BridgeService {
         if (!verdict.ok) throw new CompanionError('invalid_request', `not opening ${JSON.stringify(url.slice(0, 200))}: ${verdict.reason}`);
         return { opened: await this.host.openExternal(verdict.url) } as BridgeResult<C>;
       }
+      case 'open-chat':
+        return { opened: this.host.openChat?.((args as BridgeParsedArgs<'open-chat'>).session) ?? false } as BridgeResult<C>;
       case 'list-models':
         return (await this.companion.models()) as BridgeResult<C>;
       case 'update-session': {

@@ -47,6 +47,16 @@ export class ChatWindow {
     existing.focus();
   }
 
+  /**
+   * Shows the window with its page loaded afresh, so it opens the session saved
+   * last (quick ask's "Open in Chat" saves the one it asked in).
+   */
+  showReloaded(): void {
+    const existing = this.live();
+    if (existing) existing.webContents.reload();
+    this.show();
+  }
+
   /** True when the user can see the window (open, not hidden, not minimised). */
   isShowing(): boolean {
     const window = this.live();

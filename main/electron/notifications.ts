@@ -9,6 +9,22 @@ import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import { replyNotice } from './reply-notice.js';
 
+/**
+ * Shows a notification about the app itself (a shortcut it could not register,
+ * say); a click calls `onClick`. Returns false where notifications are not supported.
+ */
+export function showAppNotice(title: string, body: string, onClick: () => void): boolean {
+  if (!Notification.isSupported()) return false;
+  const notification = new Notification({ title, body });
+  noticesShown.add(notification); // a collected notification loses its click handler
+  notification.on('click', onClick);
+  notification.on('close', () => noticesShown.delete(notification));
+  notification.show();
+  return true;
+}
+
+const noticesShown = new Set<Notification>();
+
 /** How the notifier knows the window is showing, and how it opens it. */
 export interface ReplyNotifierOptions {
   /** True while the user can see the chat window. */

@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
-import { rendererCsp } from '../core/app-protocol.js';
+import { RENDERER_VIEW_PATHS, rendererCsp } from '../core/app-protocol.js';
 import { contentTypeOf } from '../core/content-types.js';
 
 /** The Content-Security-Policy of every page this server sends: the renderer's own, plus its bridge socket. */
@@ -35,12 +35,6 @@ export function securityHeaders(port: number): Record<string, string> {
 const WELL_KNOWN: Record<string, string> = { '/favicon.ico': 'favicon.png' };
 
 /**
- * Views of the app on their own path, each answered with the index page (the
- * renderer picks the view from the path; see renderer/src/model/view-route.ts).
- */
-const VIEW_PATHS: ReadonlySet<string> = new Set(['/quick']);
-
-/**
  * Maps a URL path to a file under `root`, or undefined when it would leave `root`
  * or names no file. `/` is the index page.
  */
@@ -52,7 +46,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
     return undefined; // malformed escape
   }
   if (decoded.includes('\0')) return undefined;
-  const relativePath = decoded === '/' || VIEW_PATHS.has(decoded) ? 'index.html' : (WELL_KNOWN[decoded] ?? decoded.replace(/^\/+/u, ''));
+  const relativePath = decoded === '/' || RENDERER_VIEW_PATHS.has(decoded) ? 'index.html' : (WELL_KNOWN[decoded] ?? decoded.replace(/^\/+/u, ''));
   const base = resolve(root);
   const file = resolve(join(base, relativePath));
   if (file !== base && !file.startsWith(base + sep)) return undefined; // escapes the root
