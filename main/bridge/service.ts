@@ -27,8 +27,14 @@ import {
 import { isBridgeChannel } from './channels.js';
 import type { Companion } from '../core/companion.js';
 import { CompanionError, isCompanionError } from '../core/errors.js';
-import type { Unsubscribe } from '../core/emitter.js';
+import { Emitter, type Unsubscribe } from '../core/emitter.js';
 import { isSafeExternalUrl } from '../core/external-url.js';
+
+/** A send that failed: its session and why. */
+export interface SendFailure {
+  session: string;
+  message: string;
+}
 
 /** What the transport adds: how to open a link, and where the renderer runs. */
 export interface BridgeHost {
@@ -46,6 +52,11 @@ export class BridgeService {
     private readonly host: BridgeHost,
     private readonly logger: Logger,
   ) {}
+
+  private readonly sendFailures = new Emitter<SendFailure>();
+
+  /** A send from any window failed (the desktop app notifies it while the window is hidden). */
+  readonly onDidFailSend = this.sendFailures.event;
 
   /**
    * Runs one call. Never throws: an unknown channel, bad arguments and companion
@@ -96,8 +107,15 @@ export class BridgeService {
         return this.companion.state() as BridgeResult<C>;
       case 'get-status':
         return (await this.companion.status(args as BridgeParsedArgs<'get-status'>)) as BridgeResult<C>;
-      case 'send':
-        return (await this.companion.send(args as BridgeParsedArgs<'send'>, { retry: true })) as BridgeResult<C>;
+      case 'send': {
+        const send = args as BridgeParsedArgs<'send'>;
+        try {
+          return (await this.companion.send(send, { retry: true })) as BridgeResult<C>;
+        } catch (error) {
+          this.sendFailures.fire({ session: send.session ?? 'main', message: errorMessage(error) });
+          throw error;
+        }
+      }
       case 'abort':
         return (await this.companion.abort(args as BridgeParsedArgs<'abort'>)) as BridgeResult<C>;
       case 'list-sessions':

@@ -117,14 +117,15 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   const openChat = () => chat!.show();
   const quickAsk = new QuickAskWindow({ preload: paths.preload, devTools: !app.isPackaged, logger });
   quickAsk.prepare();
-  // Quick ask's "Open in Chat": the page saved the session to open; the chat reads it on load.
-  const openChatFromQuickAsk = () => {
+  // Quick ask's "Open in Chat", and a notification's click: the chat, on that session.
+  const openChatOn = (session: string | null) => {
     quickAsk.hide();
-    chat!.showReloaded();
+    if (session === null) chat!.show();
+    else chat!.showSession(session);
     return true;
   };
 
-  const service = new BridgeService(companion, { appInfo: { mode: 'electron', version: app.getVersion(), platform }, openExternal: (url) => openExternal(url).then(() => true), openChat: openChatFromQuickAsk }, logger);
+  const service = new BridgeService(companion, { appInfo: { mode: 'electron', version: app.getVersion(), platform }, openExternal: (url) => openExternal(url).then(() => true), openChat: openChatOn }, logger);
   const removeIpc = registerBridgeIpc({ service, isAppContents: (contents) => chat!.owns(contents) || quickAsk.owns(contents), logger });
   const stopEvents = service.subscribe((event, payload) => {
     sendBridgeEvent(chat!.contents(), event, payload);
@@ -135,8 +136,16 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     logger.warn(shortcut.outcome.message);
     showAppNotice('Quick ask shortcut not available', shortcut.outcome.message, openChat);
   }
-  const notifier = new ReplyNotifier({ windowShowing: () => chat!.isShowing(), openChat });
-  const stopNotices = companion.onDidReceiveEvent((event) => notifier.notify(event));
+  // The user sees a reply in the chat window, or in the quick-ask window they asked it from.
+  const notifier = new ReplyNotifier({ windowSeen: () => chat!.isSeen() || quickAsk.isSeen(), openChat: openChatOn });
+  const stopReplyNotices = companion.onDidReceiveEvent((event) => notifier.notify(event));
+  const stopStateNotices = companion.onDidChangeState((state) => notifier.notifyState(state));
+  const stopSendNotices = service.onDidFailSend(({ session, message }) => notifier.notifySendFailed(session, message));
+  const stopNotices = () => {
+    stopReplyNotices();
+    stopStateNotices();
+    stopSendNotices();
+  };
 
   const tray: TrayController = new TrayController({
     companion,

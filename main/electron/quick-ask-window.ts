@@ -45,6 +45,12 @@ export class QuickAskWindow {
     window.focus();
   }
 
+  /** True while the window is shown and focused. */
+  isSeen(): boolean {
+    const window = this.live();
+    return window !== undefined && window.isVisible() && window.isFocused();
+  }
+
   /** Hides the window (after "Open in Chat"). */
   hide(): void {
     this.live()?.hide();

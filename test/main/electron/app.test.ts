@@ -183,7 +183,7 @@ describe('the desktop app', () => {
       expect(FakeBrowserWindow.all.filter((w) => w.loaded === 'app://tether/quick')).toHaveLength(1);
     });
 
-    it('the quick-ask window gets gateway events and may call the bridge; Open in Chat shows the chat reloaded on the saved session', async () => {
+    it('the quick-ask window gets gateway events and may call the bridge; Open in Chat shows the chat on that session', async () => {
       await start();
       window().emit('ready-to-show');
       const quick = quickWindow().webContents;
@@ -193,8 +193,7 @@ describe('the desktop app', () => {
       fake.shortcuts.get('CommandOrControl+Shift+Space')!();
       expect(await ipc(quick, 'open-chat', { session: 'research' })).toEqual({ ok: true, value: { opened: true } });
       expect(quickWindow().visible).toBe(false);
-      expect(window().webContents.reloads).toBe(1);
-      expect(window()).toMatchObject({ visible: true, focused: true });
+      expect(window()).toMatchObject({ visible: true, focused: true, loaded: 'app://tether/index.html?session=research' });
     });
 
     it('tells the user, by a notification naming the setting and the file, when another app holds the shortcut', async () => {
@@ -271,6 +270,36 @@ describe('the desktop app', () => {
       expect(window().visible).toBe(true);
       companion.events.fire(reply('another one'));
       expect(FakeNotification.shown).toHaveLength(1);
+    });
+
+    it('notifies while the window is behind another app, and a click opens the session the reply is in', async () => {
+      await start();
+      window().emit('ready-to-show');
+      window().userBlur();
+      companion.events.fire({ type: 'event', event: 'reply', payload: { session: 'research', runId: 'r2', text: 'Found **three** papers', source: 'rpc', provider: 'echo', model: 'echo' } } as Event);
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([{ title: 'Tether · research', body: 'Found three papers' }]);
+      FakeNotification.shown[0]!.emit('click');
+      expect(window()).toMatchObject({ visible: true, focused: true, loaded: 'app://tether/index.html?session=research' });
+    });
+
+    it('notifies a failed send and the gateway failing while the window is hidden, each once', async () => {
+      await start(['--hidden']);
+      // A send from the quick-ask window fails: the send's own error is the body.
+      const quick = quickWindow().webContents;
+      quick.url = 'app://tether/quick';
+      const answer = (await fake.ipcHandlers.get('tether:send')!({ sender: quick, senderFrame: { url: quick.url, parent: null } }, { session: 'ci', text: 'run it' })) as { ok: boolean };
+      expect(answer.ok).toBe(false);
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([{ title: 'Tether · ci · not sent', body: 'the gateway exited while answering (exit code 1); send again once it is back' }]);
+
+      companion.setState(stateWith({ state: 'restarting', reason: 'gateway exited (code 1); restarting in 400 ms' }));
+      companion.setState(stateWith({ state: 'failed', failure: 'crash loop', reason: 'the gateway crashed 5 times in 60 s; stopped restarting.' }));
+      companion.setState(stateWith({ state: 'failed', failure: 'crash loop', reason: 'the gateway crashed 5 times in 60 s; stopped restarting.' }));
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([
+        { title: 'Tether · ci · not sent', body: 'the gateway exited while answering (exit code 1); send again once it is back' },
+        { title: 'Tether · the gateway failed', body: 'the gateway crashed 5 times in 60 s; stopped restarting. Open Tether and press Restart.' },
+      ]);
+      FakeNotification.shown[1]!.emit('click');
+      expect(window().loaded).toBe('app://tether/index.html');
     });
   });
 

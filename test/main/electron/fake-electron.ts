@@ -15,10 +15,6 @@ export class FakeWebContents extends EventEmitter {
   windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
   destroyed = false;
   url = 'app://tether/index.html';
-  reloads = 0;
-  reload(): void {
-    this.reloads++;
-  }
   send(channel: string, payload: unknown): void {
     this.sent.push({ channel, payload });
   }
@@ -51,8 +47,10 @@ export class FakeBrowserWindow extends EventEmitter {
     this.loaded = url;
     return Promise.resolve();
   }
+  /** Like Electron: showing a window also focuses it. */
   show(): void {
     this.visible = true;
+    this.focused = true;
   }
   hide(): void {
     this.visible = false;
