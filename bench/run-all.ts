@@ -27,6 +27,7 @@ import { measureStatusThroughput } from './status-throughput.js';
 import { measureStreamOverhead } from './stream-overhead.js';
 import { measureTools } from './tools.js';
 import { measureWebUi } from './web-ui.js';
+import { measureQuickAsk } from './quick-ask.js';
 
 const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]> }> = [
   { name: 'status round trip', measure: measureStatusRoundTrip },
@@ -44,6 +45,7 @@ const BENCHES: ReadonlyArray<{ name: string; measure: () => Promise<SummaryRow[]
   { name: 'orphans', measure: measureOrphans },
   { name: 'streaming overhead', measure: measureStreamOverhead },
   { name: 'web UI', measure: measureWebUi },
+  { name: 'quick ask', measure: measureQuickAsk },
   { name: 'socket', measure: measureSocket },
   { name: 'search', measure: measureSearch },
   { name: 'tool calls', measure: measureTools },

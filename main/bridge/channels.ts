@@ -26,6 +26,7 @@ export const IPC_REQUEST_CHANNELS = {
   'restart-gateway': 'tether:restart-gateway',
   'get-stderr-tail': 'tether:get-stderr-tail',
   'open-external': 'tether:open-external',
+  'open-chat': 'tether:open-chat',
   'list-models': 'tether:list-models',
   'update-session': 'tether:update-session',
   'delete-session': 'tether:delete-session',

@@ -111,6 +111,11 @@ export const BRIDGE_REQUESTS = {
    * opens the tab itself (a server cannot open the user's browser).
    */
   'open-external': channel<{ opened: boolean }>()(z.object({ url: z.string().min(1).max(4096) }).strict()),
+  /**
+   * Shows the chat window on `session` (quick ask's "Open in Chat"). In web mode
+   * main answers `opened: false` and the page goes to the chat itself.
+   */
+  'open-chat': channel<{ opened: boolean }>()(z.object({ session: z.string().min(1).max(512) }).strict()),
   /** The models a send can name: providers, the default model and the fallback chain (the model picker). */
   'list-models': channel<z.infer<typeof ModelsPayloadSchema>>()(NoArgs),
   /** Sets or clears a session's display title and pin; the key stays. */

@@ -27,14 +27,22 @@ import {
 import { isBridgeChannel } from './channels.js';
 import type { Companion } from '../core/companion.js';
 import { CompanionError, isCompanionError } from '../core/errors.js';
-import type { Unsubscribe } from '../core/emitter.js';
+import { Emitter, type Unsubscribe } from '../core/emitter.js';
 import { isSafeExternalUrl } from '../core/external-url.js';
+
+/** A send that failed: its session and why. */
+export interface SendFailure {
+  session: string;
+  message: string;
+}
 
 /** What the transport adds: how to open a link, and where the renderer runs. */
 export interface BridgeHost {
   appInfo: AppInfo;
   /** Opens a vetted URL in the system browser; false when this host cannot (web mode). */
   openExternal(url: string): Promise<boolean>;
+  /** Shows the chat window on a session; absent where there is no window to show (web mode). */
+  openChat?(session: string): boolean;
 }
 
 /** Answers bridge calls from one companion. */
@@ -44,6 +52,11 @@ export class BridgeService {
     private readonly host: BridgeHost,
     private readonly logger: Logger,
   ) {}
+
+  private readonly sendFailures = new Emitter<SendFailure>();
+
+  /** A send from any window failed (the desktop app notifies it while the window is hidden). */
+  readonly onDidFailSend = this.sendFailures.event;
 
   /**
    * Runs one call. Never throws: an unknown channel, bad arguments and companion
@@ -94,8 +107,15 @@ export class BridgeService {
         return this.companion.state() as BridgeResult<C>;
       case 'get-status':
         return (await this.companion.status(args as BridgeParsedArgs<'get-status'>)) as BridgeResult<C>;
-      case 'send':
-        return (await this.companion.send(args as BridgeParsedArgs<'send'>, { retry: true })) as BridgeResult<C>;
+      case 'send': {
+        const send = args as BridgeParsedArgs<'send'>;
+        try {
+          return (await this.companion.send(send, { retry: true })) as BridgeResult<C>;
+        } catch (error) {
+          this.sendFailures.fire({ session: send.session ?? 'main', message: errorMessage(error) });
+          throw error;
+        }
+      }
       case 'abort':
         return (await this.companion.abort(args as BridgeParsedArgs<'abort'>)) as BridgeResult<C>;
       case 'list-sessions':
@@ -126,6 +146,8 @@ export class BridgeService {
         if (!verdict.ok) throw new CompanionError('invalid_request', `not opening ${JSON.stringify(url.slice(0, 200))}: ${verdict.reason}`);
         return { opened: await this.host.openExternal(verdict.url) } as BridgeResult<C>;
       }
+      case 'open-chat':
+        return { opened: this.host.openChat?.((args as BridgeParsedArgs<'open-chat'>).session) ?? false } as BridgeResult<C>;
       case 'list-models':
         return (await this.companion.models()) as BridgeResult<C>;
       case 'update-session': {

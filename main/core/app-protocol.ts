@@ -18,6 +18,15 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'tether';
 /** The renderer's start page. */
 export const APP_START_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+/** Quick ask's page: the same renderer, which shows the quick-ask view on this path. */
+export const QUICK_ASK_URL = `${APP_SCHEME}://${APP_HOST}/quick`;
+
+/**
+ * Views of the renderer on their own path, each answered with the index page (the
+ * renderer picks the view from the path; renderer/src/model/view-route.ts). Shared
+ * by the app scheme and the web mode's server.
+ */
+export const RENDERER_VIEW_PATHS: ReadonlySet<string> = new Set(['/quick']);
 
 /**
  * The renderer's Content Security Policy: its own scripts and styles only (no
@@ -109,7 +118,7 @@ export function resolveAppPath(root: string, pathname: string): string | null {
     return null; // malformed percent-encoding
   }
   if (decoded.includes('\0')) return null;
-  const wanted = decoded === '/' || decoded === '' ? '/index.html' : decoded;
+  const wanted = decoded === '/' || decoded === '' || RENDERER_VIEW_PATHS.has(decoded) ? '/index.html' : decoded;
   const file = resolve(root, `.${wanted.startsWith('/') ? wanted : `/${wanted}`}`);
   const inside = relative(root, file);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) return null;

@@ -36,6 +36,11 @@ export const SettingsSchema = z.object({
   projectRoot: absolutePath.nullable().default(null),
   /** Variables added to the gateway's allow-listed environment (e.g. an API key). */
   gatewayEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, 'must be a variable name'), z.string()).default({}),
+  /**
+   * The global shortcut that opens quick ask, in Electron's accelerator syntax
+   * (https://www.electronjs.org/docs/latest/api/accelerator); null turns it off.
+   */
+  quickAskShortcut: z.string().min(1, 'must not be empty; use null to turn the shortcut off').max(100).nullable().default('CommandOrControl+Shift+Space'),
   /** Where the chat window was last. */
   windowBounds: z
     .object({

@@ -19,8 +19,10 @@ import type { Logger } from '../../rpc-host/shared.js';
 import { registerAppScheme, serveRenderer } from './app-scheme.js';
 import { ChatWindow } from './chat-window.js';
 import { registerBridgeIpc, sendBridgeEvent } from './ipc.js';
-import { ReplyNotifier } from './notifications.js';
+import { ReplyNotifier, showAppNotice } from './notifications.js';
 import { appPaths, logDirFor } from './paths.js';
+import { registerQuickAskShortcut, type ShortcutOutcome } from './quick-ask-shortcut.js';
+import { QuickAskWindow } from './quick-ask-window.js';
 import { TrayController } from './tray.js';
 import { denyPermissions, guardWebContents } from './window-security.js';
 import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
@@ -47,6 +49,9 @@ export interface DesktopAppOptions {
 export interface DesktopApp {
   companion: Companion;
   chat: ChatWindow;
+  quickAsk: QuickAskWindow;
+  /** How registering the quick-ask shortcut went. */
+  shortcut: ShortcutOutcome;
   tray: TrayController;
   logger: FileLogger;
   logDir: string;
@@ -110,12 +115,37 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     },
   });
   const openChat = () => chat!.show();
+  const quickAsk = new QuickAskWindow({ preload: paths.preload, devTools: !app.isPackaged, logger });
+  quickAsk.prepare();
+  // Quick ask's "Open in Chat", and a notification's click: the chat, on that session.
+  const openChatOn = (session: string | null) => {
+    quickAsk.hide();
+    if (session === null) chat!.show();
+    else chat!.showSession(session);
+    return true;
+  };
 
-  const service = new BridgeService(companion, { appInfo: { mode: 'electron', version: app.getVersion(), platform }, openExternal: (url) => openExternal(url).then(() => true) }, logger);
-  const removeIpc = registerBridgeIpc({ service, isAppContents: (contents) => chat!.owns(contents), logger });
-  const stopEvents = service.subscribe((event, payload) => sendBridgeEvent(chat!.contents(), event, payload));
-  const notifier = new ReplyNotifier({ windowShowing: () => chat!.isShowing(), openChat });
-  const stopNotices = companion.onDidReceiveEvent((event) => notifier.notify(event));
+  const service = new BridgeService(companion, { appInfo: { mode: 'electron', version: app.getVersion(), platform }, openExternal: (url) => openExternal(url).then(() => true), openChat: openChatOn }, logger);
+  const removeIpc = registerBridgeIpc({ service, isAppContents: (contents) => chat!.owns(contents) || quickAsk.owns(contents), logger });
+  const stopEvents = service.subscribe((event, payload) => {
+    sendBridgeEvent(chat!.contents(), event, payload);
+    sendBridgeEvent(quickAsk.contents(), event, payload);
+  });
+  const shortcut = registerQuickAskShortcut(companion.settings().quickAskShortcut, () => quickAsk.toggle(), companion.state().settingsPath);
+  if (shortcut.outcome.status === 'taken' || shortcut.outcome.status === 'invalid') {
+    logger.warn(shortcut.outcome.message);
+    showAppNotice('Quick ask shortcut not available', shortcut.outcome.message, openChat);
+  }
+  // The user sees a reply in the chat window, or in the quick-ask window they asked it from.
+  const notifier = new ReplyNotifier({ windowSeen: () => chat!.isSeen() || quickAsk.isSeen(), openChat: openChatOn });
+  const stopReplyNotices = companion.onDidReceiveEvent((event) => notifier.notify(event));
+  const stopStateNotices = companion.onDidChangeState((state) => notifier.notifyState(state));
+  const stopSendNotices = service.onDidFailSend(({ session, message }) => notifier.notifySendFailed(session, message));
+  const stopNotices = () => {
+    stopReplyNotices();
+    stopStateNotices();
+    stopSendNotices();
+  };
 
   const tray: TrayController = new TrayController({
     companion,
@@ -130,8 +160,10 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   tray.start();
   app.on('activate', openChat); // macOS: clicking the dock icon
 
-  const parts: DesktopApp = { companion, chat, tray, logger, logDir };
+  const parts: DesktopApp = { companion, chat, quickAsk, shortcut: shortcut.outcome, tray, logger, logDir };
   installQuitSequence(async () => {
+    shortcut.dispose();
+    quickAsk.close();
     stopNotices();
     stopEvents();
     removeIpc();

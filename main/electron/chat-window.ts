@@ -30,6 +30,8 @@ export interface ChatWindowOptions {
 export class ChatWindow {
   private window: BrowserWindow | undefined;
   private closing = false;
+  /** The page to load: the chat, on a session when one was asked for. */
+  private startUrl = APP_START_URL;
   private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ChatWindowOptions) {}
@@ -45,6 +47,25 @@ export class ChatWindow {
     if (existing.isMinimized()) existing.restore();
     existing.show();
     existing.focus();
+  }
+
+  /**
+   * Shows the window on `session` (quick ask's "Open in Chat", a notification's
+   * click): the page is loaded with `?session=`, which the chat opens and remembers.
+   */
+  showSession(session: string): void {
+    this.startUrl = `${APP_START_URL}?session=${encodeURIComponent(session)}`;
+    const existing = this.live();
+    if (existing) {
+      existing.loadURL(this.startUrl).catch((error: unknown) => this.options.logger.error(`cannot load ${this.startUrl}: ${errorMessage(error)}`));
+    }
+    this.show();
+  }
+
+  /** True when the user sees the window: shown, not minimised, and focused (not behind another app). */
+  isSeen(): boolean {
+    const window = this.live();
+    return window !== undefined && window.isVisible() && !window.isMinimized() && window.isFocused();
   }
 
   /** True when the user can see the window (open, not hidden, not minimised). */
@@ -104,8 +125,8 @@ export class ChatWindow {
     window.webContents.on('render-process-gone', (_event, details) => {
       this.options.logger.error(`the chat window's renderer is gone (${details.reason}, exit code ${details.exitCode}); reopen it from the tray`);
     });
-    window.loadURL(APP_START_URL).catch((error: unknown) => {
-      this.options.logger.error(`cannot load ${APP_START_URL}: ${errorMessage(error)}; is dist/renderer built? run "npm run build"`);
+    window.loadURL(this.startUrl).catch((error: unknown) => {
+      this.options.logger.error(`cannot load ${this.startUrl}: ${errorMessage(error)}; is dist/renderer built? run "npm run build"`);
     });
     return window;
   }

@@ -1,37 +1,66 @@
 /**
- * Desktop notifications for replies that arrive while the chat window is hidden.
+ * Desktop notifications: a finished reply, a failed send and the gateway failing,
+ * each while the user does not see the chat window (hidden, minimised, or behind
+ * another app); a click opens the chat on that session.
  *
- * Whether to notify, and what to say, is `replyNotice`'s decision; this shows it
- * and opens the chat on click. Shown notifications are kept referenced until they
- * close: a collected `Notification` loses its click handler.
+ * Whether to notify, and what to say, is decided in `reply-notice.ts` (plain data);
+ * this shows it. Shown notifications are kept referenced until they close: a
+ * collected `Notification` loses its click handler.
  */
 import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
-import { replyNotice } from './reply-notice.js';
+import type { CompanionState } from '../core/companion.js';
+import { gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from './reply-notice.js';
 
-/** How the notifier knows the window is showing, and how it opens it. */
-export interface ReplyNotifierOptions {
-  /** True while the user can see the chat window. */
-  windowShowing: () => boolean;
-  /** Opens the chat (on click). */
-  openChat: () => void;
+const noticesShown = new Set<Notification>();
+
+/**
+ * Shows a notification; a click calls `onClick`. Returns false where notifications
+ * are not supported.
+ */
+export function showAppNotice(title: string, body: string, onClick: () => void): boolean {
+  if (!Notification.isSupported()) return false;
+  const notification = new Notification({ title, body });
+  noticesShown.add(notification); // a collected notification loses its click handler
+  notification.on('click', onClick);
+  notification.on('close', () => noticesShown.delete(notification));
+  notification.show();
+  return true;
 }
 
-/** Shows a desktop notification for each reply the user cannot see. */
+/** How the notifier knows whether the user sees the chat, and how it opens it. */
+export interface ReplyNotifierOptions {
+  /** True while the user sees the chat window (shown and focused). */
+  windowSeen: () => boolean;
+  /** Opens the chat on `session`, or as it is for null (on click). */
+  openChat: (session: string | null) => void;
+}
+
+/** Shows a desktop notification for each reply, failed send and gateway failure the user cannot see. */
 export class ReplyNotifier {
-  private readonly shown = new Set<Notification>();
+  private lastState: CompanionState | null = null;
 
   constructor(private readonly options: ReplyNotifierOptions) {}
 
-  /** Shows a notification for `event` when it is a reply the user cannot see; returns whether it did. */
+  /** A gateway event: notifies a finished reply; returns whether it did. */
   notify(event: Event): boolean {
-    const notice = replyNotice(event, this.options.windowShowing());
-    if (!notice || !Notification.isSupported()) return false;
-    const notification = new Notification({ title: notice.title, body: notice.body });
-    this.shown.add(notification);
-    notification.on('click', () => this.options.openChat());
-    notification.on('close', () => this.shown.delete(notification));
-    notification.show();
-    return true;
+    return this.show(replyNotice(event, this.options.windowSeen()));
+  }
+
+  /** A send that failed, from any window; returns whether it notified. */
+  notifySendFailed(session: string, message: string): boolean {
+    return this.show(sendFailedNotice(session, message, this.options.windowSeen()));
+  }
+
+  /** A companion state change: notifies the gateway entering `failed`; returns whether it did. */
+  notifyState(state: CompanionState): boolean {
+    const previous = this.lastState;
+    this.lastState = state;
+    return this.show(gatewayFailedNotice(previous, state, this.options.windowSeen()));
+  }
+
+  private show(notice: ReplyNotice | null): boolean {
+    if (!notice) return false; // nothing the user would miss
+    return showAppNotice(notice.title, notice.body, () => this.options.openChat(notice.session));
   }
 }

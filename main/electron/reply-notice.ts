@@ -7,12 +7,14 @@
  * Plain data in, plain data out: the adapter shows it with Electron's `Notification`.
  */
 import type { Event } from '../../rpc-host/protocol/schemas.js';
+import type { CompanionState } from '../core/companion.js';
 
 /** What a notification says, and which session a click should open. */
 export interface ReplyNotice {
   title: string;
   body: string;
-  session: string;
+  /** The session a click opens; null opens the chat on whatever it shows. */
+  session: string | null;
 }
 
 /** The longest body shown; notification centres cut long text anyway, and badly. */
@@ -41,4 +43,27 @@ export function summarize(text: string, max: number = NOTICE_BODY_MAX): string {
   if (plain.length <= max) return plain;
   const cut = [...plain].slice(0, max - 1).join(''); // whole code points: no half emoji
   return `${cut.trimEnd()}…`;
+}
+
+/** The title of a notice about `session`: the app's name, and the session unless it is "main". */
+function titleFor(session: string, what?: string): string {
+  const where = session === 'main' ? 'Tether' : `Tether · ${session}`;
+  return what === undefined ? where : `${where} · ${what}`;
+}
+
+/** The notice for a send that failed (from any window), or null while the user sees the window. */
+export function sendFailedNotice(session: string, message: string, windowVisible: boolean): ReplyNotice | null {
+  if (windowVisible) return null; // the failed message shows its error in the window
+  return { title: titleFor(session, 'not sent'), body: summarize(message) || 'The send failed; open the chat to send it again.', session };
+}
+
+/**
+ * The notice for the gateway entering `failed` (it stopped restarting), or null
+ * for any other change or while the user sees the window. A click opens
+ * nothing in particular: the chat, where the banner says how to restart it.
+ */
+export function gatewayFailedNotice(previous: CompanionState | null, next: CompanionState, windowVisible: boolean): ReplyNotice | null {
+  if (windowVisible) return null; // the window's banner says it
+  if (next.gateway.state !== 'failed' || previous?.gateway.state === 'failed') return null; // only the moment it fails
+  return { title: 'Tether · the gateway failed', body: summarize(`${next.gateway.reason.replace(/[.\s]+$/u, '')}. Open Tether and press Restart.`), session: null };
 }

@@ -52,6 +52,31 @@ export function chatWindowOptions(input: {
   };
 }
 
+/** The quick-ask window's size: one composer and a short reply; it scrolls for longer ones. */
+export const QUICK_ASK_SIZE = { width: 640, height: 360 } as const;
+
+/**
+ * The quick-ask window's constructor options: the same locked-down page, small,
+ * frameless, always on top, kept out of the taskbar (it is a launcher, not a window
+ * to switch to), hidden until the shortcut shows it.
+ */
+export function quickAskWindowOptions(input: { preload: string; devTools: boolean }): BrowserWindowConstructorOptions {
+  return {
+    ...QUICK_ASK_SIZE,
+    title: 'Tether quick ask',
+    show: false,
+    frame: false,
+    resizable: true,
+    alwaysOnTop: true,
+    skipTaskbar: true,
+    fullscreenable: false,
+    minimizable: false,
+    maximizable: false,
+    autoHideMenuBar: true,
+    webPreferences: secureWebPreferences(input.preload, { devTools: input.devTools }),
+  };
+}
+
 /** What the guards need from outside: the system browser, and a log. */
 export interface ContentsGuardOptions {
   openExternal: (url: string) => Promise<void>;

@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
-import { rendererCsp } from '../core/app-protocol.js';
+import { RENDERER_VIEW_PATHS, rendererCsp } from '../core/app-protocol.js';
 import { contentTypeOf } from '../core/content-types.js';
 
 /** The Content-Security-Policy of every page this server sends: the renderer's own, plus its bridge socket. */
@@ -46,7 +46,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
     return undefined; // malformed escape
   }
   if (decoded.includes('\0')) return undefined;
-  const relativePath = decoded === '/' ? 'index.html' : (WELL_KNOWN[decoded] ?? decoded.replace(/^\/+/u, ''));
+  const relativePath = decoded === '/' || RENDERER_VIEW_PATHS.has(decoded) ? 'index.html' : (WELL_KNOWN[decoded] ?? decoded.replace(/^\/+/u, ''));
   const base = resolve(root);
   const file = resolve(join(base, relativePath));
   if (file !== base && !file.startsWith(base + sep)) return undefined; // escapes the root

@@ -4,8 +4,17 @@
  */
 const OPEN_SESSION_KEY = 'tether.openSession';
 
-/** The session to open on load: the last one opened here, else `main`. */
-export function loadOpenSession(): string {
+/**
+ * The session to open on load: the one the page address names (`?session=`, how the
+ * desktop app opens the chat from quick ask or a notification), remembered from now
+ * on; else the last one opened here; else `main`.
+ */
+export function loadOpenSession(search: string = typeof location === 'undefined' ? '' : location.search): string {
+  const asked = new URLSearchParams(search).get('session');
+  if (asked !== null && asked !== '') {
+    saveOpenSession(asked);
+    return asked;
+  }
   try {
     const saved = localStorage.getItem(OPEN_SESSION_KEY);
     return saved !== null && saved !== '' ? saved : 'main';

@@ -98,6 +98,7 @@ describe('SettingsStore: reading', () => {
       gatewayCommand: null,
       projectRoot: null,
       gatewayEnv: {},
+      quickAskShortcut: 'CommandOrControl+Shift+Space',
       windowBounds: null,
     });
   });

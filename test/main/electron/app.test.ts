@@ -55,7 +55,10 @@ describe('the desktop app', () => {
     expect(app).not.toBeNull();
     return app!;
   }
-  const window = () => FakeBrowserWindow.all[0]!;
+  /** The chat windows (the quick-ask window is created hidden at startup, beside them). */
+  const chatWindows = () => FakeBrowserWindow.all.filter((w) => w.loaded !== 'app://tether/quick');
+  const window = () => chatWindows()[0]!;
+  const quickWindow = () => FakeBrowserWindow.all.find((w) => w.loaded === 'app://tether/quick')!;
   const tray = () => FakeTray.all[0]!;
 
   it('serves the renderer on app://, locks permissions down, starts the gateway and shows the chat', async () => {
@@ -103,14 +106,14 @@ describe('the desktop app', () => {
 
     it('the first instance shows and focuses its chat window when a second one starts', async () => {
       await start(['--hidden']);
-      expect(FakeBrowserWindow.all).toHaveLength(0);
+      expect(chatWindows()).toHaveLength(0);
       fake.app.emit('second-instance');
       window().emit('ready-to-show');
       expect(window().visible).toBe(true);
       window().userClose();
       window().minimized = true;
       fake.app.emit('second-instance');
-      expect(FakeBrowserWindow.all).toHaveLength(1);
+      expect(chatWindows()).toHaveLength(1);
       expect(window()).toMatchObject({ visible: true, minimized: false, focused: true });
     });
   });
@@ -150,7 +153,83 @@ describe('the desktop app', () => {
       expect(companion.calls).toContain('restartGateway');
       expect(fake.openedPaths).toEqual(['/tmp/tether-fake/settings/logs']);
     expect(loggerDir).toBe('/tmp/tether-fake/settings/logs');
-      expect(FakeBrowserWindow.all).toHaveLength(1);
+      expect(chatWindows()).toHaveLength(1);
+    });
+  });
+
+  describe('quick ask', () => {
+    const ipc = (contents: FakeWebContents, channel: string, args: unknown) =>
+      fake.ipcHandlers.get(`tether:${channel}`)!({ sender: contents, senderFrame: { url: contents.url, parent: null } }, args) as Promise<{ ok: boolean; value?: unknown }>;
+
+    it('the default shortcut opens a small always-on-top window with the quick-ask view, and it hides when it loses focus', async () => {
+      fake.displays = [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }, { workArea: { x: 1920, y: 0, width: 1280, height: 1000 } }];
+      fake.cursor = { x: 2000, y: 500 };
+      const app = await start(['--hidden']);
+      expect(app.shortcut).toEqual({ status: 'registered', accelerator: 'CommandOrControl+Shift+Space' });
+      // Created hidden at startup, its page already loading, so the shortcut only shows it.
+      expect(quickWindow()).toMatchObject({ visible: false, options: expect.objectContaining({ alwaysOnTop: true, frame: false, skipTaskbar: true, width: 640, height: 360 }) });
+      expect(quickWindow().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+      fake.shortcuts.get('CommandOrControl+Shift+Space')!();
+      // Shown on the screen the cursor is on, centred, in its upper part.
+      expect(quickWindow()).toMatchObject({ visible: true, focused: true, bounds: expect.objectContaining({ x: 1920 + 320, y: 200 }) });
+      quickWindow().userBlur();
+      expect(quickWindow().visible).toBe(false);
+      // Pressed again while it has focus: it hides; closing only hides it too.
+      fake.shortcuts.get('CommandOrControl+Shift+Space')!();
+      fake.shortcuts.get('CommandOrControl+Shift+Space')!();
+      expect(quickWindow().visible).toBe(false);
+      fake.shortcuts.get('CommandOrControl+Shift+Space')!();
+      expect(quickWindow().userClose()).toBe(true);
+      expect(FakeBrowserWindow.all.filter((w) => w.loaded === 'app://tether/quick')).toHaveLength(1);
+    });
+
+    it('the quick-ask window gets gateway events and may call the bridge; Open in Chat shows the chat on that session', async () => {
+      await start();
+      window().emit('ready-to-show');
+      const quick = quickWindow().webContents;
+      quick.url = 'app://tether/quick';
+      companion.events.fire(reply('for both windows'));
+      expect(quick.sent.map((m) => m.channel)).toContain('tether:gateway-event');
+      fake.shortcuts.get('CommandOrControl+Shift+Space')!();
+      expect(await ipc(quick, 'open-chat', { session: 'research' })).toEqual({ ok: true, value: { opened: true } });
+      expect(quickWindow().visible).toBe(false);
+      expect(window()).toMatchObject({ visible: true, focused: true, loaded: 'app://tether/index.html?session=research' });
+    });
+
+    it('tells the user, by a notification naming the setting and the file, when another app holds the shortcut', async () => {
+      fake.takenShortcuts.add('CommandOrControl+Shift+Space');
+      const app = await start(['--hidden']);
+      expect(app.shortcut.status).toBe('taken');
+      expect(FakeNotification.shown).toHaveLength(1);
+      const { title, body } = FakeNotification.shown[0]!.options;
+      expect(title).toBe('Quick ask shortcut not available');
+      expect(body).toContain('"CommandOrControl+Shift+Space" is taken by another app');
+      expect(body).toContain(`"quickAskShortcut" in ${companion.state().settingsPath}`);
+      expect(logger.lines.some((line) => line.includes('is taken by another app'))).toBe(true);
+      // Clicking it opens the chat.
+      FakeNotification.shown[0]!.emit('click');
+      expect(chatWindows()).toHaveLength(1);
+    });
+
+    it('uses the keys from the settings, says when they are not an accelerator, and registers nothing when turned off', async () => {
+      companion.stored = { ...companion.stored, quickAskShortcut: 'Alt+Q' };
+      expect((await start(['--hidden'])).shortcut).toEqual({ status: 'registered', accelerator: 'Alt+Q' });
+      expect([...fake.shortcuts.keys()]).toEqual(['Alt+Q']);
+      fake.app.quit();
+      await tick();
+      expect(fake.shortcuts.size).toBe(0); // the keys are let go on quit
+
+      resetFakeElectron();
+      companion.stored = { ...companion.stored, quickAskShortcut: 'Ctrl+Shift+Spacebar' };
+      const invalid = await start(['--hidden']);
+      expect(invalid.shortcut.status).toBe('invalid');
+      expect(FakeNotification.shown[0]!.options.body).toContain('"Ctrl+Shift+Spacebar" is not a valid accelerator');
+
+      resetFakeElectron();
+      companion.stored = { ...companion.stored, quickAskShortcut: null };
+      expect((await start(['--hidden'])).shortcut).toEqual({ status: 'off' });
+      expect(fake.shortcuts.size).toBe(0);
+      expect(FakeNotification.shown).toHaveLength(0);
     });
   });
 
@@ -163,7 +242,7 @@ describe('the desktop app', () => {
       expect(window()).toMatchObject({ visible: false, destroyed: false });
       expect(companion.stored.windowBounds).toEqual({ x: 50, y: 60, width: 1000, height: 800 });
       tray().click('Open Chat');
-      expect(FakeBrowserWindow.all).toHaveLength(1);
+      expect(chatWindows()).toHaveLength(1);
       expect(window().visible).toBe(true);
     });
 
@@ -191,6 +270,36 @@ describe('the desktop app', () => {
       expect(window().visible).toBe(true);
       companion.events.fire(reply('another one'));
       expect(FakeNotification.shown).toHaveLength(1);
+    });
+
+    it('notifies while the window is behind another app, and a click opens the session the reply is in', async () => {
+      await start();
+      window().emit('ready-to-show');
+      window().userBlur();
+      companion.events.fire({ type: 'event', event: 'reply', payload: { session: 'research', runId: 'r2', text: 'Found **three** papers', source: 'rpc', provider: 'echo', model: 'echo' } } as Event);
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([{ title: 'Tether · research', body: 'Found three papers' }]);
+      FakeNotification.shown[0]!.emit('click');
+      expect(window()).toMatchObject({ visible: true, focused: true, loaded: 'app://tether/index.html?session=research' });
+    });
+
+    it('notifies a failed send and the gateway failing while the window is hidden, each once', async () => {
+      await start(['--hidden']);
+      // A send from the quick-ask window fails: the send's own error is the body.
+      const quick = quickWindow().webContents;
+      quick.url = 'app://tether/quick';
+      const answer = (await fake.ipcHandlers.get('tether:send')!({ sender: quick, senderFrame: { url: quick.url, parent: null } }, { session: 'ci', text: 'run it' })) as { ok: boolean };
+      expect(answer.ok).toBe(false);
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([{ title: 'Tether · ci · not sent', body: 'the gateway exited while answering (exit code 1); send again once it is back' }]);
+
+      companion.setState(stateWith({ state: 'restarting', reason: 'gateway exited (code 1); restarting in 400 ms' }));
+      companion.setState(stateWith({ state: 'failed', failure: 'crash loop', reason: 'the gateway crashed 5 times in 60 s; stopped restarting.' }));
+      companion.setState(stateWith({ state: 'failed', failure: 'crash loop', reason: 'the gateway crashed 5 times in 60 s; stopped restarting.' }));
+      expect(FakeNotification.shown.map((notice) => notice.options)).toEqual([
+        { title: 'Tether · ci · not sent', body: 'the gateway exited while answering (exit code 1); send again once it is back' },
+        { title: 'Tether · the gateway failed', body: 'the gateway crashed 5 times in 60 s; stopped restarting. Open Tether and press Restart.' },
+      ]);
+      FakeNotification.shown[1]!.emit('click');
+      expect(window().loaded).toBe('app://tether/index.html');
     });
   });
 

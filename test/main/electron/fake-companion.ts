@@ -7,6 +7,7 @@ import type { Companion, CompanionState } from '../../../main/core/companion.js'
 import { Emitter } from '../../../main/core/emitter.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../../main/core/settings.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
+import { CompanionError } from '../../../main/core/errors.js';
 import { stateWith } from '../../helpers/companion-state.js';
 
 export class FakeCompanion {
@@ -41,6 +42,11 @@ export class FakeCompanion {
     this.calls.push(`setFallback(${enabled})`);
     this.setState({ ...this.current, fallbackEnabled: enabled });
     return { enabled };
+  }
+  /** Every send fails with this (a companion error, as the real one throws). */
+  async send(input: { session?: string }): Promise<never> {
+    this.calls.push(`send(${input.session ?? 'main'})`);
+    throw new CompanionError('gateway_exited', 'the gateway exited while answering (exit code 1); send again once it is back');
   }
   async restartGateway(): Promise<void> {
     this.calls.push('restartGateway');

@@ -47,14 +47,27 @@ export class FakeBrowserWindow extends EventEmitter {
     this.loaded = url;
     return Promise.resolve();
   }
+  /** Like Electron: showing a window also focuses it. */
   show(): void {
     this.visible = true;
+    this.focused = true;
   }
   hide(): void {
     this.visible = false;
   }
   focus(): void {
     this.focused = true;
+  }
+  isFocused(): boolean {
+    return this.focused;
+  }
+  setPosition(x: number, y: number): void {
+    this.bounds = { ...this.bounds, x, y };
+  }
+  /** Simulates the window losing focus (the user clicked another app). */
+  userBlur(): void {
+    this.focused = false;
+    this.emit('blur');
   }
   restore(): void {
     this.minimized = false;
@@ -210,6 +223,11 @@ export const fake = {
   openedExternal: [] as string[],
   openedPaths: [] as string[],
   displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
+  cursor: { x: 0, y: 0 },
+  /** Accelerators registered with `globalShortcut`, and their callbacks. */
+  shortcuts: new Map<string, () => void>(),
+  /** Accelerators another app holds: `register` answers false for them. */
+  takenShortcuts: new Set<string>(),
 };
 
 /** Forgets every recorded call and restores the defaults (call in `beforeEach`). */
@@ -224,6 +242,9 @@ export function resetFakeElectron(): void {
   fake.openedExternal.length = 0;
   fake.openedPaths.length = 0;
   fake.displays = [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }];
+  fake.cursor = { x: 0, y: 0 };
+  fake.shortcuts.clear();
+  fake.takenShortcuts.clear();
   FakeBrowserWindow.all.length = 0;
   FakeTray.all.length = 0;
   FakeNotification.shown.length = 0;
@@ -264,6 +285,21 @@ export const electronModule = {
       return '';
     },
   },
-  screen: { getAllDisplays: () => fake.displays },
+  screen: {
+    getAllDisplays: () => fake.displays,
+    getCursorScreenPoint: () => fake.cursor,
+    getDisplayNearestPoint: (point: { x: number; y: number }) =>
+      fake.displays.find(({ workArea: a }) => point.x >= a.x && point.x < a.x + a.width && point.y >= a.y && point.y < a.y + a.height) ?? fake.displays[0],
+  },
+  globalShortcut: {
+    // Like Electron: a malformed accelerator throws; one another app holds answers false.
+    register: (accelerator: string, callback: () => void) => {
+      if (!/^(?:(?:CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|Shift|Super|Meta)\+)+(?:[A-Z0-9]|F\d{1,2}|Space|Tab|Enter|Escape)$/u.test(accelerator)) throw new Error(`conversion failure: ${accelerator}`);
+      if (fake.takenShortcuts.has(accelerator) || fake.shortcuts.has(accelerator)) return false;
+      fake.shortcuts.set(accelerator, callback);
+      return true;
+    },
+    unregister: (accelerator: string) => fake.shortcuts.delete(accelerator),
+  },
   dialog: { showErrorBox: () => {} },
 };

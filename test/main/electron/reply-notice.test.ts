@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NOTICE_BODY_MAX, replyNotice, summarize } from '../../../main/electron/reply-notice.js';
+import { gatewayFailedNotice, NOTICE_BODY_MAX, replyNotice, sendFailedNotice, summarize } from '../../../main/electron/reply-notice.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
+import { stateWith } from '../../helpers/companion-state.js';
 
 function reply(fields: Partial<{ text: string; session: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted: boolean }> = {}): Event {
   return {
@@ -37,5 +38,26 @@ describe('summarize', () => {
     const cut = summarize(long);
     expect([...cut]).toHaveLength(NOTICE_BODY_MAX);
     expect(cut.endsWith('😀…')).toBe(true);
+  });
+});
+
+describe('sendFailedNotice', () => {
+  it('names the session and says why, only while the window is not seen', () => {
+    expect(sendFailedNotice('ci', 'the gateway refused: unknown model "gpt-9"', false)).toEqual({ title: 'Tether · ci · not sent', body: 'the gateway refused: unknown model "gpt-9"', session: 'ci' });
+    expect(sendFailedNotice('main', 'x', false)?.title).toBe('Tether · not sent');
+    expect(sendFailedNotice('ci', 'x', true)).toBeNull();
+  });
+});
+
+describe('gatewayFailedNotice', () => {
+  const failed = stateWith({ state: 'failed', reason: 'the gateway crashed 5 times in 60 s' });
+  it('notifies the moment the gateway fails, with its reason and what to do', () => {
+    expect(gatewayFailedNotice(stateWith({ state: 'restarting' }), failed, false)).toEqual({ title: 'Tether · the gateway failed', body: 'the gateway crashed 5 times in 60 s. Open Tether and press Restart.', session: null });
+    expect(gatewayFailedNotice(null, failed, false)).not.toBeNull();
+  });
+  it('stays quiet while it stays failed, for other states, and while the window is seen', () => {
+    expect(gatewayFailedNotice(failed, failed, false)).toBeNull();
+    expect(gatewayFailedNotice(failed, stateWith({ state: 'restarting' }), false)).toBeNull();
+    expect(gatewayFailedNotice(stateWith({}), failed, true)).toBeNull();
   });
 });

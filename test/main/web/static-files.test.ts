@@ -28,6 +28,11 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath(root, '/favicon.png')).toBe(join(root, 'favicon.png'));
   });
 
+  it('answers the quick-ask view\'s path with the index page (the renderer picks the view from the path)', () => {
+    expect(resolveStaticPath(root, '/quick')).toBe(join(root, 'index.html'));
+    expect(resolveStaticPath(root, '/quicker')).toBeUndefined();
+  });
+
   it('never leaves the folder, whatever the encoding', () => {
     for (const path of ['/../tether-outside.txt', '/assets/../../tether-outside.txt', '/%2e%2e/tether-outside.txt', '/..%2ftether-outside.txt', '/%E0%A4%A', '/index.html%00.js', '/assets']) {
       expect(resolveStaticPath(root, path)).toBeUndefined();
