@@ -77,7 +77,7 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'the renderer never imports electron: it gets window.tether from the preload' }],
           patterns: [
             { regex: '^node:', message: 'the renderer is browser code: no Node modules' },
-            { regex: `${into('main')}(bridge/|web/frames\\.js$)`, allowTypeImports: true, message: 'the renderer imports only types from main/bridge/ (use `import type`)' },
+            { regex: `${into('main')}(bridge/(?!notices\\.js$)|web/frames\\.js$)`, allowTypeImports: true, message: 'the renderer imports only types from main/bridge/ (use `import type`), and the notices (bridge/notices.ts)' },
             { regex: `${into('main')}(?!bridge/|web/frames\\.js$)`, message: 'the renderer imports only types from main/bridge/ (and the web frames), nothing else of main/' },
             { regex: into('rpc-host'), message: 'the renderer never imports the gateway: the bridge contract carries its types' },
           ],

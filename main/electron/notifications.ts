@@ -3,14 +3,14 @@
  * each while the user does not see the chat window (hidden, minimised, or behind
  * another app); a click opens the chat on that session.
  *
- * Whether to notify, and what to say, is decided in `reply-notice.ts` (plain data);
+ * Whether to notify, and what to say, is decided in `main/bridge/notices.ts` (plain data, shared with the web page);
  * this shows it. Shown notifications are kept referenced until they close: a
  * collected `Notification` loses its click handler.
  */
 import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import type { CompanionState } from '../core/companion.js';
-import { gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from './reply-notice.js';
+import { gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from '../bridge/notices.js';
 
 const noticesShown = new Set<Notification>();
 

@@ -36,6 +36,8 @@ describe('layer rules', () => {
     expect(await layerErrors(file, "import type { BridgeClient } from '../../../main/bridge/contract.js';")).toEqual([]);
     expect(await layerErrors(file, "import type { WebServerFrame } from '../../../main/web/frames.js';")).toEqual([]);
     expect(await layerErrors(file, "import { BRIDGE_REQUESTS } from '../../../main/bridge/contract.js';")).toEqual([expect.stringContaining('use `import type`')]);
+    // The notices are plain data in, plain data out: the web page shows them as the desktop does.
+    expect(await layerErrors(file, "import { replyNotice } from '../../../main/bridge/notices.js';")).toEqual([]);
     expect(await layerErrors(file, "import type { Companion } from '../../../main/core/companion.js';")).toEqual([expect.stringContaining('nothing else of main/')]);
     expect(await layerErrors(file, "import type { SendPayload } from '../../../rpc-host/protocol/schemas.js';")).toEqual([expect.stringContaining('never imports the gateway')]);
     expect(await layerErrors(file, "import { readFileSync } from 'node:fs';")).toEqual([expect.stringContaining('no Node modules')]);

@@ -35,6 +35,8 @@ import { useModels } from './use-models.js';
 import { SessionList } from './SessionList.js';
 import { StatusPanel } from './StatusPanel.js';
 import { Transcript } from './Transcript.js';
+import { NotifyToggle } from '../notify/NotifyToggle.js';
+import { useBrowserNotifications } from '../notify/use-browser-notifications.js';
 
 type CompanionState = BridgeResult<'get-state'>;
 type CompanionStatus = BridgeResult<'get-status'>;
@@ -272,6 +274,7 @@ export function App({ client }: { client: BridgeClient }) {
     dispatch({ type: 'reset', session: key });
     if (running) void loadHistory(key);
   };
+  const notifier = useBrowserNotifications(client, (key) => openSessionByKey(key));
 
   const createSession = (key: string) => {
     setSessions((current) => sortSessions([{ key, updatedAt: Date.now(), messageCount: 0, preview: '', thinking: null }, ...current]));
@@ -324,6 +327,7 @@ export function App({ client }: { client: BridgeClient }) {
       }
     } catch (error) {
       dispatch({ type: 'send-failed', session, idempotencyKey, error: sendFailure(error) });
+      notifier.sendFailed(session, sendFailure(error).message);
       // The gateway may have stored the message and how its reply ended (a provider
       // failure, say): history shows it as a reload would.
       if (runningRef.current && openSessionRef.current === session) void loadHistory(session);
@@ -480,7 +484,9 @@ export function App({ client }: { client: BridgeClient }) {
       {state && connection !== 'open' ? (
         <StatusUnknown connecting={connection === 'connecting'} advice={connectionAdvice(connection, disconnectReason)} />
       ) : state ? (
-        <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)} />
+        <StatusPanel state={state} status={status} stderr={stderr} now={now} restarting={restarting} onRestart={restart} onHeartbeats={(on) => void toggle('set-heartbeats', on)} onFallback={(on) => void toggle('set-fallback', on)}>
+          <NotifyToggle />
+        </StatusPanel>
       ) : (
         <aside className="status" aria-label="Gateway status">
           <h2>Gateway</h2>

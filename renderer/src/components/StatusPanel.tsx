@@ -4,6 +4,7 @@
  * the two toggles the tray has on the desktop ("Send heartbeats", "Use CLI
  * fallback"), since a browser has no tray.
  */
+import type { ReactNode } from 'react';
 import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { describeState, formatDuration, formatRelativeTime, plural, restartsLine } from '../model/format.js';
 
@@ -19,9 +20,11 @@ export interface StatusPanelProps {
   onRestart: () => void;
   onHeartbeats: (enabled: boolean) => void;
   onFallback: (enabled: boolean) => void;
+  /** Controls that belong with the window's settings but not with the gateway (web mode's notifications). */
+  children?: ReactNode;
 }
 
-export function StatusPanel({ state, status, stderr, now, restarting, onRestart, onHeartbeats, onFallback }: StatusPanelProps) {
+export function StatusPanel({ state, status, stderr, now, restarting, onRestart, onHeartbeats, onFallback, children }: StatusPanelProps) {
   const words = describeState(state, now);
   const { gateway } = state;
   const child = (status?.via === 'gateway' ? status.gateway : null) ?? gateway.gateway;
@@ -78,6 +81,7 @@ export function StatusPanel({ state, status, stderr, now, restarting, onRestart,
         <summary>Recent output ({plural(stderr.length, 'line')})</summary>
         <pre tabIndex={0}>{stderr.length > 0 ? stderr.join('\n') : 'Nothing yet.'}</pre>
       </details>
+      {children}
       </div>
     </aside>
   );

@@ -1,10 +1,12 @@
 /**
- * Whether a gateway event deserves a desktop notification, and its text.
+ * Whether a gateway event deserves a notification, and its text.
  *
  * A reply that arrives while the chat window is hidden (a heartbeat that found
  * something, or a long send the user walked away from) would otherwise go unseen.
  * Shown replies, streaming deltas, aborted and empty replies get no notification.
- * Plain data in, plain data out: the adapter shows it with Electron's `Notification`.
+ * Plain data in, plain data out, with no Node or Electron in it: the desktop
+ * adapter shows it with Electron's `Notification`, and the web page (the one
+ * runtime import the renderer makes from main/) with the browser's.
  */
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import type { CompanionState } from '../core/companion.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayFailedNotice, NOTICE_BODY_MAX, replyNotice, sendFailedNotice, summarize } from '../../../main/electron/reply-notice.js';
+import { gatewayFailedNotice, NOTICE_BODY_MAX, replyNotice, sendFailedNotice, summarize } from '../../../main/bridge/notices.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { stateWith } from '../../helpers/companion-state.js';
 
