@@ -138,6 +138,12 @@ export async function startSideBySide(): Promise<{ tether: BenchChild; floor: Be
  * one can change a round trip by tens of microseconds, so latency tables show it.
  */
 export function lastCpu(pid: number): number | undefined {
+  const cpu = Number(statFieldsAfterName(pid)?.[36]);
+  return Number.isInteger(cpu) ? cpu : undefined;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (field 3 first), or undefined off Linux. */
+function statFieldsAfterName(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -145,8 +151,7 @@ export function lastCpu(pid: number): number | undefined {
     return undefined; // no /proc: not Linux
   }
   // The command name (field 2) may contain spaces; count fields after its closing ')'.
-  const cpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
-  return Number.isInteger(cpu) ? cpu : undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
@@ -158,13 +163,8 @@ const USER_HZ = 100;
  * so a bench divides a difference over thousands of requests.
  */
 export function cpuMs(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFieldsAfterName(pid);
+  if (fields === undefined) return undefined;
   const ticks = Number(fields[11]) + Number(fields[12]);
   return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
 }
