@@ -107,8 +107,10 @@ test.describe('with a failing provider in the chain', () => {
 
     await reply.getByRole('button', { name: 'Continue' }).click();
     await expect(page.locator('article.message-user').last()).toContainText('Continue your last reply from where it was stopped');
-    const history = await bridge.call('get-history', { session: 'main' });
-    const keys = history.messages.filter((m) => m.role === 'user').map((m) => m.idempotencyKey ?? '');
+    // The window shows the message as it sends it; the gateway records it a moment later.
+    const userKeys = async () => (await bridge.call('get-history', { session: 'main' })).messages.filter((m) => m.role === 'user').map((m) => m.idempotencyKey ?? '');
+    await expect.poll(async () => (await userKeys()).length).toBe(2);
+    const keys = await userKeys();
     expect(keys[1]).toBe(`${keys[0]}#continue-1`);
   });
 });
@@ -147,6 +149,8 @@ test('markdown polish: quotes, code with a Copy header, raw HTML as text', async
   await expect(reply.locator('blockquote')).toHaveText('a quote');
   await expect(reply.locator('b, script')).toHaveCount(0);
   await expect(reply.locator('.markdown')).toContainText('<b>not bold</b> <script>alert(1)</script>');
+  // Only a final reply: while it streams, each piece renders the code block again under the click.
+  await expect(reply.locator('.badge-streaming')).toHaveCount(0);
   // The Copy button sits above the code, not over its first line.
   const button = await reply.getByRole('button', { name: 'Copy code' }).boundingBox();
   const code = await reply.locator('pre').boundingBox();
