@@ -49,7 +49,7 @@ async function attachShots(page: Page, testInfo: TestInfo, name: string): Promis
   for (const width of [1280, 420]) {
     await page.setViewportSize({ width, height: 800 });
     const path = testInfo.outputPath(`${name}-${width}.png`);
-    await page.screenshot({ path });
+    await page.screenshot({ path, animations: 'disabled' }); // the drawers slide shut when the width drops
     await testInfo.attach(`${name}-${width}`, { path, contentType: 'image/png' });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
