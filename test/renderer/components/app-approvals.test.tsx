@@ -84,7 +84,7 @@ describe('approvals in the chat window', () => {
     act(() => {
       client.emit('gateway-event', { type: 'event', event: 'tool.call', payload: { ...RUN, callId: 'c-1', step: 1, server: 'notes', tool: 'add', arguments: '{"a":2,"b":3}' } });
       client.emit('gateway-event', { type: 'event', event: 'tool.result', payload: { ...RUN, callId: 'c-1', server: 'notes', tool: 'add', ok: true, content: '**5** [click](https://evil.example)', chars: 35 } });
-      client.emit('gateway-event', { type: 'event', event: 'reply', payload: { ...RUN, text: '2 + 3 is **5**.', source: 'rpc' } });
+      client.emit('gateway-event', { type: 'event', event: 'reply', payload: { ...RUN, text: '2 + 3 is **5**.', source: 'rpc', provider: 'local', model: 'tool-model' } });
     });
     const reply = await screen.findByText((_, element) => element?.tagName === 'ARTICLE' && element.getAttribute('data-run-id') === 'r-1');
     const call = within(reply).getByTestId('tool-call');
