@@ -74,6 +74,7 @@ test('Allow once runs the call; the calls and their output show apart from the r
   await expect(card).toBeVisible();
   await expect(card).toContainText('fixture/write_note');
   await expect(card.getByTestId('approval-arguments')).toHaveText('{\n  "text": "buy milk"\n}');
+  await expect(page.locator('[data-testid="tool-call"][data-outcome="waiting"]')).toContainText('fixture/write_note');
   await attachShots(page, testInfo, 'approval-card');
   expect(existsSync(notesFile(testInfo.testId))).toBe(false); // nothing ran before the answer
 

@@ -45,9 +45,18 @@ describe('tool calls in the transcript', () => {
     ]);
   });
 
+  it('a call waiting for approval says so until its approval ends', () => {
+    const waiting = (flag: boolean): TranscriptAction => ({ type: 'tool-waiting', session: 'main', runId: 'r1', callId: 'c1', waiting: flag });
+    const outcome = (actions: TranscriptAction[]) => toolCallOutcome(run(actions).items[0]!.toolCalls![0]!);
+    expect(outcome([call('c1'), waiting(true)])).toBe('waiting');
+    expect(outcome([call('c1'), waiting(true), waiting(false)])).toBe('running');
+    expect(outcome([call('c1'), waiting(true), result('c1', { ok: false, denied: true })])).toBe('denied');
+    expect(run([waiting(true)]).items).toEqual([]); // no call seen: nothing to mark
+  });
+
   it('a result whose call was missed (the window opened mid-run) still shows, arguments unknown', () => {
     const state = run([result('c9', { truncated: true, chars: 9000 })]);
-    expect(state.items[0]!.toolCalls).toEqual([{ callId: 'c9', step: 1, server: 'notes', tool: 'add', arguments: '', ok: true, content: '2', denied: undefined, truncated: true, chars: 9000 }]);
+    expect(state.items[0]!.toolCalls).toEqual([{ callId: 'c9', step: 1, server: 'notes', tool: 'add', arguments: '', ok: true, content: '2', denied: undefined, truncated: true, chars: 9000, waiting: false }]);
   });
 
   it('ignores the tool events of another session', () => {

@@ -206,6 +206,12 @@ export function App({ client }: { client: BridgeClient }) {
         case 'tool.result':
           dispatch({ type: 'tool-result', session: event.payload.session, result: event.payload, ts });
           break;
+        case 'approval.requested':
+        case 'approval.resolved': {
+          const { session, runId, callId } = event.payload;
+          dispatch({ type: 'tool-waiting', session, runId, callId, waiting: event.event === 'approval.requested' });
+          break;
+        }
       }
     });
     const offConnection = client.onDidChangeConnection((next) => {

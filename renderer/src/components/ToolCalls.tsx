@@ -9,6 +9,7 @@
 import { formatToolArguments, toolCallName, toolCallOutcome, type ToolCallOutcome, type ToolCallView } from '../model/tool-calls.js';
 
 const OUTCOME_LABEL: Record<ToolCallOutcome, string> = {
+  waiting: 'waiting for approval',
   running: 'running…',
   ok: 'done',
   failed: 'failed',

@@ -21,15 +21,17 @@ export type ToolCallView = NonNullable<HistoryMessage['toolCalls']>[number] & {
   truncated?: boolean | undefined;
   /** The length of the whole result. */
   chars?: number | undefined;
+  /** The call waits for the user's approval (between `approval.requested` and `approval.resolved`). */
+  waiting?: boolean | undefined;
 };
 
 /** How a call stands, for its row's badge. */
-export type ToolCallOutcome = 'running' | 'ok' | 'failed' | 'denied';
+export type ToolCallOutcome = 'waiting' | 'running' | 'ok' | 'failed' | 'denied';
 
-/** How a call stands: no result yet, ran, failed, or was not run. */
+/** How a call stands: waiting for approval, no result yet, ran, failed, or was not run. */
 export function toolCallOutcome(call: ToolCallView): ToolCallOutcome {
   if (call.denied) return 'denied';
-  if (call.ok === undefined) return 'running';
+  if (call.ok === undefined) return call.waiting ? 'waiting' : 'running';
   return call.ok ? 'ok' : 'failed';
 }
 
@@ -56,10 +58,16 @@ export function withToolCall(calls: readonly ToolCallView[] | undefined, call: T
   return list.some((known) => known.callId === call.callId) ? [...list] : [...list, call];
 }
 
+/** The calls with `callId` marked as waiting for approval, or no longer (unknown calls are left alone). */
+export function withWaiting(calls: readonly ToolCallView[] | undefined, callId: string, waiting: boolean): readonly ToolCallView[] | undefined {
+  if (!calls?.some((call) => call.callId === callId && (call.waiting ?? false) !== waiting)) return calls;
+  return calls.map((call) => (call.callId === callId ? { ...call, waiting } : call));
+}
+
 /** The calls with a result applied to its call (added, when the call's own event was missed). */
 export function withToolResult(calls: readonly ToolCallView[] | undefined, result: ToolResultPayload): ToolCallView[] {
   const list = calls ?? [];
-  const outcome = { ok: result.ok, content: result.content, denied: result.denied, truncated: result.truncated, chars: result.chars };
+  const outcome = { ok: result.ok, content: result.content, denied: result.denied, truncated: result.truncated, chars: result.chars, waiting: false };
   if (!list.some((call) => call.callId === result.callId)) {
     // Seen mid-run (the window opened after the call): step and arguments are not known here.
     return [...list, { callId: result.callId, step: 1, server: result.server, tool: result.tool, arguments: '', ...outcome }];

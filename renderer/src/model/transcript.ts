@@ -18,7 +18,7 @@
  */
 import type { BridgeArgs, BridgeResult } from '../../../main/bridge/contract.js';
 import { applyDelta, endStream, joinHeld, type HeldDelta } from './stream-text.js';
-import { withToolCall, withToolResult, type ToolCallView, type ToolResultPayload } from './tool-calls.js';
+import { withToolCall, withToolResult, withWaiting, type ToolCallView, type ToolResultPayload } from './tool-calls.js';
 
 type HistoryPage = BridgeResult<'get-history'>;
 type HistoryMessage = HistoryPage['messages'][number];
@@ -128,6 +128,8 @@ export type TranscriptAction =
   | { type: 'send-failed'; session: string; idempotencyKey: string; error: SendFailure }
   /** The model asked for a tool call (`tool.call`): shown on the run's reply, made if it has no row yet. */
   | { type: 'tool-call'; session: string; runId: string; call: ToolCallView; idempotencyKey?: string | undefined; ts: number }
+  /** A call of a run waits for approval, or no longer does (`approval.requested`, `approval.resolved`). */
+  | { type: 'tool-waiting'; session: string; runId: string; callId: string; waiting: boolean }
   /** A tool call ended (`tool.result`). */
   | { type: 'tool-result'; session: string; result: ToolResultPayload; ts: number }
   /** The gateway process is gone: whatever it was streaming stopped with it. */
@@ -337,6 +339,13 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       const { items, at } = replyRowFor(state.items, action.result.runId, action.result.idempotencyKey, action.ts);
       const current = items[at]!;
       return { ...state, items: replaceAt(items, at, { ...current, toolCalls: withToolResult(current.toolCalls, action.result) }) };
+    }
+    case 'tool-waiting': {
+      const at = findReply(state.items, action.runId);
+      if (at === -1) return state; // its call was not seen here: the approval card alone tells it
+      const current = state.items[at]!;
+      const toolCalls = withWaiting(current.toolCalls, action.callId, action.waiting);
+      return toolCalls === current.toolCalls ? state : { ...state, items: replaceAt(state.items, at, { ...current, toolCalls }) };
     }
     case 'gateway-stopped':
       // A run lives in the gateway process: when it is gone, so is every reply it was

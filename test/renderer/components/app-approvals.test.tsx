@@ -61,6 +61,17 @@ describe('approvals in the chat window', () => {
     await waitFor(() => expect(screen.queryByTestId('approval-card')).toBeNull());
   });
 
+  it("marks the waiting call in the run's reply until the approval ends", async () => {
+    const client = await openWindow();
+    act(() => client.emit('gateway-event', { type: 'event', event: 'tool.call', payload: { ...RUN, callId: 'c-2', step: 1, server: 'notes', tool: 'write_note', arguments: '{}' } }));
+    requestApproval(client);
+    const call = await screen.findByTestId('tool-call');
+    expect(call.getAttribute('data-outcome')).toBe('waiting');
+    expect(within(call).getByText('waiting for approval')).not.toBeNull();
+    act(() => client.emit('gateway-event', { type: 'event', event: 'approval.resolved', payload: { ...RUN, callId: 'c-2', decision: 'allow-once', by: 'user' } }));
+    await waitFor(() => expect(screen.getByTestId('tool-call').getAttribute('data-outcome')).toBe('running'));
+  });
+
   it('does not show the card of a run in another session', async () => {
     const client = await openWindow();
     requestApproval(client, 'elsewhere');
