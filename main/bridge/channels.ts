@@ -32,6 +32,7 @@ export const IPC_REQUEST_CHANNELS = {
   'delete-session': 'tether:delete-session',
   'restore-session': 'tether:restore-session',
   'search-sessions': 'tether:search-sessions',
+  approve: 'tether:approve',
 } as const satisfies { [C in BridgeChannel]: `tether:${C}` };
 
 /** The IPC channel of every event channel. */

@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import {
   AbortRequestSchema,
+  ApproveRequestSchema,
   CompactRequestSchema,
   DeleteSessionRequestSchema,
   HistoryRequestSchema,
@@ -25,6 +26,7 @@ import {
   SendRequestSchema,
   SetHeartbeatsRequestSchema,
   StatusRequestSchema,
+  type ApprovePayloadSchema,
   type CompactPayloadSchema,
   type DeleteSessionPayloadSchema,
   type Event,
@@ -126,6 +128,12 @@ export const BRIDGE_REQUESTS = {
   'restore-session': channel<z.infer<typeof RestoreSessionPayloadSchema>>()(RestoreSessionRequestSchema.omit(WIRE_ONLY).strict()),
   /** Searches titles and message text across every session, one page at a time. */
   'search-sessions': channel<SearchPayload>()(SearchRequestSchema.omit(WIRE_ONLY).strict()),
+  /**
+   * Answers an `approval.requested` gateway event: run the call once, run the tool
+   * without asking for the rest of the session, or deny it. `not_found` (as a
+   * `gateway_error`) when the call no longer waits (answered elsewhere, timed out).
+   */
+  approve: channel<z.infer<typeof ApprovePayloadSchema>>()(ApproveRequestSchema.omit(WIRE_ONLY).strict()),
 } as const;
 
 export type BridgeChannel = keyof typeof BRIDGE_REQUESTS;
@@ -170,7 +178,10 @@ export type BridgeReply<T> = { ok: true; value: T } | { ok: false; error: Bridge
 export interface BridgeEvents {
   /** Every gateway transition and every tray-visible setting change. */
   'state-changed': CompanionState;
-  /** A gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`); a CLI send gives a `reply`. */
+  /**
+   * A gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`, the tool
+   * events and the approval events of every run); a CLI send gives a `reply`.
+   */
   'gateway-event': Event;
 }
 

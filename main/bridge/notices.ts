@@ -4,6 +4,7 @@
  * A reply that arrives while the chat window is hidden (a heartbeat that found
  * something, or a long send the user walked away from) would otherwise go unseen.
  * Shown replies, streaming deltas, aborted and empty replies get no notification.
+ * A tool call waiting for approval while the window is hidden does: its run waits.
  * Plain data in, plain data out, with no Node or Electron in it: the desktop
  * adapter shows it with Electron's `Notification`, and the web page (the one
  * runtime import the renderer makes from main/) with the browser's.
@@ -34,6 +35,24 @@ export function replyNotice(event: Event, windowVisible: boolean): ReplyNotice |
   return { title, body, session: reply.session };
 }
 
+/**
+ * The notice for a tool call that waits for the user's approval, or null for any
+ * other event or while the user sees the window (the card is in it).
+ *
+ * The run stands still until someone answers or the approval times out (and the
+ * call is denied), so a hidden window must say so; a click opens the run's
+ * session, where the card is. The arguments are left out: they are the model's
+ * text, and the card shows them whole.
+ */
+export function approvalNotice(event: Event, windowVisible: boolean): ReplyNotice | null {
+  if (windowVisible) return null; // the card shows in the window
+  if (event.event !== 'approval.requested') return null; // only a call that waits
+  const { session, server, tool } = event.payload;
+  const name = server === '' ? tool : `${server}/${tool}`;
+  // Not `summarize`: tool names are not markdown, and its mark-stripping would eat their underscores.
+  return { title: titleFor(session, 'approval needed'), body: clip(`Allow the tool call ${name}? Open Tether to answer.`.replace(/\s+/gu, ' ')), session };
+}
+
 /** One line of plain text: whitespace collapsed, common markdown marks dropped, shortened with an ellipsis. */
 export function summarize(text: string, max: number = NOTICE_BODY_MAX): string {
   const plain = text
@@ -42,8 +61,13 @@ export function summarize(text: string, max: number = NOTICE_BODY_MAX): string {
     .replace(/[*_`#>]+/gu, '')
     .replace(/\s+/gu, ' ')
     .trim();
-  if (plain.length <= max) return plain;
-  const cut = [...plain].slice(0, max - 1).join(''); // whole code points: no half emoji
+  return clip(plain, max);
+}
+
+/** `text` shortened to `max` characters with an ellipsis. */
+function clip(text: string, max: number = NOTICE_BODY_MAX): string {
+  if (text.length <= max) return text;
+  const cut = [...text].slice(0, max - 1).join(''); // whole code points: no half emoji
   return `${cut.trimEnd()}…`;
 }
 

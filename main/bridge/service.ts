@@ -162,6 +162,10 @@ export class BridgeService {
         const { query, ...page } = args as BridgeParsedArgs<'search-sessions'>;
         return (await this.companion.search(query, page)) as BridgeResult<C>;
       }
+      case 'approve': {
+        const { callId, decision } = args as BridgeParsedArgs<'approve'>;
+        return (await this.companion.approve(callId, decision)) as BridgeResult<C>;
+      }
       default: {
         const unreachable: never = call;
         throw new Error(`unhandled bridge channel ${String(unreachable)}`);

@@ -21,6 +21,8 @@ import { createLogger, defaultDataDir, reapOrphanedTrees, treeRecordsDir, type L
 import {
   DEFAULT_SESSION,
   type AbortPayloadSchema,
+  type ApprovalDecision,
+  type ApprovePayloadSchema,
   type CompactPayloadSchema,
   type DeleteSessionPayloadSchema,
   type Event,
@@ -254,6 +256,15 @@ export class Companion {
       return { ...result, aborted: result.aborted + cliAborted + waitingAborted, via: 'gateway' };
     }
     return { aborted: cliAborted + waitingAborted, runIds: [], via: cliAborted > 0 ? 'cli' : 'supervisor' };
+  }
+
+  /**
+   * Answers a tool call's `approval.requested` (needs the running gateway: the call
+   * waits inside it). The first answer from any client counts; a later one is the
+   * gateway's `not_found`.
+   */
+  async approve(callId: string, decision: ApprovalDecision, options: CallOptions = {}): Promise<z.infer<typeof ApprovePayloadSchema>> {
+    return this.requireClient('answer the approval').request({ type: 'approve', callId, decision }, this.callOptions(options));
   }
 
   /** The sessions, most recent first (needs the running gateway). */

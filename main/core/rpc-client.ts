@@ -259,7 +259,7 @@ export class RpcClient {
         entry.reached = 'yes';
         entry.sawEvent = true;
         clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => this.onTimeout(event.id as number, 'idle'), entry.timeoutMs);
+        entry.timer = setTimeout(() => this.onTimeout(event.id as number, 'idle'), idleTimeoutAfter(event, entry.timeoutMs));
         if ('runId' in event.payload && typeof event.payload.runId === 'string') entry.runId = event.payload.runId;
       }
     }
@@ -329,6 +329,19 @@ export class RpcClient {
       this.request({ type: 'abort', runId: entry.runId }).catch(() => {});
     }
   }
+}
+
+/**
+ * How long a request may stay silent after this event of it.
+ *
+ * A run waiting for an approval is silent on purpose until someone answers or the
+ * gateway denies the call at `expiresAt` (5 minutes by default): the idle timeout
+ * then runs from that moment, so the window's send does not time out (and abort the
+ * run) while the approval card waits for the user.
+ */
+function idleTimeoutAfter(event: Event, timeoutMs: number): number {
+  if (event.event !== 'approval.requested') return timeoutMs;
+  return Math.min(Math.max(timeoutMs, event.payload.expiresAt - Date.now() + timeoutMs), MAX_TIMER_MS);
 }
 
 function clearTimers(entry: Pending): void {

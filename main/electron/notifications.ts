@@ -10,7 +10,7 @@
 import { Notification } from 'electron';
 import type { Event } from '../../rpc-host/protocol/schemas.js';
 import type { CompanionState } from '../core/companion.js';
-import { gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from '../bridge/notices.js';
+import { approvalNotice, gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from '../bridge/notices.js';
 
 const noticesShown = new Set<Notification>();
 
@@ -42,9 +42,10 @@ export class ReplyNotifier {
 
   constructor(private readonly options: ReplyNotifierOptions) {}
 
-  /** A gateway event: notifies a finished reply; returns whether it did. */
+  /** A gateway event: notifies a finished reply or a tool call waiting for approval; returns whether it did. */
   notify(event: Event): boolean {
-    return this.show(replyNotice(event, this.options.windowSeen()));
+    const windowSeen = this.options.windowSeen();
+    return this.show(replyNotice(event, windowSeen) ?? approvalNotice(event, windowSeen));
   }
 
   /** A send that failed, from any window; returns whether it notified. */

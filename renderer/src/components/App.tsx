@@ -35,6 +35,9 @@ import { useModels } from './use-models.js';
 import { SessionList } from './SessionList.js';
 import { StatusPanel } from './StatusPanel.js';
 import { Transcript } from './Transcript.js';
+import { ApprovalCard } from './ApprovalCard.js';
+import { useApprovals } from './use-approvals.js';
+import { approvalsOf } from '../model/approvals.js';
 import { NotifyToggle } from '../notify/NotifyToggle.js';
 import { useBrowserNotifications } from '../notify/use-browser-notifications.js';
 
@@ -195,6 +198,20 @@ export function App({ client }: { client: BridgeClient }) {
         case 'session.deleted':
           setSessions((current) => removeSession(current, event.payload.session));
           break;
+        case 'tool.call': {
+          const { session, runId, idempotencyKey, callId, step, server, tool, arguments: args } = event.payload;
+          dispatch({ type: 'tool-call', session, runId, idempotencyKey, call: { callId, step, server, tool, arguments: args }, ts });
+          break;
+        }
+        case 'tool.result':
+          dispatch({ type: 'tool-result', session: event.payload.session, result: event.payload, ts });
+          break;
+        case 'approval.requested':
+        case 'approval.resolved': {
+          const { session, runId, callId } = event.payload;
+          dispatch({ type: 'tool-waiting', session, runId, callId, waiting: event.event === 'approval.requested' });
+          break;
+        }
       }
     });
     const offConnection = client.onDidChangeConnection((next) => {
@@ -223,6 +240,8 @@ export function App({ client }: { client: BridgeClient }) {
   const connected = connection === 'open';
   const known = state !== null;
   const models = useModels(client, openSession, connected && running ? (gatewayPid ?? null) : null);
+  const approvals = useApprovals(client, running);
+  const openApprovals = approvalsOf(approvals.pending, openSession);
   const drawers = useDrawers();
   const [sheetOpen, setSheetOpen] = useState(false);
   useEffect(() => {
@@ -457,6 +476,15 @@ export function App({ client }: { client: BridgeClient }) {
           busy={busy}
           blockedReason={blockedReason}
           onAction={act}
+          footer={
+            openApprovals.length > 0 && (
+              <div className="approval-cards">
+                {openApprovals.map((approval) => (
+                  <ApprovalCard key={approval.callId} approval={approval} onAnswer={approvals.answer} />
+                ))}
+              </div>
+            )
+          }
           empty={<EmptyState session={openSession} models={models.list} pick={models.pick} blockedReason={blockedReason} onStart={(text) => sendNow({ text })} />}
         />
         <Composer

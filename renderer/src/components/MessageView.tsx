@@ -2,7 +2,8 @@
  * One transcript row: who, when, the text (markdown for replies, plain for the
  * user), badges for how it ended or came (CLI fallback, heartbeat, aborted,
  * interrupted, failed, streaming), the model that answered and the ones the
- * fallback chain skipped, what to do about a failure, and the message actions
+ * fallback chain skipped, the tool calls of its run (as tool output, apart from the
+ * reply's words), what to do about a failure, and the message actions
  * (copy, edit, regenerate, continue).
  */
 import { memo, useState } from 'react';
@@ -13,6 +14,7 @@ import { ErrorText } from './ErrorText.js';
 import { Markdown } from './Markdown.js';
 import { MessageActions } from './MessageActions.js';
 import { MessageEditor } from './MessageEditor.js';
+import { ToolCalls } from './ToolCalls.js';
 
 /** What one row needs. */
 export interface MessageViewProps {
@@ -84,6 +86,7 @@ export const MessageView = memo(function MessageView({ item, now, canRetry, onOp
       ) : (
         (item.text !== '' || streaming) && <Markdown text={item.text} onOpenLink={onOpenLink} />
       )}
+      {item.toolCalls !== undefined && item.toolCalls.length > 0 && <ToolCalls calls={item.toolCalls} />}
       {item.failures !== undefined && item.failures.length > 0 && (
         <p className="message-skipped" data-testid="skipped-models">
           Skipped:{' '}

@@ -31,13 +31,15 @@ export interface TranscriptProps {
   onAction?: ((action: MessageAction) => void) | undefined;
   /** What an empty session shows (a plain line without it). */
   empty?: ReactNode;
+  /** Shown after the last row, in the scrolling list (the approval cards of the session's waiting runs). */
+  footer?: ReactNode;
 }
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 
 /** The open session's rows, virtualised, following the newest while the reader is at the bottom. */
-export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty }: TranscriptProps) {
+export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty, footer }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
@@ -100,6 +102,7 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
           );
         })}
       </div>
+      {footer}
     </div>
   );
 }

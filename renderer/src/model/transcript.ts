@@ -18,6 +18,7 @@
  */
 import type { BridgeArgs, BridgeResult } from '../../../main/bridge/contract.js';
 import { applyDelta, endStream, joinHeld, type HeldDelta } from './stream-text.js';
+import { withToolCall, withToolResult, withWaiting, type ToolCallView, type ToolResultPayload } from './tool-calls.js';
 
 type HistoryPage = BridgeResult<'get-history'>;
 type HistoryMessage = HistoryPage['messages'][number];
@@ -80,6 +81,8 @@ export interface TranscriptItem {
   model?: string | undefined;
   /** Replies: the models the fallback chain skipped before this one answered, in the order tried. */
   failures?: readonly SkippedModel[] | undefined;
+  /** Replies: the tool calls of its run, in the order asked, with their results once they came. */
+  toolCalls?: readonly ToolCallView[] | undefined;
 }
 
 /** One line under a reply, from its send's `meta`; `warn` for what went wrong but lost nothing. */
@@ -123,6 +126,12 @@ export type TranscriptAction =
   | { type: 'reply'; session: string; runId: string; text: string; source: 'rpc' | 'cli' | 'heartbeat'; aborted?: boolean | undefined; idempotencyKey?: string | undefined; ts: number; answeredBy?: AnsweredBy | undefined }
   | { type: 'send-result'; session: string; idempotencyKey: string; result: SendResult; ts: number }
   | { type: 'send-failed'; session: string; idempotencyKey: string; error: SendFailure }
+  /** The model asked for a tool call (`tool.call`): shown on the run's reply, made if it has no row yet. */
+  | { type: 'tool-call'; session: string; runId: string; call: ToolCallView; idempotencyKey?: string | undefined; ts: number }
+  /** A call of a run waits for approval, or no longer does (`approval.requested`, `approval.resolved`). */
+  | { type: 'tool-waiting'; session: string; runId: string; callId: string; waiting: boolean }
+  /** A tool call ended (`tool.result`). */
+  | { type: 'tool-result'; session: string; result: ToolResultPayload; ts: number }
   /** The gateway process is gone: whatever it was streaming stopped with it. */
   | { type: 'gateway-stopped'; session: string };
 
@@ -175,6 +184,7 @@ export function fromHistory(message: HistoryMessage): TranscriptItem {
     state,
     ...(message.error !== undefined ? { failure: message.error } : {}),
     ...(state === 'streaming' ? { lastSeq: message.seq ?? -1 } : {}),
+    ...(message.toolCalls !== undefined && message.toolCalls.length > 0 ? { toolCalls: message.toolCalls } : {}),
   };
 }
 
@@ -320,6 +330,23 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
         return item;
       });
     }
+    case 'tool-call': {
+      const { items, at } = replyRowFor(state.items, action.runId, action.idempotencyKey, action.ts);
+      const current = items[at]!;
+      return { ...state, items: replaceAt(items, at, { ...current, toolCalls: withToolCall(current.toolCalls, action.call) }) };
+    }
+    case 'tool-result': {
+      const { items, at } = replyRowFor(state.items, action.result.runId, action.result.idempotencyKey, action.ts);
+      const current = items[at]!;
+      return { ...state, items: replaceAt(items, at, { ...current, toolCalls: withToolResult(current.toolCalls, action.result) }) };
+    }
+    case 'tool-waiting': {
+      const at = findReply(state.items, action.runId);
+      if (at === -1) return state; // its call was not seen here: the approval card alone tells it
+      const current = state.items[at]!;
+      const toolCalls = withWaiting(current.toolCalls, action.callId, action.waiting);
+      return toolCalls === current.toolCalls ? state : { ...state, items: replaceAt(state.items, at, { ...current, toolCalls }) };
+    }
     case 'gateway-stopped':
       // A run lives in the gateway process: when it is gone, so is every reply it was
       // streaming. History (read when a gateway runs again) says the same, with the text
@@ -406,6 +433,17 @@ function uniqueKeys(items: TranscriptItem[]): TranscriptItem[] {
     seen.add(key);
     return key === item.key ? item : { ...item, key };
   });
+}
+
+/**
+ * The reply row of a run, made (streaming, empty) when the run has none yet: a model
+ * may call tools before it writes a word.
+ */
+function replyRowFor(items: readonly TranscriptItem[], runId: string, idempotencyKey: string | undefined, ts: number): { items: readonly TranscriptItem[]; at: number } {
+  const at = findReply(items, runId);
+  if (at !== -1) return { items, at };
+  const row: TranscriptItem = { key: replyRowKey(runId), role: 'assistant', text: '', ts, runId, idempotencyKey, state: 'streaming', lastSeq: -1 };
+  return { items: [...items, row], at: items.length };
 }
 
 function findReply(items: readonly TranscriptItem[], runId: string): number {

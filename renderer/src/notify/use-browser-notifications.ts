@@ -10,7 +10,7 @@
  * the tab and opens that session.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import { gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from '../../../main/bridge/notices.js';
+import { approvalNotice, gatewayFailedNotice, replyNotice, sendFailedNotice, type ReplyNotice } from '../../../main/bridge/notices.js';
 import type { BridgeClient } from '../bridge/bridge-client.js';
 
 type CompanionState = Parameters<typeof gatewayFailedNotice>[1];
@@ -49,7 +49,8 @@ export function useBrowserNotifications(client: BridgeClient, openSession: (key:
       if (notice) show(notice, open.current);
     });
     const offEvents = client.on('gateway-event', (event) => {
-      const notice = replyNotice(event, pageVisible());
+      const visible = pageVisible();
+      const notice = replyNotice(event, visible) ?? approvalNotice(event, visible);
       if (notice) show(notice, open.current);
     });
     return () => {

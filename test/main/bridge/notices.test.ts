@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayFailedNotice, NOTICE_BODY_MAX, replyNotice, sendFailedNotice, summarize } from '../../../main/bridge/notices.js';
+import { approvalNotice, gatewayFailedNotice, NOTICE_BODY_MAX, replyNotice, sendFailedNotice, summarize } from '../../../main/bridge/notices.js';
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { stateWith } from '../../helpers/companion-state.js';
 
@@ -59,5 +59,24 @@ describe('gatewayFailedNotice', () => {
     expect(gatewayFailedNotice(failed, failed, false)).toBeNull();
     expect(gatewayFailedNotice(failed, stateWith({ state: 'restarting' }), false)).toBeNull();
     expect(gatewayFailedNotice(stateWith({}), failed, true)).toBeNull();
+  });
+});
+
+describe('approvalNotice', () => {
+  const asked = (session = 'main', server = 'notes'): Event => ({
+    type: 'event',
+    event: 'approval.requested',
+    payload: { session, runId: 'r1', callId: 'c1', server, tool: 'write_note', arguments: '{"text":"buy milk"}', expiresAt: 1 },
+  });
+
+  it('says a tool call waits, naming the tool and opening its session, while the window is hidden', () => {
+    expect(approvalNotice(asked(), false)).toEqual({ title: 'Tether · approval needed', body: 'Allow the tool call notes/write_note? Open Tether to answer.', session: 'main' });
+    expect(approvalNotice(asked('ci'), false)?.title).toBe('Tether · ci · approval needed');
+    expect(approvalNotice(asked('main', ''), false)?.body).toContain('call write_note?');
+  });
+
+  it('stays quiet while the window shows, and for every other event', () => {
+    expect(approvalNotice(asked(), true)).toBeNull();
+    expect(approvalNotice(reply(), false)).toBeNull();
   });
 });

@@ -108,6 +108,18 @@ describe('BridgeService', () => {
     });
   });
 
+  it('sends approve to the gateway: a call that waits for nobody is its not_found; a bad decision never leaves', async () => {
+    const { companion } = makeCompanion();
+    await companion.start();
+    await waitForRunning(companion);
+    const { service } = serviceFor(companion);
+    const reply = await service.handle('approve', { callId: 'c-nobody-waits', decision: 'allow-once' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'gateway_error', message: expect.stringContaining('c-nobody-waits'), details: { wireCode: 'not_found' } } });
+    const bad = await service.handle('approve', { callId: 'c-1', decision: 'always' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(!bad.ok && bad.error.message).toContain('decision');
+  });
+
   it('refuses an unknown channel and names the known ones', async () => {
     const { companion } = makeCompanion();
     const { service } = serviceFor(companion);

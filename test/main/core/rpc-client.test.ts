@@ -434,6 +434,21 @@ describe('RpcClient: timeouts', () => {
     expect(seen).toHaveLength(2); // both events still reached subscribers
   });
 
+  it('a send waiting for an approval is not timed out before the approval expires', async () => {
+    vi.useFakeTimers();
+    const host = fakeHost();
+    const send = track(host.client.request({ type: 'send', text: 'note it' }, { timeoutMs: 1000 }));
+    await flush();
+    const id = host.idOf(0);
+    const payload = { session: 'main', runId: 'r-1', callId: 'c-1', server: 'notes', tool: 'write_note', arguments: '{}', expiresAt: Date.now() + 60_000 };
+    host.answer({ type: 'event', event: 'approval.requested', id, payload });
+    await flush();
+    await vi.advanceTimersByTimeAsync(60_999); // the approval waits a minute, then the usual idle timeout
+    expect(await stateOf(send)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(send).rejects.toMatchObject({ code: 'timeout' });
+  });
+
   it('an answer in time clears the timer: no timeout afterwards', async () => {
     vi.useFakeTimers();
     const host = fakeHost();
