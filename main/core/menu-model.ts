@@ -23,24 +23,35 @@ export type TrayMenuItem =
 export interface TrayModel {
   icon: TrayIconName;
   tooltip: string;
+  /** Text beside the icon where the platform shows one (macOS): the number of tool calls waiting for approval, else ''. */
+  badge: string;
   items: TrayMenuItem[];
 }
 
-/** Builds the tray model for `state` at time `now` (epoch ms). */
-export function buildTrayModel(state: CompanionState, now: number = Date.now()): TrayModel {
+/**
+ * Builds the tray model for `state` at time `now` (epoch ms); `approvalsWaiting`
+ * is how many tool calls wait for the user (a badge, a tooltip note, and a menu
+ * line that opens the chat where their cards are).
+ */
+export function buildTrayModel(state: CompanionState, now: number = Date.now(), approvalsWaiting = 0): TrayModel {
   const status = describeGateway(state, now);
   const icon = pickIcon(state);
+  const waiting = approvalsWaiting === 1 ? '1 tool call waiting for approval' : `${approvalsWaiting} tool calls waiting for approval`;
   const notes = [
+    approvalsWaiting > 0 ? waiting : undefined,
     state.fallbackActive ? 'sends use the CLI fallback' : undefined,
     state.heartbeatsEnabled ? undefined : 'heartbeats off',
   ].filter((note): note is string => note !== undefined);
   const tooltip = ['Tether', status, ...notes].join(' · ');
   const stopping = state.gateway.stopping;
+  const approvals: TrayMenuItem[] = approvalsWaiting > 0 ? [{ kind: 'action', id: 'open-chat', label: `Review ${waiting}…`, enabled: true }] : [];
   return {
     icon,
     tooltip,
+    badge: approvalsWaiting > 0 ? String(approvalsWaiting) : '',
     items: [
       { kind: 'status', label: `Gateway: ${status}` },
+      ...approvals,
       { kind: 'separator' },
       { kind: 'toggle', id: 'heartbeats', label: 'Send heartbeats', checked: state.heartbeatsEnabled },
       { kind: 'toggle', id: 'fallback', label: 'Use CLI fallback', checked: state.fallbackEnabled },

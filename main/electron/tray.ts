@@ -63,12 +63,14 @@ export interface TrayControllerOptions {
   handlers: TrayHandlers;
   logger: Logger;
   now?: () => number;
+  /** How many tool calls wait for the user's approval (the badge); none when absent. */
+  approvalsWaiting?: () => number;
 }
 
 /** Owns the tray icon for the app's lifetime. */
 export class TrayController {
   private tray: Tray | undefined;
-  private shown: { icon: string; tooltip: string; menu: string } | undefined;
+  private shown: { icon: string; tooltip: string; menu: string; badge: string } | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private unsubscribe: Unsubscribe | undefined;
 
@@ -77,9 +79,9 @@ export class TrayController {
   /** Creates the icon and follows the companion's state. */
   start(): void {
     if (this.tray) return; // already started
-    const model = buildTrayModel(this.options.companion.state(), this.now());
+    const model = buildTrayModel(this.options.companion.state(), this.now(), this.approvalsWaiting());
     this.tray = new Tray(this.image(model.icon));
-    this.shown = { icon: model.icon, tooltip: '', menu: '' }; // the image is set; tooltip and menu follow in update()
+    this.shown = { icon: model.icon, tooltip: '', menu: '', badge: '' }; // the image is set; tooltip and menu follow in update()
     if (this.options.platform === 'win32') {
       // Windows shows the menu on right click; a left click opens the chat, as users expect there.
       this.tray.on('click', () => this.options.handlers.onAction('open-chat'));
@@ -96,12 +98,13 @@ export class TrayController {
   update(state: CompanionState = this.options.companion.state(), options: { force?: boolean } = {}): void {
     const tray = this.tray;
     if (!tray || tray.isDestroyed()) return; // disposed
-    const model = buildTrayModel(state, this.now());
+    const model = buildTrayModel(state, this.now(), this.approvalsWaiting());
     const menu = JSON.stringify(model.items);
     if (this.shown?.icon !== model.icon) tray.setImage(this.image(model.icon));
     if (this.shown?.tooltip !== model.tooltip) tray.setToolTip(model.tooltip);
+    if (this.shown?.badge !== model.badge) tray.setTitle(model.badge); // shown beside the icon on macOS
     if (this.shown?.menu !== menu || options.force) tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(model, this.options.handlers)));
-    this.shown = { icon: model.icon, tooltip: model.tooltip, menu };
+    this.shown = { icon: model.icon, tooltip: model.tooltip, menu, badge: model.badge };
     this.schedule(state);
   }
 
@@ -125,6 +128,10 @@ export class TrayController {
     const image = nativeImage.createFromPath(file);
     if (image.isEmpty()) this.options.logger.warn(`tray icon ${file} is missing or unreadable; run "npm run icons" or reinstall the app`);
     return image;
+  }
+
+  private approvalsWaiting(): number {
+    return this.options.approvalsWaiting?.() ?? 0;
   }
 
   private now(): number {

@@ -127,6 +127,10 @@ export class FakeTray extends EventEmitter {
   setToolTip(text: string): void {
     this.tooltip = text;
   }
+  title = '';
+  setTitle(text: string): void {
+    this.title = text;
+  }
   setContextMenu(menu: { template: any[] }): void {
     this.menu = menu;
     this.menuBuilds++;

@@ -122,6 +122,25 @@ describe('TrayController', () => {
     expect(tray.item('Send heartbeats').checked).toBe(false);
   });
 
+  it('badges the tool calls waiting for approval, with a menu line that opens the chat', () => {
+    let waiting = 0;
+    const { calls, handlers } = recorder();
+    const controller = new TrayController({ companion, iconDir: '/icons', platform: 'darwin', handlers, logger: recordingLogger(), now: () => STATE_NOW, approvalsWaiting: () => waiting });
+    controller.start();
+    const tray = FakeTray.all[0]!;
+    expect(tray.title).toBe('');
+    waiting = 2;
+    controller.update();
+    expect(tray.title).toBe('2');
+    expect(tray.tooltip).toContain('2 tool calls waiting for approval');
+    tray.click('Review 2 tool calls waiting for approval…');
+    expect(calls).toEqual(['action open-chat']);
+    waiting = 0;
+    controller.update();
+    expect(tray.title).toBe('');
+    expect(tray.menu!.template.some((item: { label?: string }) => item.label?.startsWith('Review'))).toBe(false);
+  });
+
   it('does not rebuild the menu when nothing visible changed', () => {
     const { tray } = start();
     const builds = tray.menuBuilds;
