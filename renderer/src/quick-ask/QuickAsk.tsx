@@ -13,6 +13,9 @@ import { adviceForFailure } from '../model/format.js';
 import { displayName } from '../model/sessions.js';
 import { failureLabel, type TranscriptItem } from '../model/transcript.js';
 import { useQuickAsk } from './use-quick-ask.js';
+import { ApprovalCard } from '../components/ApprovalCard.js';
+import { useApprovals } from '../components/use-approvals.js';
+import { approvalsOf } from '../model/approvals.js';
 
 export interface QuickAskProps {
   client: BridgeClient;
@@ -62,6 +65,9 @@ function QuickRow({ item, onOpenLink }: { item: TranscriptItem; onOpenLink: (url
 
 export function QuickAsk({ client, onOpenChat, onOpenLink }: QuickAskProps) {
   const quick = useQuickAsk(client);
+  // A run asked from here may wait for a tool approval: the same card as the chat's, for this session.
+  const approvals = useApprovals(client, quick.connection === 'open');
+  const waiting = approvalsOf(approvals.pending, quick.session);
   const [text, setText] = useState('');
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => box.current?.focus(), [quick.session]);
@@ -122,6 +128,13 @@ export function QuickAsk({ client, onOpenChat, onOpenLink }: QuickAskProps) {
         <p id="quick-reason" className="quick-reason" role="status">
           {quick.connection === 'open' ? reason : 'Connecting to Tether…'}
         </p>
+      )}
+      {waiting.length > 0 && (
+        <div className="approval-cards">
+          {waiting.map((approval) => (
+            <ApprovalCard key={approval.callId} approval={approval} onAnswer={approvals.answer} />
+          ))}
+        </div>
       )}
       <section className="quick-answer" aria-label="Reply" aria-live="polite">
         {quick.rows.map((item) => (
