@@ -23,6 +23,7 @@ afterEach(async () => {
   await cleanupRpcChildren();
 });
 
+// Linux only: the leftover gateway is found and counted through /proc, the only place its identity can be checked.
 describe.skipIf(process.platform !== 'linux')('a gateway left running by an app that died', () => {
   it('is reaped, with its grandchild, when the next app starts on the data dir', async () => {
     const root = createTempHome();

@@ -47,6 +47,7 @@ function sleeperConfig(probe: string, extra: Record<string, unknown> = {}): stri
 
 const orphansOf = (probe: string) => () => processesWithEnv('ORPHAN_PROBE', probe).length;
 
+// Linux only: orphans are counted through /proc, and trees are recorded only where /proc can check their identity.
 describe.skipIf(process.platform !== 'linux')('command provider processes after the gateway is killed', () => {
   it('the next gateway on the data dir reaps what a SIGKILLed one left running', async () => {
     const probe = newProbe();
@@ -84,6 +85,7 @@ describe.skipIf(process.platform !== 'linux')('command provider processes after 
   });
 });
 
+// Linux only: orphans are counted through /proc (see above).
 describe.skipIf(process.platform !== 'linux')('command provider processes at app shutdown', () => {
   it('the stop waits for the host\'s grace: a run that ends within it completes, and the gateway exits 0 unsignalled', async () => {
     const probe = newProbe();

@@ -26,6 +26,7 @@ describe('SavedWebAddress', () => {
     if (process.platform !== 'win32') expect(statSync(saved.path).mode & 0o777).toBe(0o600);
   });
 
+  // Not on Windows: file modes (0644 vs 0600) mean nothing there; ACLs guard the settings folder.
   it.skipIf(process.platform === 'win32')('does not reuse a token others could read', async () => {
     const saved = new SavedWebAddress(dir);
     await saved.save('/data/a', { token: TOKEN, port: 40123 });

@@ -108,6 +108,7 @@ describe('process tree (injected spawner)', () => {
   });
 });
 
+// Not on Windows: these start real POSIX process groups (sh, sleep); Windows' taskkill path is tested above with the injected spawner.
 describe.skipIf(process.platform === 'win32')('process tree (real processes)', () => {
   it('SIGKILL to the tree takes a grandchild that ignores SIGTERM with it', async () => {
     const pidFile = join(createTempHome(), 'grandchild.pid');

@@ -41,6 +41,7 @@ function writeRecords(dir: string, owner: { pid: number; startTime: string }, re
   return file;
 }
 
+// Linux only: records are written and checked through /proc (process start times, environ markers).
 describe.skipIf(process.platform !== 'linux')('tree records and the reaper', () => {
   it('kills a recorded tree whose owner is gone, and removes the record', async () => {
     const tree = await startTree('echo started; exec sleep 300');
