@@ -163,6 +163,10 @@ export function App({ client }: { client: BridgeClient }) {
     const offState = client.on('state-changed', setState);
     // Sends whose `reply` event came: their `session.updated` follows it.
     const announced = new Set<string>();
+    // Sends whose deltas came and whose reply has not: known here at once, while the
+    // transcript (through React state) learns of them only at the next render. The
+    // events of one turn can arrive together, the stored failure with its deltas.
+    const streaming = new Set<string>();
     const watched = new WatchedReplies();
     const offEvents = client.on('gateway-event', (event) => {
       const ts = Date.now();
@@ -170,13 +174,17 @@ export function App({ client }: { client: BridgeClient }) {
         case 'reply.delta': {
           const { session, runId, seq, text, idempotencyKey } = event.payload;
           dispatch({ type: 'delta', session, runId, seq, text, idempotencyKey, ts });
+          if (idempotencyKey !== undefined) streaming.add(idempotencyKey);
           break;
         }
         case 'reply': {
           const { session, runId, source, aborted, idempotencyKey } = event.payload;
           const text = 'text' in event.payload ? event.payload.text : ''; // the app never asks hello for text-less replies
           dispatch({ type: 'reply', session, runId, text, source, aborted, idempotencyKey, ts });
-          if (idempotencyKey !== undefined) announced.add(idempotencyKey);
+          if (idempotencyKey !== undefined) {
+            announced.add(idempotencyKey);
+            streaming.delete(idempotencyKey);
+          }
           watched.noteReply(session, openSessionRef.current);
           break;
         }
@@ -189,7 +197,8 @@ export function App({ client }: { client: BridgeClient }) {
           // (The transcript may not show this batch's `reply` yet: those are remembered here.)
           const { session, idempotencyKey } = event.payload;
           if (idempotencyKey === undefined || announced.delete(idempotencyKey)) break; // announced with its reply
-          if (session === transcriptRef.current.session && isStreamingSend(transcriptRef.current, idempotencyKey)) void loadHistory(session);
+          const wasStreaming = streaming.delete(idempotencyKey);
+          if (session === transcriptRef.current.session && (wasStreaming || isStreamingSend(transcriptRef.current, idempotencyKey))) void loadHistory(session);
           break;
         }
         case 'heartbeat':
