@@ -130,8 +130,12 @@ describe('delete-session and restore-session', () => {
 describe('search', () => {
   it('finds titles first, then messages newest first, each word anywhere, case-insensitive', async () => {
     const { gateway } = openGateway();
+    // Newest first is by time: each turn gets a millisecond of its own, or ties fall back to the session key.
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 2));
     await gateway.handle({ type: 'send', text: 'The build log shows a Flaky test', session: 'ci' });
+    await tick();
     await gateway.handle({ type: 'send', text: 'nothing relevant', session: 'other' });
+    await tick();
     await gateway.handle({ type: 'send', text: 'flaky network, then the test passed', session: 'other' });
     await gateway.handle({ type: 'update-session', session: 'other', title: 'Flaky test hunt' });
 
