@@ -7,7 +7,10 @@
  * its live size. One full collection after a second without requests gives those
  * pages back; it costs a few milliseconds while nothing is waiting, and never
  * runs during a burst. `global.gc` is only reachable with `--expose-gc`, which
- * V8 accepts at run time; where it is refused, nothing is collected early.
+ * V8 accepts at run time; where it is refused, nothing is collected early. The
+ * flag goes back off once the function is in hand: V8's flags are part of what a
+ * code cache is checked against, and a gateway that changed them could neither
+ * use nor write the command line's cache (rpc-host/compile-cache.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -17,10 +20,16 @@ export const IDLE_COLLECT_MS = 1000;
 
 /** A full garbage collection, or undefined where the runtime will not expose one. */
 export function fullCollector(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') return exposed as () => void;
   try {
     setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
+    try {
+      const gc = runInNewContext('gc') as unknown;
+      return typeof gc === 'function' ? (gc as () => void) : undefined;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     return undefined;
   }

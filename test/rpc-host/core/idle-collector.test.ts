@@ -3,7 +3,11 @@
  * requests keep coming, none when nothing happened, none after dispose.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cachedDataVersionTag } from 'node:v8';
 import { IdleCollector, fullCollector } from '../../../rpc-host/core/idle-collector.js';
+
+/** V8's flags before any test here reached for the collector. */
+const FLAGS_AT_START = cachedDataVersionTag();
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -43,5 +47,11 @@ describe('fullCollector', () => {
     const gc = fullCollector();
     expect(typeof gc).toBe('function');
     gc!(); // does not throw
+  });
+
+  it('leaves V8’s flags as they were, so code caches made before and after still match', () => {
+    fullCollector();
+    fullCollector();
+    expect(cachedDataVersionTag()).toBe(FLAGS_AT_START);
   });
 });
