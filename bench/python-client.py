@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "clients" / "python" / "src"))
 
 import tether  # noqa: E402
 
-CLI = Path(os.environ.get("TETHER_BIN") or ROOT / "dist" / "rpc-host" / "cli.js")
+CLI = Path(os.environ.get("TETHER_BIN") or ROOT / "dist" / "rpc-host" / "cli.cjs")
 NODE = shutil.which("node") or "node"
 WARMUP, SAMPLES = 50, 500
 BATCH, CONCURRENCY = 200, 8

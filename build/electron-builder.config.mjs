@@ -58,7 +58,7 @@ const config = {
     'package.json',
     'dist/main/**/*.js',
     'dist/main/preload.cjs',
-    'dist/rpc-host/**/*.js',
+    'dist/rpc-host/**/*.{js,cjs}',
     'dist/renderer/**/*',
     '!**/*.map',
     '!**/*.d.ts',

@@ -1,28 +1,51 @@
 /**
- * Turns on Node's module compile cache for the command line, where the runtime
- * has one (`module.enableCompileCache`, Node 22.1 and newer; a no-op on Node 20).
+ * Loads the command line (the one-file bundle `cli-commands.cjs`, built by
+ * scripts/build.mjs) with V8's compiled code kept from the last run.
  *
- * Every `tether agent` and every gateway start compiles the same modules again;
- * with the cache, V8 reuses the code it compiled last time (the issue measured the
- * echo one-shot going from 148 to 129 ms). It must run before the command's
- * modules load, so the executables call it first and then import the command
- * line with a dynamic import. The cache lives in the user's cache folder, not in
- * the data dir: it is disposable, per machine, and never worth a backup.
- * `NODE_DISABLE_COMPILE_CACHE=1` turns it off, as it does for Node itself.
+ * Every `tether agent` and every gateway start compiles the same megabyte of
+ * JavaScript again; reusing the code V8 compiled last time is most of what keeps
+ * them near the cost of starting Node (bench/startup.ts prints the ratio).
+ * - On Node 22.1 and newer, Node's own module compile cache does it
+ *   (`module.enableCompileCache`), turned on before the bundle is required.
+ * - On Node 20, which has no such cache, the bundle is compiled through
+ *   `vm.Script` with the `cachedData` written at the end of an earlier run. The
+ *   file is named by the bundle's size and modification time (V8 itself checks
+ *   only the source's length) and by `v8.cachedDataVersionTag()`, which changes
+ *   with Node's version and V8's flags: the app's child (with `NODE_OPTIONS`) and
+ *   a command typed in a terminal keep one file each.
+ * Such a bundle must not use `import()`: Node 20 cannot run one from code taken
+ * from a cache, so the build turns them into `require`s.
+ * The caches live in the user's cache folder, not in the data dir: they are
+ * disposable, per machine, and never worth a backup. `NODE_DISABLE_COMPILE_CACHE=1`
+ * turns both off, as it does for Node itself. A cache that cannot be read or
+ * written costs speed, never the command.
  */
-import module from 'node:module';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
+import { Script } from 'node:vm';
 
-/** Where the cache goes on each platform. */
-export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
-  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'tether', 'node-compile-cache');
-  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'tether', 'Cache', 'node-compile-cache');
+/** Tether's folder in each platform's cache folder. */
+export function tetherCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'tether');
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'tether', 'Cache');
   const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return join(base, 'tether', 'node-compile-cache');
+  return join(base, 'tether');
 }
 
-/** Enables the cache when the runtime can; says whether it did (for tests and logs). */
+/** Where Node's own compile cache goes (Node 22.1 and newer). */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  return join(tetherCacheDir(env, platform, home), 'node-compile-cache');
+}
+
+/** Where the bundle's V8 code cache goes on runtimes without Node's (Node 20). */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  return join(tetherCacheDir(env, platform, home), 'code-cache');
+}
+
+/** Enables Node's compile cache when the runtime has one; says whether it did. */
 export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): boolean {
   const enable = (module as { enableCompileCache?: (dir?: string) => { status: number } }).enableCompileCache;
   if (typeof enable !== 'function' || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return false;
@@ -33,5 +56,76 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): boolea
     return status === ENABLED || status === ALREADY_ENABLED;
   } catch {
     return false; // an unwritable cache folder costs speed, never the command
+  }
+}
+
+/**
+ * How the bundle was compiled: with Node's cache (`node`), with ours and the code
+ * it held (`accepted`), from scratch because ours was missing or V8 refused it
+ * (`missing`, `rejected`: the code is then written at exit), or with caching off.
+ */
+export type CodeCacheUse = 'node' | 'accepted' | 'missing' | 'rejected' | 'off';
+
+export interface LoadedBundle<T> {
+  exports: T;
+  cache: CodeCacheUse;
+}
+
+/** Requires a CommonJS bundle (an absolute path), reusing compiled code where it can. */
+export function loadBundle<T>(bundle: string, env: NodeJS.ProcessEnv = process.env): LoadedBundle<T> {
+  if (env.NODE_DISABLE_COMPILE_CACHE !== undefined) return { exports: createRequire(bundle)(bundle) as T, cache: 'off' };
+  if (enableCompileCache(env)) return { exports: createRequire(bundle)(bundle) as T, cache: 'node' };
+  return loadWithCodeCache<T>(bundle, codeCacheDir(env));
+}
+
+/** The cache file for this bundle build under these flags; files of other builds share the prefix. */
+function cacheFileFor(bundle: string, dir: string, tag: number): { file: string; prefix: string } {
+  const { size, mtimeMs } = statSync(bundle);
+  const prefix = `${basename(bundle)}-`;
+  return { file: join(dir, `${prefix}${size}-${Math.trunc(mtimeMs)}-${tag}.bin`), prefix };
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function loadWithCodeCache<T>(bundle: string, dir: string): LoadedBundle<T> {
+  const tag = cachedDataVersionTag();
+  const { file, prefix } = cacheFileFor(bundle, dir, tag);
+  const cachedData = readCache(file);
+  const source = readFileSync(bundle, 'utf8');
+  // The wrapper Node gives every CommonJS module, on the bundle's first line, so
+  // line numbers in stack traces stay right.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const cache: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+  const bundleModule = { exports: {} as unknown };
+  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+  run(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle));
+  // Written at exit, so the code compiled while the command ran is in it too; not
+  // when V8's flags changed meanwhile, since the file is named by the flags at start.
+  if (cache !== 'accepted') process.once('exit', () => cachedDataVersionTag() === tag && writeCache(script, dir, file, prefix));
+  return { exports: bundleModule.exports as T, cache };
+}
+
+/** Writes the code cache whole (a rename), and removes the files of older builds. */
+function writeCache(script: Script, dir: string, file: string, prefix: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, script.createCachedData());
+    renameSync(temp, file);
+    const stamp = basename(file).slice(prefix.length).replace(/-\d+\.bin$/u, '-');
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(prefix) && !name.startsWith(`${prefix}${stamp}`) && name.endsWith('.bin')) rmSync(join(dir, name), { force: true });
+    }
+  } catch {
+    // an unwritable cache folder costs the next start its speed, never this command
   }
 }

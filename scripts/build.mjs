@@ -3,9 +3,10 @@
  * Builds everything the app runs from, into dist/:
  *   1. `tsc -p tsconfig.build.json`: the gateway child, the CLI and the main process;
  *   2. the command line (`rpc-host/cli-commands.ts`, with the gateway and zod),
- *      bundled by esbuild into one ES module in place of tsc's output, because Node
- *      loads one module much faster than 125: `tether agent` and a gateway start
- *      pay for module resolution and loading on every run (bench/startup.ts);
+ *      bundled by esbuild into one CommonJS file, because Node loads one module
+ *      much faster than 125: `tether agent` and a gateway start pay for module
+ *      resolution and loading on every run (bench/startup.ts); and its two
+ *      executables, `cli.cjs` and the `tether` bin's `tether.cjs`;
  *   3. the preload (`main/preload.ts`), bundled by esbuild into one CommonJS file,
  *      because a sandboxed preload can neither `import` nor `require` project files;
  *   4. the renderer (`renderer/`), built by Vite into dist/renderer.
@@ -35,22 +36,49 @@ step('tsc -p tsconfig.build.json', () => {
 
 const esbuild = await import('esbuild');
 
+/**
+ * CommonJS for the command line and its executables: a CommonJS entry starts
+ * without Node's ES module loader, and Node 20 can only keep compiled code for a
+ * script it compiles itself (rpc-host/compile-cache.ts). `import.meta.url`, which
+ * CommonJS lacks, becomes the file's own URL.
+ */
+const commonJs = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__tetherModuleUrl' },
+  banner: { js: '"use strict";\nconst __tetherModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
 const commandLine = join(root, 'rpc-host/cli-commands.ts');
 if (existsSync(commandLine)) {
-  step('command line → dist/rpc-host/cli-commands.js (one module)', () => {
+  step('command line → dist/rpc-host/cli-commands.cjs (one file)', () => {
     esbuild.buildSync({
+      ...commonJs,
       entryPoints: [commandLine],
-      outfile: join(root, 'dist/rpc-host/cli-commands.js'),
-      bundle: true,
-      // Loaded from node_modules on first use (a dynamic import), so commands that
-      // use no tools never parse it.
+      outfile: join(root, 'dist/rpc-host/cli-commands.cjs'),
+      // Loaded from node_modules on first use, so commands that use no tools never
+      // parse it.
       external: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: true,
-      logLevel: 'warning',
+      // Dynamic imports become `require`s: Node 20 cannot run an `import()` from
+      // code it took from a code cache ("A dynamic import callback was not
+      // specified"), and the SDK and Node's built-ins all have CommonJS entries.
+      supported: { 'dynamic-import': false },
     });
+  });
+  const entries = [
+    ['rpc-host/cli.ts', 'dist/rpc-host/cli.cjs'],
+    ['main/launch/tether.ts', 'dist/main/launch/tether.cjs'],
+  ];
+  step('executables → dist/rpc-host/cli.cjs, dist/main/launch/tether.cjs', () => {
+    for (const [source, outfile] of entries) {
+      // The command line stays its own file, and `app` loads the main process's
+      // modules (the compiler's output) only when it is the command.
+      esbuild.buildSync({ ...commonJs, entryPoints: [join(root, source)], outfile: join(root, outfile), external: ['./cli-commands.js', './app-command.js'] });
+    }
   });
 }
 

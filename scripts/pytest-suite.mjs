@@ -47,7 +47,7 @@ if (!existsSync(python) || have !== wanted) {
   writeFileSync(stamp, `${wanted}\n`);
 }
 
-if (!existsSync(join(root, 'dist/rpc-host/cli.js'))) {
+if (!existsSync(join(root, 'dist/rpc-host/cli.cjs'))) {
   step('building the gateway (npm run build)', process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
 }
 

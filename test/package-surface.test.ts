@@ -19,7 +19,7 @@ describe('package surface', () => {
   it('exposes a compiled `tether` bin with a node shebang', () => {
     expect(manifest.name).toBe('tether');
     const bin = manifest.bin.tether!;
-    expect(bin).toMatch(/^dist\/.*\.js$/);
+    expect(bin).toMatch(/^dist\/.*\.cjs$/); // CommonJS: it starts without the ES module loader (rpc-host/compile-cache.ts)
     expect(readFileSync(new URL(`../${bin}`, import.meta.url), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 

@@ -20,7 +20,7 @@ import { LineClient, check, expectResult } from './line-client.js';
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The compiled `tether` command. */
-export const CLI_PATH = join(ROOT, 'dist', 'rpc-host', 'cli.js');
+export const CLI_PATH = join(ROOT, 'dist', 'rpc-host', 'cli.cjs');
 /** The floor: a bare Node child that echoes lines. */
 export const FLOOR_PATH = join(ROOT, 'bench', 'fixtures', 'echo-lines.mjs');
 
@@ -78,7 +78,7 @@ export function ensureBuilt(): void {
 }
 
 /**
- * Starts `node dist/rpc-host/cli.js rpc` on a fresh data dir and waits until it answers `status`.
+ * Starts `node dist/rpc-host/cli.cjs rpc` on a fresh data dir and waits until it answers `status`.
  *
  * `nodeArgs` go before the script (e.g. `--cpu-prof`); `config` is written as the
  * data dir's config.json (e.g. to point the gateway at a bench's own server); `env`

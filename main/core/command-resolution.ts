@@ -56,9 +56,9 @@ export type CommandResolution =
   | { ok: true; command: GatewayCommand; path: string }
   | { ok: false; error: string; path: string };
 
-/** The compiled host CLI next to this module: `dist/rpc-host/cli.js`. */
+/** The compiled host CLI next to this module: `dist/rpc-host/cli.cjs`. */
 export function bundledHostScript(): string {
-  return unpackedAsarPath(fileURLToPath(new URL('../../rpc-host/cli.js', import.meta.url)));
+  return unpackedAsarPath(fileURLToPath(new URL('../../rpc-host/cli.cjs', import.meta.url)));
 }
 
 /**

@@ -18,7 +18,7 @@ export interface AppPaths {
   rendererDir: string;
   /** The bundled sandboxed preload (dist/main/preload.cjs). */
   preload: string;
-  /** The gateway host CLI, runnable by a plain Node (dist/rpc-host/cli.js, unpacked). */
+  /** The gateway host CLI, runnable by a plain Node (dist/rpc-host/cli.cjs, unpacked). */
   hostScript: string;
   /** The tray icon images. */
   trayIconDir: string;
@@ -39,7 +39,7 @@ export function appPaths(input: AppPathsInput): AppPaths {
   return {
     rendererDir: join(distDir, 'renderer'),
     preload: join(distDir, 'main', 'preload.cjs'),
-    hostScript: unpackedAsarPath(join(distDir, 'rpc-host', 'cli.js')),
+    hostScript: unpackedAsarPath(join(distDir, 'rpc-host', 'cli.cjs')),
     trayIconDir: input.isPackaged ? join(input.resourcesPath, 'tray') : join(distDir, '..', 'build', 'tray'),
   };
 }

@@ -72,7 +72,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     const packaged = JSON.parse(extractFile(asar, 'package.json').toString('utf8')) as { main: string; version: string };
     expect(packaged.main).toBe('dist/main/electron/entry.js');
     expect(packaged.version).toBe(manifest.version);
-    for (const file of ['/package.json', '/dist/main/electron/entry.js', '/dist/main/electron/app.js', '/dist/main/core/companion.js', '/dist/main/preload.cjs', '/dist/rpc-host/cli.js']) {
+    for (const file of ['/package.json', '/dist/main/electron/entry.js', '/dist/main/electron/app.js', '/dist/main/core/companion.js', '/dist/main/preload.cjs', '/dist/rpc-host/cli.cjs']) {
       expect(files, file).toContain(file);
     }
   });
@@ -99,7 +99,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
 
   it('unpacks the gateway host and its packages, and a plain Node can run it from there', () => {
     const unpacked = join(resources, 'app.asar.unpacked');
-    const cli = join(unpacked, 'dist', 'rpc-host', 'cli.js');
+    const cli = join(unpacked, 'dist', 'rpc-host', 'cli.cjs');
     expect(statSync(cli).isFile()).toBe(true);
     expect(existsSync(join(unpacked, 'node_modules', 'zod', 'package.json'))).toBe(true);
     const home = join(work, 'tether-home');
@@ -118,7 +118,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
 
   it('points the packaged app at the host it unpacked (paths.ts matches the layout)', () => {
     const paths = appPaths({ isPackaged: true, resourcesPath: resources, distDir: join(resources, 'app.asar', 'dist') });
-    expect(paths.hostScript).toBe(join(resources, 'app.asar.unpacked', 'dist', 'rpc-host', 'cli.js'));
+    expect(paths.hostScript).toBe(join(resources, 'app.asar.unpacked', 'dist', 'rpc-host', 'cli.cjs'));
     expect(statSync(paths.hostScript).isFile()).toBe(true);
     expect(files).toContain(`/${relative(join(resources, 'app.asar'), paths.preload).split('\\').join('/')}`);
     expect(existsSync(trayIconFile(paths.trayIconDir, 'running', 'linux'))).toBe(true);

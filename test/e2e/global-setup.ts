@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export default function globalSetup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const needed = ['dist/rpc-host/cli.js', 'dist/main/launch/tether.js', 'dist/main/web/run-web-app.js', 'dist/renderer/index.html'];
+  const needed = ['dist/rpc-host/cli.cjs', 'dist/main/launch/tether.cjs', 'dist/main/web/run-web-app.js', 'dist/renderer/index.html'];
   if (needed.every((file) => existsSync(`${root}${file}`))) return; // built already
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
 }

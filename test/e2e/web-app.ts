@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI_PATH = join(REPO_ROOT, 'dist', 'rpc-host', 'cli.js');
+export const CLI_PATH = join(REPO_ROOT, 'dist', 'rpc-host', 'cli.cjs');
 
 /** The `tether` bin (the gateway's commands plus `app`). */
-export const TETHER_BIN = join(REPO_ROOT, 'dist', 'main', 'launch', 'tether.js');
+export const TETHER_BIN = join(REPO_ROOT, 'dist', 'main', 'launch', 'tether.cjs');
 export const FLAKY_GATEWAY = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'flaky-gateway.mjs');
 
 /** Debian's Chromium, headless, with nothing phoning home. */

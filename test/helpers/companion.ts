@@ -3,7 +3,7 @@
  * and waits on their state without polling.
  *
  * `makeCompanion` points a companion at fresh temp data and settings dirs and at
- * `node dist/rpc-host/cli.js` (unless a command is given), records its log lines,
+ * `node dist/rpc-host/cli.cjs` (unless a command is given), records its log lines,
  * and remembers it: `cleanupCompanions` (in `afterEach`) shuts every one down and
  * removes the dirs. `waitForState` resolves on the first state (current or future)
  * matching a predicate, or rejects after a timeout with the state history and the

@@ -2,7 +2,7 @@
  * Drives the real compiled `tether rpc` child over its pipes, and runs the one-shot
  * `tether` CLI, for the integration tests.
  *
- * `startRpcChild` spawns `node dist/rpc-host/cli.js rpc` (no shell) with a fresh
+ * `startRpcChild` spawns `node dist/rpc-host/cli.cjs rpc` (no shell) with a fresh
  * temp TETHER_HOME unless one is given and an environment scrubbed of the caller's
  * TETHER_* variables. stdout is split on LF only and every line parsed as JSON
  * (lines that do not parse are kept apart in `nonJsonLines`, so a test can prove
@@ -24,7 +24,7 @@ import { execa } from 'execa';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The compiled CLI the tests run (built by test/global-setup.ts). */
-export const CLI_PATH = join(REPO_ROOT, 'dist', 'rpc-host', 'cli.js');
+export const CLI_PATH = join(REPO_ROOT, 'dist', 'rpc-host', 'cli.cjs');
 
 /** Default wait for one awaited line; generous for a loaded 2-core machine. */
 export const DEFAULT_WAIT_MS = 20_000;

@@ -27,8 +27,8 @@ MARKER_VARIABLE = "TETHER_PYTEST_MARKER"
 
 
 def gateway_script() -> Path:
-    """The compiled gateway host under test: $TETHER_BIN, else this checkout's dist/rpc-host/cli.js."""
-    return Path(os.environ.get("TETHER_BIN") or REPO_ROOT / "dist" / "rpc-host" / "cli.js")
+    """The compiled gateway host under test: $TETHER_BIN, else this checkout's dist/rpc-host/cli.cjs."""
+    return Path(os.environ.get("TETHER_BIN") or REPO_ROOT / "dist" / "rpc-host" / "cli.cjs")
 
 
 def gateway_argv() -> list[str]:

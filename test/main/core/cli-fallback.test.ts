@@ -1,5 +1,5 @@
 /**
- * The one-shot CLI fallback against the real compiled CLI (`node dist/rpc-host/cli.js`,
+ * The one-shot CLI fallback against the real compiled CLI (`node dist/rpc-host/cli.cjs`,
  * built by the global setup): the message travels on stdin, flags (the idempotency
  * key among them) reach the CLI, the turn lands in the shared session store,
  * refusals and broken commands become `fallback_failed`, and abort or timeout stop

@@ -71,7 +71,7 @@ beforeEach(() => {
   otherDir = join(root, 'other-bin');
   home = join(root, 'home');
   for (const dir of [projectRoot, pathDir, otherDir, home]) mkdirSync(dir, { recursive: true });
-  hostScript = join(root, 'app', 'dist', 'rpc-host', 'cli.js');
+  hostScript = join(root, 'app', 'dist', 'rpc-host', 'cli.cjs');
   mkdirSync(join(root, 'app', 'dist', 'rpc-host'), { recursive: true });
   writeFileSync(hostScript, '// the bundled host\n');
   logLines = [];
@@ -332,8 +332,8 @@ describe('findExecutable', () => {
 
 describe('unpackedAsarPath', () => {
   it('maps a path inside app.asar to app.asar.unpacked', () => {
-    expect(unpackedAsarPath('/Applications/Tether.app/Contents/Resources/app.asar/dist/rpc-host/cli.js')).toBe(
-      '/Applications/Tether.app/Contents/Resources/app.asar.unpacked/dist/rpc-host/cli.js',
+    expect(unpackedAsarPath('/Applications/Tether.app/Contents/Resources/app.asar/dist/rpc-host/cli.cjs')).toBe(
+      '/Applications/Tether.app/Contents/Resources/app.asar.unpacked/dist/rpc-host/cli.cjs',
     );
   });
 
@@ -343,13 +343,13 @@ describe('unpackedAsarPath', () => {
     );
   });
 
-  it.each(['/work/main/dist/rpc-host/cli.js', '/x/app.asar.unpacked/cli.js', '/x/myapp.asar/cli.js', '/x/app.asar'])('leaves %s as it is', (path) => {
+  it.each(['/work/main/dist/rpc-host/cli.cjs', '/x/app.asar.unpacked/cli.js', '/x/myapp.asar/cli.js', '/x/app.asar'])('leaves %s as it is', (path) => {
     expect(unpackedAsarPath(path)).toBe(path);
   });
 });
 
 describe('bundledHostScript', () => {
   it('points at the host CLI next to the main-process code', () => {
-    expect(bundledHostScript().endsWith(join('rpc-host', 'cli.js'))).toBe(true);
+    expect(bundledHostScript().endsWith(join('rpc-host', 'cli.cjs'))).toBe(true);
   });
 });

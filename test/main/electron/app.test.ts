@@ -83,7 +83,7 @@ describe('the desktop app', () => {
   it('gives the core the shared settings folder, the data folder and the host script outside the asar', async () => {
     await start(['--hidden']);
     expect(companionOptions).toMatchObject({ settingsDir: '/tmp/tether-fake/settings', dataDir: '/tmp/tether-fake/data', logger });
-    expect(companionOptions!.hostScript).toMatch(/dist[\\/]rpc-host[\\/]cli\.js$/u);
+    expect(companionOptions!.hostScript).toMatch(/dist[\\/]rpc-host[\\/]cli\.cjs$/u);
   });
 
   it('guards every web contents the app creates', async () => {

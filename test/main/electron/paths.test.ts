@@ -7,14 +7,14 @@ describe('appPaths', () => {
     expect(appPaths({ isPackaged: false, resourcesPath: '/unused', distDir: '/repo/dist' })).toEqual({
       rendererDir: join('/repo/dist', 'renderer'),
       preload: join('/repo/dist', 'main', 'preload.cjs'),
-      hostScript: join('/repo/dist', 'rpc-host', 'cli.js'),
+      hostScript: join('/repo/dist', 'rpc-host', 'cli.cjs'),
       trayIconDir: join('/repo', 'build', 'tray'),
     });
   });
 
   it('runs the host from app.asar.unpacked and takes tray icons from resources/ when packaged', () => {
     const paths = appPaths({ isPackaged: true, resourcesPath: '/opt/Tether/resources', distDir: '/opt/Tether/resources/app.asar/dist' });
-    expect(paths.hostScript).toBe('/opt/Tether/resources/app.asar.unpacked/dist/rpc-host/cli.js');
+    expect(paths.hostScript).toBe('/opt/Tether/resources/app.asar.unpacked/dist/rpc-host/cli.cjs');
     expect(paths.rendererDir).toBe('/opt/Tether/resources/app.asar/dist/renderer'); // Electron reads inside the asar itself
     expect(paths.trayIconDir).toBe('/opt/Tether/resources/tray');
   });

@@ -42,7 +42,7 @@ def gateway_command(command: str | Sequence[str] | None, env: Mapping[str, str] 
     """The argv that starts a gateway (without ``rpc`` and its flags).
 
     In order: ``command`` (a path or an argv), ``$TETHER_BIN``, ``tether`` on PATH. A
-    path to a JavaScript file (the checkout's ``dist/rpc-host/cli.js``) runs with
+    path to a JavaScript file (the checkout's ``dist/rpc-host/cli.cjs``) runs with
     ``node``. Raises GatewayNotFound naming all three ways when none gives a program.
     """
     env = os.environ if env is None else env
@@ -60,7 +60,7 @@ def gateway_command(command: str | Sequence[str] | None, env: Mapping[str, str] 
     raise GatewayNotFound(
         "no tether gateway to start: pass command='/path/to/tether' to connect(), "
         "set TETHER_BIN to the tether executable, or put tether on PATH "
-        "(npm install -g tether, or TETHER_BIN=<checkout>/dist/rpc-host/cli.js after npm run build)"
+        "(npm install -g tether, or TETHER_BIN=<checkout>/dist/rpc-host/cli.cjs after npm run build)"
     )
 
 
