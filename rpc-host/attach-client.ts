@@ -7,10 +7,15 @@
  * against the wire schemas, one pending request per id. A connection that closes
  * before its answer rejects the request with a message naming the gateway.
  */
-import { createConnection, type Socket } from 'node:net';
+import type * as Net from 'node:net';
+import type { Socket } from 'node:net';
 import { findServingGateway, type GatewayLockInfo } from './listen/gateway-lock.js';
 import { JsonlReader } from './protocol/jsonl.js';
 import { OutboundMessageSchema, type ErrorResponse, type Event, type RequestId, type ResultResponse } from './protocol/schemas.js';
+import { lazyBuiltin } from './lazy-builtin.js';
+
+// Loaded only when a gateway's lock is found: a one-shot with none never opens a socket.
+const net = lazyBuiltin<typeof Net>('node:net');
 
 /** How long connecting may take before the gateway counts as not answering. */
 export const CONNECT_TIMEOUT_MS = 1000;
@@ -50,7 +55,7 @@ export class GatewayLink {
     const gateway = findServingGateway(dataDir);
     if (gateway === undefined) return undefined; // nobody serves this data dir
     const socket = await new Promise<Socket | undefined>((resolve) => {
-      const attempt = createConnection(gateway.socket);
+      const attempt = net().createConnection(gateway.socket);
       const timer = setTimeout(() => {
         attempt.destroy();
         resolve(undefined);

@@ -9,8 +9,8 @@
  * CLI calls `send` directly. `handle` dispatches with an exhaustive switch, so a
  * request type added to the schemas without a handler fails to compile.
  */
-import { createRequire } from 'node:module';
 import { IdleCollector, fullCollector } from './idle-collector.js';
+import type * as PerfHooks from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
 import {
@@ -50,6 +50,10 @@ import { Approvals } from '../tools/approvals.js';
 import { sdkConnector } from '../tools/mcp-connect.js';
 import type { ServerConnector, ServerReport } from '../tools/mcp-server.js';
 import { ToolCatalog } from '../tools/tool-catalog.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+/** Loaded by a long-lived gateway only: a one-shot never reports its event-loop lag. */
+const perfHooks = lazyBuiltin<typeof PerfHooks>('node:perf_hooks');
 
 /**
  * An event as the gateway emits it; each connection turns it into wire lines.
@@ -183,9 +187,7 @@ export class Gateway {
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.longLived !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
-      // Loaded here, not at start-up: a one-shot never reports its event-loop lag.
-      const { monitorEventLoopDelay } = createRequire(import.meta.url)('node:perf_hooks') as typeof import('node:perf_hooks');
-      this.lagMonitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+      this.lagMonitor = perfHooks().monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       this.lagMonitor.enable();
       const collect = fullCollector();
       if (collect !== undefined) this.idleCollector = new IdleCollector(collect);

@@ -12,8 +12,12 @@
  * code cache is checked against, and a gateway that changed them could neither
  * use nor write the command line's cache (rpc-host/compile-cache.ts).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import type * as V8 from 'node:v8';
+import type * as Vm from 'node:vm';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const v8 = lazyBuiltin<typeof V8>('node:v8');
+const vm = lazyBuiltin<typeof Vm>('node:vm');
 
 /** Quiet time after the last request before collecting. */
 export const IDLE_COLLECT_MS = 1000;
@@ -23,12 +27,12 @@ export function fullCollector(): (() => void) | undefined {
   const exposed = (globalThis as { gc?: unknown }).gc;
   if (typeof exposed === 'function') return exposed as () => void;
   try {
-    setFlagsFromString('--expose-gc');
+    v8().setFlagsFromString('--expose-gc');
     try {
-      const gc = runInNewContext('gc') as unknown;
+      const gc = vm().runInNewContext('gc') as unknown;
       return typeof gc === 'function' ? (gc as () => void) : undefined;
     } finally {
-      setFlagsFromString('--no-expose-gc');
+      v8().setFlagsFromString('--no-expose-gc');
     }
   } catch {
     return undefined;

@@ -8,10 +8,13 @@
  * way; a path given with `--listen PATH` is checked the same way. Windows has no
  * such paths: a named pipe derived from the data dir takes their place.
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/config-error.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto');
 
 /** A socket path that cannot be listened on; exit code 1 like any configuration error. */
 export class ListenError extends ConfigError {}
@@ -25,7 +28,7 @@ export function runDir(dataDir: string): string {
 export function defaultSocketPath(dataDir: string, platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') {
     // Named pipes live in their own namespace: one per data dir, named after its path.
-    const digest = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+    const digest = crypto().createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
     return `\\\\.\\pipe\\tether-gateway-${digest}`;
   }
   return join(runDir(dataDir), 'gateway.sock');

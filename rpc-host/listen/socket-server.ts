@@ -11,7 +11,8 @@
  * still gets every answer, then the connection ends.
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type * as Net from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Gateway } from '../core/gateway.js';
 import { JsonlReader, serializeLine } from '../protocol/jsonl.js';
 import type { ErrorResponse } from '../protocol/schemas.js';
@@ -20,6 +21,10 @@ import type { Logger } from '../log.js';
 import { errorMessage } from '../protocol/errors.js';
 import { ListenError } from './socket-path.js';
 import { batchedWriter } from '../batched-writer.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+// Loaded by `--listen` only.
+const net = lazyBuiltin<typeof Net>('node:net');
 
 /** Connections served at once. */
 export const DEFAULT_MAX_CONNECTIONS = 64;
@@ -69,7 +74,7 @@ export class SocketServer {
    */
   static async listen(options: SocketServerOptions): Promise<SocketServer> {
     await removeStaleSocket(options.path);
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+    const server = net().createServer({ allowHalfOpen: true, pauseOnConnect: false });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       // The socket is created by bind(), inside listen(): with this umask it is born 0600.
@@ -189,7 +194,7 @@ async function removeStaleSocket(path: string): Promise<void> {
 /** True when something accepts connections on `path`. */
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const probe = createConnection(path);
+    const probe = net().createConnection(path);
     probe.once('connect', () => {
       probe.destroy();
       resolve(true);

@@ -17,9 +17,15 @@
  * a fake and check what is run and signalled), and what execa adds (a result
  * promise, cleanup on exit) does not apply to a detached tree, whose kill is ours.
  */
-import { spawn as nodeSpawn, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import type * as ChildProcesses from 'node:child_process';
+import type { ChildProcess, ChildProcessWithoutNullStreams, SpawnOptions } from 'node:child_process';
+import type * as Crypto from 'node:crypto';
 import { processGroupHasLiveMembers } from './process-identity.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+// Loaded when a tree is first spawned: most commands never spawn one.
+const childProcesses = lazyBuiltin<typeof ChildProcesses>('node:child_process');
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto');
 
 /** The environment variable naming the tree a process belongs to. */
 export const TREE_MARKER_ENV = 'TETHER_PROCESS_TREE';
@@ -40,7 +46,7 @@ export interface TreeSystem {
 /** The real OS. */
 export const NODE_SYSTEM: TreeSystem = {
   platform: process.platform,
-  spawn: (file, args, options) => nodeSpawn(file, [...args], options),
+  spawn: (file, args, options) => childProcesses().spawn(file, [...args], options),
   kill: (pid, signal) => process.kill(pid, signal),
   groupAlive: processGroupHasLiveMembers,
 };
@@ -81,7 +87,7 @@ export class ProcessTree {
     options: StartTreeOptions,
     private readonly system: TreeSystem = NODE_SYSTEM,
   ) {
-    this.marker = randomUUID();
+    this.marker = crypto().randomUUID();
     this.child = system.spawn(options.file, options.args, {
       cwd: options.cwd,
       env: { ...options.env, [TREE_MARKER_ENV]: this.marker },

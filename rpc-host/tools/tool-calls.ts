@@ -9,13 +9,16 @@
  * arguments, a denial, a timeout, a crashed server. The model reads why and the
  * run goes on; the loop (in the provider) decides when to stop.
  */
-import { randomUUID } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { errorMessage } from '../protocol/errors.js';
 import { redact } from '../core/secrets.js';
 import type { EventSink, SessionLog, TurnIdentity } from '../core/session-log.js';
 import type { RequestedToolCall, ToolFunction, ToolRunner } from '../providers/provider.js';
 import type { Approvals } from './approvals.js';
 import type { CatalogTool, ToolCatalog } from './tool-catalog.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto');
 
 /** How much of a result a `tool.result` event carries; the transcript keeps it all. */
 export const EVENT_RESULT_CHARS = 4000;
@@ -74,7 +77,7 @@ export class ToolCalls implements ToolRunner {
   async run(call: RequestedToolCall, step: number, signal: AbortSignal): Promise<string> {
     const { log, turn, sink, secrets } = this.options;
     this.count++;
-    const callId = `c-${randomUUID().slice(0, 12)}`;
+    const callId = `c-${crypto().randomUUID().slice(0, 12)}`;
     const target = this.byFunction.get(call.name);
     const server = target?.server ?? '';
     const tool = target?.tool.name ?? call.name;
