@@ -78,11 +78,25 @@ export function loadBundle<T>(bundle: string, env: NodeJS.ProcessEnv = process.e
   return loadWithCodeCache<T>(bundle, codeCacheDir(env));
 }
 
-/** The cache file for this bundle build under these flags; files of other builds share the prefix. */
+/**
+ * The cache file for this bundle build under these flags. Files of other builds
+ * of the same path share its prefix; another copy of the app (a checkout beside
+ * the installed one) has its own.
+ */
 function cacheFileFor(bundle: string, dir: string, tag: number): { file: string; prefix: string } {
   const { size, mtimeMs } = statSync(bundle);
-  const prefix = `${basename(bundle)}-`;
+  const prefix = `${basename(bundle)}-${fnv1a(bundle)}-`;
   return { file: join(dir, `${prefix}${size}-${Math.trunc(mtimeMs)}-${tag}.bin`), prefix };
+}
+
+/** A 32-bit FNV-1a hash in hex: short names for paths, without loading `node:crypto`. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 function readCache(file: string): Buffer | undefined {

@@ -83,7 +83,7 @@ describe('loading a bundle with the code compiled last time', () => {
     const env = isolatedEnv('fresh');
     const bundle = writeBundle(join(temp, 'fresh'), 'function answer() { return 42; }');
     expect(load(bundle, env)).toEqual({ cache: 'missing', answer: 42 });
-    expect(cacheFiles(env)).toEqual([expect.stringMatching(/^fixture\.cjs-\d+-\d+-\d+\.bin$/u)]);
+    expect(cacheFiles(env)).toEqual([expect.stringMatching(/^fixture\.cjs-[0-9a-f]{8}-\d+-\d+-\d+\.bin$/u)]);
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 42 });
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 42 });
   });
@@ -100,6 +100,17 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(first);
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 2 });
+  });
+
+  it.runIf(!hasNodeCache)('on Node 20, keeps the caches of two copies of a bundle apart (an installed app and a checkout)', () => {
+    const env = isolatedEnv('copies');
+    const installed = writeBundle(join(temp, 'copies', 'installed'), 'function answer() { return 10; }');
+    const checkout = writeBundle(join(temp, 'copies', 'checkout'), 'function answer() { return 100; }');
+    load(installed, env);
+    load(checkout, env);
+    expect(cacheFiles(env)).toHaveLength(2);
+    expect(load(installed, env)).toEqual({ cache: 'accepted', answer: 10 });
+    expect(load(checkout, env)).toEqual({ cache: 'accepted', answer: 100 });
   });
 
   it.runIf(!hasNodeCache)('on Node 20, keeps one file per set of V8 flags, since V8 refuses code compiled under others', () => {
