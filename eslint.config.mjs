@@ -20,6 +20,7 @@ const electronOnlyInAdapter = {
 };
 
 /** main/ sees the gateway through its public surface only. */
+const gatewayNeverImportsTheApp = { regex: into('(main|renderer)'), message: 'rpc-host/ imports nothing from main/ or renderer/: the gateway never depends on the app' };
 const rpcHostPublicSurfaceOnly = {
   regex: `${into('rpc-host')}(?!protocol/|shared\\.js$)`,
   message: 'main/ uses only rpc-host/protocol/ and rpc-host/shared.ts; export what you need from shared.ts instead of reaching into the gateway',
@@ -63,7 +64,29 @@ export default tseslint.config(
         'error',
         {
           paths: [electronOnlyInAdapter],
-          patterns: [{ regex: into('(main|renderer)'), message: 'rpc-host/ imports nothing from main/ or renderer/: the gateway never depends on the app' }],
+          patterns: [gatewayNeverImportsTheApp],
+        },
+      ],
+    },
+  },
+  {
+    // The command line is one bundle, and each of its imports runs at start-up:
+    // the result schemas are built only where answers are read (an `await import`).
+    files: ['rpc-host/**/*.ts'],
+    ignores: ['rpc-host/protocol/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInAdapter],
+          patterns: [
+            gatewayNeverImportsTheApp,
+            {
+              regex: 'protocol/(schemas|results|index)\\.js$',
+              allowTypeImports: true,
+              message: 'the gateway imports values from protocol/requests.ts; the result schemas (results.ts, or all of schemas.ts) only with `import type`, or with `await import` where answers are read, so every command does not pay to build them',
+            },
+          ],
         },
       ],
     },

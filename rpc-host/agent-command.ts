@@ -14,7 +14,8 @@
  */
 import { ProtocolError, isProtocolError } from './protocol/errors.js';
 import { validateRequest } from './protocol/parse-request.js';
-import { DEFAULT_SESSION, SendPayloadSchema, type ErrorResponse, type RequestOf, type SendPayload } from './protocol/schemas.js';
+import { DEFAULT_SESSION, type RequestOf } from './protocol/requests.js';
+import type { ErrorResponse, SendPayload } from './protocol/results.js';
 import type { GatewayConfig } from './core/config.js';
 import { GatewayLink } from './attach-client.js';
 import { TETHER_VERSION } from './version.js';
@@ -97,6 +98,7 @@ async function sendAttached(link: GatewayLink, request: RequestOf<'send'>, args:
       process.stdout.write(event.payload.text);
     });
     if (answer.type === 'error') return fail(args.json, flagNames(new ProtocolError(answer.code, answer.error)), AgentExit.failed);
+    const { SendPayloadSchema } = await import('./protocol/results.js'); // built only when a gateway answered
     const payload = SendPayloadSchema.parse(answer.payload);
     payload.meta.via = 'gateway';
     return printAnswer(payload, args, streamed, interrupted);

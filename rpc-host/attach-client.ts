@@ -11,7 +11,8 @@ import type * as Net from 'node:net';
 import type { Socket } from 'node:net';
 import { findServingGateway, type GatewayLockInfo } from './listen/gateway-lock.js';
 import { JsonlReader } from './protocol/jsonl.js';
-import { OutboundMessageSchema, type ErrorResponse, type Event, type RequestId, type ResultResponse } from './protocol/schemas.js';
+import type { RequestId } from './protocol/requests.js';
+import type { ErrorResponse, Event, OutboundMessageSchema, ResultResponse } from './protocol/results.js';
 import { lazyBuiltin } from './lazy-builtin.js';
 
 // Loaded only when a gateway's lock is found: a one-shot with none never opens a socket.
@@ -38,6 +39,7 @@ export class GatewayLink {
     private readonly socket: Socket,
     /** Who serves the data dir, as its lock says. */
     readonly gateway: GatewayLockInfo,
+    private readonly outbound: typeof OutboundMessageSchema,
   ) {
     const reader = new JsonlReader((frame) => {
       if (frame.kind === 'line') this.onLine(frame.line.toString('utf8'));
@@ -69,7 +71,10 @@ export class GatewayLink {
         resolve(undefined);
       });
     });
-    return socket === undefined ? undefined : new GatewayLink(socket, gateway);
+    if (socket === undefined) return undefined;
+    // Built only now that a gateway answers: a one-shot with none never builds the result schemas.
+    const { OutboundMessageSchema } = await import('./protocol/results.js');
+    return new GatewayLink(socket, gateway, OutboundMessageSchema);
   }
 
   /** Sends one request (it must carry `id`); resolves with its answer, telling `onEvent` of the events with its id. */
@@ -94,7 +99,7 @@ export class GatewayLink {
   private onLine(line: string): void {
     let parsed;
     try {
-      parsed = OutboundMessageSchema.safeParse(JSON.parse(line));
+      parsed = this.outbound.safeParse(JSON.parse(line));
     } catch {
       return; // not JSON: nothing we asked for
     }

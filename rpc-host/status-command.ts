@@ -5,7 +5,7 @@
  * says so on stderr (and as an error object with `--json`) and exits 1.
  */
 import { GatewayLink } from './attach-client.js';
-import { StatusPayloadSchema, type ErrorResponse, type StatusPayload } from './protocol/schemas.js';
+import type { ErrorResponse, StatusPayload } from './protocol/results.js';
 
 /** The help of `tether status`. */
 export const STATUS_HELP = `Usage: tether status [--json] [--home DIR]
@@ -28,6 +28,7 @@ export async function runStatusCommand(dataDir: string, json: boolean): Promise<
   try {
     const answer = await link.request({ type: 'status', id: 'status', verbose: true });
     if (answer.type === 'error') return notServing(dataDir, json, `the gateway answered with an error (${answer.code}: ${answer.error}) for`);
+    const { StatusPayloadSchema } = await import('./protocol/results.js'); // built only by the commands that read results
     const status = StatusPayloadSchema.parse(answer.payload);
     if (json) process.stdout.write(JSON.stringify({ ...status, socket: link.gateway.socket }) + '\n');
     else process.stdout.write(describe(status, link.gateway.socket, dataDir));

@@ -37,7 +37,9 @@ describe('package surface', () => {
   it('ships type declarations next to the protocol export', () => {
     const types = new URL(`../${manifest.exports['./protocol']!.types}`, import.meta.url);
     expect(readFileSync(types, 'utf8')).toContain("export * from './schemas.js'");
-    expect(readFileSync(new URL('schemas.d.ts', types), 'utf8')).toMatch(/export declare const RequestSchema\b/);
+    expect(readFileSync(new URL('schemas.d.ts', types), 'utf8')).toContain("export * from './requests.js'");
+    expect(readFileSync(new URL('requests.d.ts', types), 'utf8')).toMatch(/export declare const RequestSchema\b/);
+    expect(readFileSync(new URL('results.d.ts', types), 'utf8')).toMatch(/export declare const EventSchema\b/);
   });
 
   it('lets tools drive the gateway through tether/companion, without Electron', () => {

@@ -13,7 +13,8 @@
  * Every record goes through the session log; this module decides only what to write.
  */
 import { ProtocolError } from '../protocol/errors.js';
-import { DEFAULT_SESSION, type RequestOf, type SendPayload } from '../protocol/schemas.js';
+import { DEFAULT_SESSION } from '../protocol/requests.js';
+import type { RequestOf, SendPayload } from '../protocol/schemas.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { Logger } from '../log.js';
 import { ChainFailure, runChain } from '../providers/fallback.js';

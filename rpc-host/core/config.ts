@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues, errorMessage } from '../protocol/errors.js';
-import { SessionKeySchema } from '../protocol/schemas.js';
+import { SessionKeySchema } from '../protocol/requests.js';
 import { ConfigError } from './config-error.js';
 import { jsonSyntaxMessage, withKeySuggestions } from './config-file-errors.js';
 import { defaultDataDir } from '../data-dir.js';

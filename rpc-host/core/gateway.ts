@@ -13,19 +13,8 @@ import { IdleCollector, fullCollector } from './idle-collector.js';
 import type * as PerfHooks from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
-import {
-  DEFAULT_SESSION,
-  PROTOCOL_VERSION,
-  REQUEST_TYPES,
-  type EventName,
-  type EventPayloadOf,
-  type HeartbeatOutcome,
-  type RequestId,
-  type RequestOf,
-  type RequestType,
-  type ResultPayloadOf,
-  type SendPayload,
-} from '../protocol/schemas.js';
+import { DEFAULT_SESSION, PROTOCOL_VERSION, REQUEST_TYPES } from '../protocol/requests.js';
+import type { EventName, EventPayloadOf, HeartbeatOutcome, RequestId, RequestOf, RequestType, ResultPayloadOf, SendPayload } from '../protocol/schemas.js';
 import { Deliverer } from '../delivery/deliverer.js';
 import type { Provider } from '../providers/provider.js';
 import { ModelRouter, UnknownModelError, createProviders } from '../providers/registry.js';

@@ -6,7 +6,8 @@
  * from the transcripts through the run index, so the answer is the same after a
  * gateway restart, and for sends another process (a one-shot CLI) ran.
  */
-import { DEFAULT_SESSION, type RequestOf, type WaitPayload } from '../protocol/schemas.js';
+import { DEFAULT_SESSION } from '../protocol/requests.js';
+import type { RequestOf, WaitPayload } from '../protocol/schemas.js';
 import type { LiveSend, LiveSends, SettledSend } from './live-sends.js';
 import type { IndexedRun, KeyedSend, StoredOutcome } from './run-index.js';
 import { isOtherLiveProcess } from './owner-process.js';

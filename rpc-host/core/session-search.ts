@@ -12,7 +12,8 @@
  * first (most recently updated first), then message hits (newest first).
  */
 import { statSync } from 'node:fs';
-import { MAX_SEARCH_LIMIT, type SearchHit, type SearchPayload, type SessionSummary } from '../protocol/schemas.js';
+import { MAX_SEARCH_LIMIT } from '../protocol/requests.js';
+import type { SearchHit, SearchPayload, SessionSummary } from '../protocol/schemas.js';
 import { readTranscriptFrom } from './transcript-file.js';
 import { TranscriptFolder } from './transcript-fold.js';
 

@@ -11,7 +11,8 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, 
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ProtocolError } from '../protocol/errors.js';
-import { SessionKeySchema, type SessionSummary } from '../protocol/schemas.js';
+import { SessionKeySchema } from '../protocol/requests.js';
+import type { SessionSummary } from '../protocol/schemas.js';
 import { encodeSessionKey, type SessionStore } from './session-store.js';
 
 const TrashNoteSchema = z.object({

@@ -11,7 +11,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { IdempotencyKeySchema, MessageSourceSchema, SendMetaSchema, ThinkingLevelSchema } from '../protocol/schemas.js';
+import { IdempotencyKeySchema, MessageSourceSchema, SendMetaSchema, ThinkingLevelSchema } from '../protocol/requests.js';
 
 /**
  * A user or assistant message as stored on disk.

@@ -7,7 +7,7 @@
  * early as possible so that even a rejected request gets its id echoed back.
  */
 import { ProtocolError, describeIssues, errorMessage } from './errors.js';
-import { REQUEST_SCHEMAS, RequestIdSchema, type Request, type RequestId, type RequestType } from './schemas.js';
+import { REQUEST_SCHEMAS, RequestIdSchema, type Request, type RequestId, type RequestType } from './requests.js';
 
 /** A line that parsed, or the error to answer it with (and the id to echo, if any). */
 export type ParsedLine = { ok: true; request: Request } | { ok: false; error: ProtocolError; id?: RequestId };

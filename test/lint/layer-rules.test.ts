@@ -31,6 +31,16 @@ describe('layer rules', () => {
     expect(await layerErrors('rpc-host/core/probe.ts', "import { ProtocolError } from '../protocol/errors.js';")).toEqual([]);
   });
 
+  it('the gateway builds the result schemas only where it reads answers', async () => {
+    const file = 'rpc-host/core/probe.ts';
+    expect(await layerErrors(file, "import { SendPayloadSchema } from '../protocol/results.js';")).toEqual([expect.stringContaining('protocol/requests.ts')]);
+    expect(await layerErrors(file, "import { DEFAULT_SESSION } from '../protocol/schemas.js';")).toEqual([expect.stringContaining('protocol/requests.ts')]);
+    expect(await layerErrors(file, "import type { SendPayload } from '../protocol/schemas.js';")).toEqual([]);
+    expect(await layerErrors(file, "import { DEFAULT_SESSION } from '../protocol/requests.js';")).toEqual([]);
+    // protocol/ itself puts the whole protocol together.
+    expect(await layerErrors('rpc-host/protocol/probe.ts', "import { SendPayloadSchema } from './results.js';")).toEqual([]);
+  });
+
   it('renderer/ imports only types from main/bridge/ (and the web frames)', async () => {
     const file = 'renderer/src/components/Probe.tsx';
     expect(await layerErrors(file, "import type { BridgeClient } from '../../../main/bridge/contract.js';")).toEqual([]);
