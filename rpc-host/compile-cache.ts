@@ -20,6 +20,7 @@
  * turns both off, as it does for Node itself. A cache that cannot be read or
  * written costs speed, never the command.
  */
+import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -111,7 +112,7 @@ function loadWithCodeCache<T>(bundle: string, dir: string): LoadedBundle<T> {
   const tag = cachedDataVersionTag();
   const { file, prefix } = cacheFileFor(bundle, dir, tag);
   const cachedData = readCache(file);
-  const source = readFileSync(bundle, 'utf8');
+  const source = readSource(bundle);
   // The wrapper Node gives every CommonJS module, on the bundle's first line, so
   // line numbers in stack traces stay right.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -126,6 +127,16 @@ function loadWithCodeCache<T>(bundle: string, dir: string): LoadedBundle<T> {
   // when V8's flags changed meanwhile, since the file is named by the flags at start.
   if (cache !== 'accepted') process.once('exit', () => cachedDataVersionTag() === tag && writeCache(script, dir, file, prefix));
   return { exports: bundleModule.exports as T, cache };
+}
+
+/**
+ * The bundle's text. The build keeps it ASCII, which reads as Latin-1 into a
+ * one-byte string about four times as fast as UTF-8 decoding makes one (1.6 vs
+ * 6 ms for the command line on Node 20); any other file is decoded as UTF-8.
+ */
+function readSource(bundle: string): string {
+  const bytes = readFileSync(bundle);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
 /** Writes the code cache whole (a rename), and removes the files of older builds. */

@@ -14,7 +14,7 @@
  * `--skip-renderer` leaves step 3 out (the unit tests do not need it).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +53,17 @@ const commonJs = {
   logLevel: 'warning',
 };
 
+/**
+ * Escapes what esbuild leaves outside ASCII (its output escapes strings,
+ * identifiers and regular expressions already; comments keep theirs), so the
+ * loader reads the file as a one-byte string (rpc-host/compile-cache.ts).
+ */
+function asciiOnly(file) {
+  // Each UTF-16 unit as \uXXXX: what a JavaScript string would hold for it.
+  const escaped = (char) => Array.from({ length: char.length }, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join('');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/[^\0-\x7f]/gu, escaped));
+}
+
 const commandLine = join(root, 'rpc-host/cli-commands.ts');
 if (existsSync(commandLine)) {
   step('command line → dist/rpc-host/cli-commands.cjs (one file)', () => {
@@ -68,6 +79,7 @@ if (existsSync(commandLine)) {
       // specified"), and the SDK and Node's built-ins all have CommonJS entries.
       supported: { 'dynamic-import': false },
     });
+    asciiOnly(join(root, 'dist/rpc-host/cli-commands.cjs'));
   });
   const entries = [
     ['rpc-host/cli.ts', 'dist/rpc-host/cli.cjs'],

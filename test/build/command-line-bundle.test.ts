@@ -9,6 +9,7 @@
  * run the loader in a child Node, the way the executables do: on Node 22.1 and
  * newer Node's own cache is used; on Node 20, Tether's.
  */
+import { isAscii } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
@@ -41,6 +42,10 @@ describe('the command line bundle', () => {
     const required = [...source.matchAll(/\brequire\("([^"]+)"\)/gu)].map((match) => match[1]!);
     expect(required.length).toBeGreaterThan(0);
     expect(required.filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('@modelcontextprotocol/sdk/'))).toEqual([]);
+  });
+
+  it('is ASCII, so the loader reads it as a one-byte string', () => {
+    expect(isAscii(readFileSync(BUNDLE))).toBe(true);
   });
 
   it('has no dynamic import, which Node 20 cannot run from cached code', () => {
@@ -129,6 +134,13 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(load(bundle, env)).toEqual({ cache: 'node', answer: 5 });
     expect(readdirSync(compileCacheDir(env, 'linux')).length).toBeGreaterThan(0);
     expect(existsSync(codeCacheDir(env, 'linux'))).toBe(false);
+  });
+
+  it('reads a bundle that is not ASCII as UTF-8, from the cache or not', () => {
+    const env = isolatedEnv('utf8');
+    const bundle = writeBundle(join(temp, 'utf8'), 'function answer() { return "café ☕ 🚀".length; }');
+    expect(load(bundle, env).answer).toBe(9);
+    expect(load(bundle, env).answer).toBe(9);
   });
 
   it('compiles afresh, writing nothing, when NODE_DISABLE_COMPILE_CACHE is set', () => {
