@@ -14,8 +14,14 @@
  * `node:http` and `node:https` (which brings TLS and crypto) load on the first
  * request, not at start-up: a one-shot on the echo provider never needs them.
  */
+import type * as Http from 'node:http';
 import type { ClientRequest, Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type * as Https from 'node:https';
 import type { Agent as HttpsAgent } from 'node:https';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const http = lazyBuiltin<typeof Http>('node:http');
+const https = lazyBuiltin<typeof Https>('node:https');
 
 /** Idle connections kept per server; a gateway runs one turn per session at a time. */
 const MAX_FREE_SOCKETS = 8;
@@ -47,11 +53,9 @@ async function send(url: URL, headers: OutgoingHttpHeaders, body: string, signal
   const options = { method: 'POST', signal, headers: { ...headers, 'content-length': payload.length } };
   let req: ClientRequest;
   if (url.protocol === 'https:') {
-    const https = await import('node:https');
-    req = https.request(url, { ...options, agent: (httpsAgent ??= new https.Agent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+    req = https().request(url, { ...options, agent: (httpsAgent ??= new (https().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
   } else {
-    const http = await import('node:http');
-    req = http.request(url, { ...options, agent: (httpAgent ??= new http.Agent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+    req = http().request(url, { ...options, agent: (httpAgent ??= new (http().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
   }
   return new Promise((resolve, reject) => {
     req.once('response', (res) => {

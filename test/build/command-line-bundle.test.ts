@@ -44,6 +44,10 @@ describe('the command line bundle', () => {
     expect(required.filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('@modelcontextprotocol/sdk/'))).toEqual([]);
   });
 
+  it('loads built-ins lazily through lazyBuiltin, not import(): the build turns an import() into a copy of the module on every call', () => {
+    expect(readFileSync(BUNDLE, 'utf8')).not.toMatch(/__toESM\(require\("node:/u);
+  });
+
   it('is ASCII, so the loader reads it as a one-byte string', () => {
     expect(isAscii(readFileSync(BUNDLE))).toBe(true);
   });
