@@ -11,6 +11,8 @@
  * Flags are parsed with `node:util` parseArgs in strict mode, so a mistyped flag is
  * an error that names it rather than something silently ignored.
  */
+// First: zod's parser mode must be set before any schema is built.
+import './zod-interpreted.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type ConfigOverrides } from './core/config.js';
 import { runAgentCommand } from './agent-command.js';

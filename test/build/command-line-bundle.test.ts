@@ -10,7 +10,7 @@
  * newer Node's own cache is used; on Node 20, Tether's.
  */
 import { isAscii } from 'node:buffer';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,23 @@ describe('the command line bundle', () => {
     const env = isolatedEnv('run');
     const out = execFileSync(process.execPath, [join(ROOT, script), 'agent', '-m', 'hi', '--json'], { env, encoding: 'utf8' });
     expect(JSON.parse(out)).toMatchObject({ payloads: [{ text: 'echo: hi' }] });
+  });
+});
+
+describe('zod in the command line', () => {
+  it('compiles no parsers while a command runs (zod is told jitless before it builds a schema)', () => {
+    const counter = join(temp, 'count-functions.cjs');
+    writeFileSync(
+      counter,
+      `let made = 0;
+       globalThis.Function = new Proxy(globalThis.Function, { construct(target, args) { made++; return Reflect.construct(target, args); }, apply(target, self, args) { made++; return Reflect.apply(target, self, args); } });
+       process.on('exit', () => process.stderr.write('functions made: ' + made + '\\n'));`,
+    );
+    const env = isolatedEnv('jitless');
+    execFileSync(process.execPath, [join(ROOT, 'dist/rpc-host/cli.cjs'), 'agent', '-m', 'first', '--json'], { env });
+    const run = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'agent', '-m', 'second', '--json'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('functions made: 0');
   });
 });
 
