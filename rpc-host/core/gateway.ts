@@ -9,7 +9,7 @@
  * CLI calls `send` directly. `handle` dispatches with an exhaustive switch, so a
  * request type added to the schemas without a handler fails to compile.
  */
-import { IdleCollector, fullCollector } from './idle-collector.js';
+import { IdleCollector, deferredFullCollection } from './idle-collector.js';
 import type * as PerfHooks from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { ProtocolError } from '../protocol/errors.js';
@@ -92,6 +92,12 @@ type Listener = (event: GatewayEvent) => void;
 
 /** Sampling interval of the event-loop lag monitor. */
 const LAG_RESOLUTION_MS = 20;
+/**
+ * When the lag monitor starts: after start-up, so a cold start does not wait for
+ * `perf_hooks` to load before answering its first request. Until then `status`
+ * reports no lag, as it does before the monitor has a sample.
+ */
+const LAG_MONITOR_DELAY_MS = 250;
 
 /** Time allowed for aborted runs to settle at shutdown, after the grace period. */
 const ABORT_SETTLE_MS = 1000;
@@ -116,6 +122,7 @@ export class Gateway {
   private readonly sendSource: 'rpc' | 'cli';
   private readonly logger: Logger;
   private lagMonitor: IntervalHistogram | undefined;
+  private lagMonitorStart: NodeJS.Timeout | undefined;
   /** Long-lived gateways only: a full collection after a burst of work (see idle-collector.ts). */
   private idleCollector: IdleCollector | undefined;
   private outsideWrites: OutsideWriteWatcher | undefined;
@@ -176,10 +183,12 @@ export class Gateway {
     this.heartbeatTimer = new HeartbeatTimer(this.config.heartbeats.intervalMs, () => this.runHeartbeat());
     if (options.longLived !== false) {
       this.heartbeatTimer.setEnabled(this.config.heartbeats.enabled);
-      this.lagMonitor = perfHooks().monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-      this.lagMonitor.enable();
-      const collect = fullCollector();
-      if (collect !== undefined) this.idleCollector = new IdleCollector(collect);
+      this.lagMonitorStart = setTimeout(() => {
+        this.lagMonitor = perfHooks().monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+        this.lagMonitor.enable();
+      }, LAG_MONITOR_DELAY_MS);
+      this.lagMonitorStart.unref();
+      this.idleCollector = new IdleCollector(deferredFullCollection());
       this.store.list(); // learn the sessions on disk, so `status` counts them
       if (toolSettings.startServers === 'launch') this.tools.startAll();
     }
@@ -352,6 +361,7 @@ export class Gateway {
     this.closing = true;
     this.heartbeatTimer.stop();
     this.outsideWrites?.dispose();
+    clearTimeout(this.lagMonitorStart);
     this.lagMonitor?.disable();
     this.idleCollector?.dispose();
     this.searcher.dispose();

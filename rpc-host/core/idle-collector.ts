@@ -39,6 +39,19 @@ export function fullCollector(): (() => void) | undefined {
   }
 }
 
+/**
+ * A full collection that reaches for V8's on its first call, not at start-up:
+ * `fullCollector` creates a V8 context (about a millisecond), which a cold start
+ * should not wait for. Where the runtime refuses, each call does nothing.
+ */
+export function deferredFullCollection(): () => void {
+  let gc: (() => void) | null | undefined;
+  return () => {
+    if (gc === undefined) gc = fullCollector() ?? null;
+    gc?.();
+  };
+}
+
 /** Calls `collect` once per quiet spell: `IDLE_COLLECT_MS` after the last `noteActivity`. */
 export class IdleCollector {
   private timer: NodeJS.Timeout | undefined;

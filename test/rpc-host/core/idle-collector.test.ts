@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cachedDataVersionTag } from 'node:v8';
-import { IdleCollector, fullCollector } from '../../../rpc-host/core/idle-collector.js';
+import { IdleCollector, deferredFullCollection, fullCollector } from '../../../rpc-host/core/idle-collector.js';
 
 /** V8's flags before any test here reached for the collector. */
 const FLAGS_AT_START = cachedDataVersionTag();
@@ -53,5 +53,18 @@ describe('fullCollector', () => {
     fullCollector();
     fullCollector();
     expect(cachedDataVersionTag()).toBe(FLAGS_AT_START);
+  });
+});
+
+describe('deferredFullCollection', () => {
+  it('collects when called, reaching for V8’s collector only then', () => {
+    const collect = deferredFullCollection();
+    const before = process.memoryUsage().heapUsed;
+    let garbage: unknown[] | undefined = Array.from({ length: 200_000 }, (_, index) => ({ index }));
+    expect(garbage.length).toBe(200_000);
+    garbage = undefined;
+    collect();
+    collect(); // the second call reuses what the first found
+    expect(process.memoryUsage().heapUsed).toBeLessThan(before + 4_000_000);
   });
 });
