@@ -8,8 +8,8 @@
  * owner and readable only by them (as `settings.json`); a file others may read is
  * not trusted, and a fresh token is made instead.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
@@ -43,6 +43,8 @@ export class SavedWebAddress {
   async save(dataDir: string, address: WebAddress): Promise<void> {
     const file = this.read() ?? { version: 1 as const, byDataDir: {} };
     file.byDataDir[resolve(dataDir)] = address;
+    // On a first start nothing has made the settings folder yet; it holds the token, so it is the owner's alone.
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   }
 

@@ -34,6 +34,13 @@ describe('SavedWebAddress', () => {
     expect(saved.load('/data/a')).toBeUndefined();
   });
 
+  it('creates the settings folder on a first start, where nothing made it yet', async () => {
+    const settingsDir = join(dir, 'fresh', 'tether');
+    await new SavedWebAddress(settingsDir).save('/data/a', { token: TOKEN, port: 40123 });
+    expect(new SavedWebAddress(settingsDir).load('/data/a')).toEqual({ token: TOKEN, port: 40123 });
+    if (process.platform !== 'win32') expect(statSync(settingsDir).mode & 0o777).toBe(0o700);
+  });
+
   it('ignores a damaged file', () => {
     const saved = new SavedWebAddress(dir);
     writeFileSync(saved.path, '{"version":1,"byDataDir":{"/data/a":{"token":"short","port":1}}}', { mode: 0o600 });
