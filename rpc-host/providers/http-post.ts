@@ -15,9 +15,10 @@
  * request, not at start-up: a one-shot on the echo provider never needs them.
  */
 import type * as Http from 'node:http';
-import type { ClientRequest, Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type * as Https from 'node:https';
 import type { Agent as HttpsAgent } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { lazyBuiltin } from '../lazy-builtin.js';
 
 const http = lazyBuiltin<typeof Http>('node:http');
@@ -48,14 +49,29 @@ export function postStreaming(url: URL, headers: OutgoingHttpHeaders, body: stri
   return send(url, headers, body, signal, true);
 }
 
+/**
+ * The request options of a URL, worked out once per URL: a provider posts to the
+ * same endpoint for every turn, and Node would convert the URL on each request.
+ */
+const urlOptions = new WeakMap<URL, RequestOptions>();
+
+function optionsOf(url: URL): RequestOptions {
+  let options = urlOptions.get(url);
+  if (options === undefined) {
+    options = urlToHttpOptions(url);
+    urlOptions.set(url, options);
+  }
+  return options;
+}
+
 async function send(url: URL, headers: OutgoingHttpHeaders, body: string, signal: AbortSignal, mayRetry: boolean): Promise<StreamedResponse> {
   const payload = Buffer.from(body, 'utf8');
-  const options = { method: 'POST', signal, headers: { ...headers, 'content-length': payload.length } };
+  const options = { ...optionsOf(url), method: 'POST', signal, headers: { ...headers, 'content-length': payload.length } };
   let req: ClientRequest;
   if (url.protocol === 'https:') {
-    req = https().request(url, { ...options, agent: (httpsAgent ??= new (https().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+    req = https().request({ ...options, agent: (httpsAgent ??= new (https().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
   } else {
-    req = http().request(url, { ...options, agent: (httpAgent ??= new (http().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
+    req = http().request({ ...options, agent: (httpAgent ??= new (http().Agent)({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS })) });
   }
   return new Promise((resolve, reject) => {
     req.once('response', (res) => {
