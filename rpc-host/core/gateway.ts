@@ -29,7 +29,7 @@ import { HeartbeatTimer } from './heartbeat-timer.js';
 import { createRun, RunQueue } from './run-queue.js';
 import { SendStatus } from './send-status.js';
 import { SessionLog } from './session-log.js';
-import { SessionStore, sessionUpdatedPayload } from './session-store.js';
+import { DEFAULT_RETENTION, SessionStore, sessionUpdatedPayload, type Retention } from './session-store.js';
 import { OutsideWriteWatcher, type OutsideWriteOptions } from './outside-writes.js';
 import { SessionSearch } from './session-search.js';
 import { SessionTrash } from './session-trash.js';
@@ -138,7 +138,7 @@ export class Gateway {
     this.config = options.config;
     this.logger = options.log ?? silentLogger;
     this.sendSource = options.sendSource ?? 'rpc';
-    this.store = new SessionStore(this.config.dataDir);
+    this.store = new SessionStore(this.config.dataDir, undefined, retentionFor(this.config.providers));
     this.log = new SessionLog(this.store, { checkpointIntervalMs: this.config.checkpointIntervalMs, secrets: this.config.secrets });
     this.queue = new RunQueue(this.config.maxQueuedPerSession);
     this.trash = new SessionTrash(this.config.dataDir, this.store, (session) => this.log.runs.forget(session));
@@ -506,4 +506,13 @@ function settleWithin(promise: Promise<void>, ms: number): Promise<boolean> {
 
 function assertNever(value: never): never {
   throw new Error(`unhandled request type: ${JSON.stringify(value)}`);
+}
+
+/** What the store keeps of each session in memory: enough for the largest context a configured provider sends. */
+function retentionFor(providers: GatewayConfig['providers']): Retention {
+  let chars = DEFAULT_RETENTION.chars;
+  for (const entry of Object.values(providers)) {
+    if (entry.type === 'openai' && entry.contextChars !== undefined) chars = Math.max(chars, entry.contextChars);
+  }
+  return { ...DEFAULT_RETENTION, chars };
 }

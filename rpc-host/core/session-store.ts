@@ -30,6 +30,36 @@ const MAX_FOLDED_SESSIONS = 64;
 /** Transcript paths remembered; a gateway with more sessions than this just encodes again. */
 const MAX_CACHED_PATHS = 10_000;
 
+/**
+ * How much of a session's newest messages a store keeps in memory, at least: two
+ * pages of history, and characters enough for the largest provider context
+ * (the gateway passes its providers' largest budget; the OpenAI provider's
+ * default is 48,000). Older messages are let go, so a gateway's memory stays flat
+ * as sessions grow, and read again from the file on the rare request that reaches
+ * past them (an old history page, a compaction).
+ */
+export interface Retention {
+  messages: number;
+  chars: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { messages: 200, chars: 64_000 };
+
+/** A session's fold kept in memory: how far into the file it has read, and how many messages it held after its last release. */
+interface HeldFold {
+  folder: TranscriptFolder;
+  end: number;
+  heldAfterRelease: number;
+}
+
+
+/** The characters a message adds to a provider's context: as the OpenAI provider counts them (providers/openai.ts). */
+function contextCharsOf(message: FoldedMessage): number {
+  let chars = message.text.length;
+  for (const call of message.toolCalls ?? []) chars += call.arguments.length + (call.content?.length ?? 0);
+  return chars;
+}
+
 const IndexEntrySchema = z.object({
   updatedAt: z.number(),
   messageCount: z.number().int().nonnegative(),
@@ -120,7 +150,7 @@ export class SessionStore {
   private readonly appendListeners = new Set<AppendListener>();
   private readonly paths = new Map<string, string>();
   /** Folded transcripts of recently read sessions, and how far into each file they have read. */
-  private readonly folds = new Map<string, { folder: TranscriptFolder; end: number }>();
+  private readonly folds = new Map<string, HeldFold>();
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -129,6 +159,8 @@ export class SessionStore {
     dataDir: string,
     /** How long to coalesce index writes; 0 writes after every change. */
     private readonly indexDelayMs = 100,
+    /** How much of each session stays in memory (see `Retention`). */
+    private readonly retention: Retention = DEFAULT_RETENTION,
   ) {
     this.dir = join(dataDir, 'sessions');
     this.indexPath = join(this.dir, 'index.json');
@@ -236,16 +268,22 @@ export class SessionStore {
    * is alive), else `interrupted`.
    */
   history(session: string, options: { limit?: number; before?: number; isLive?: (runId: string) => boolean } = {}): HistoryPage {
-    const { messages, openRuns } = this.folded(session);
-    const end = Math.min(options.before ?? messages.length, messages.length);
-    const start = Math.max(0, end - (options.limit ?? 100));
+    let fold: TranscriptFolder = this.folded(session);
+    let end = Math.min(options.before ?? fold.total, fold.total);
+    let start = Math.max(0, end - (options.limit ?? 100));
+    if (start < fold.firstHeld) {
+      fold = this.foldWhole(session); // a page older than what is held: read it from the file
+      end = Math.min(options.before ?? fold.total, fold.total);
+      start = Math.max(0, end - (options.limit ?? 100));
+    }
+    const { messages, openRuns, firstHeld } = fold;
     return {
-      messages: messages.slice(start, end).map((message, offset) => {
+      messages: messages.slice(start - firstHeld, end - firstHeld).map((message, offset) => {
         // A reply in pieces is still streaming when its run is live here, or its process (a one-shot CLI) is alive.
         const live = openRuns.has(message.runId) && (options.isLive?.(message.runId) === true || isOtherLiveProcess(message.pid));
         return toHistoryMessage(message, start + offset, live);
       }),
-      total: messages.length,
+      total: fold.total,
       hasMore: start > 0,
     };
   }
@@ -258,22 +296,26 @@ export class SessionStore {
    * interrupted): those are history for the user, not context for a model.
    */
   context(session: string, excludeRunIds: readonly string[] = []): SessionContext {
-    const { messages, compaction } = this.folded(session);
+    const held = this.folded(session);
+    const { messages, compaction, firstHeld } = held;
     const firstIndex = compaction?.firstIndex ?? 0;
-    const total = messages.length; // the fold grows as records are appended: fix the view now
+    const total = held.total; // the fold grows as records are appended: fix the view now
     const excluded = new Set(excludeRunIds);
     const counts = (message: FoldedMessage) => !excluded.has(message.runId) && (message.role === 'user' || message.state === 'complete');
+    // Messages older than the held ones, read from the file only when a reader gets that far.
+    let whole: TranscriptFolder | undefined;
+    const older = () => (whole ??= this.foldWhole(session)).messages;
     return {
       summary: compaction?.summary,
       firstIndex,
       total,
       *newestFirst() {
         for (let i = total - 1; i >= firstIndex; i--) {
-          const message = messages[i]!;
+          const message = i >= firstHeld ? messages[i - firstHeld]! : older()[i]!;
           if (counts(message)) yield contextMessageOf(message);
         }
       },
-      all: () => messages.slice(firstIndex, total).filter(counts).map(contextMessageOf),
+      all: () => (firstIndex >= firstHeld ? messages.slice(firstIndex - firstHeld, total - firstHeld) : older().slice(firstIndex, total)).filter(counts).map(contextMessageOf),
     };
   }
 
@@ -284,8 +326,11 @@ export class SessionStore {
 
   /** The text of a run's reply as readers see it (pieces folded), or undefined when it has none. */
   replyText(session: string, runId: string): string | undefined {
-    const { messages } = this.folded(session);
-    return messages.findLast((message) => message.role === 'assistant' && message.runId === runId)?.text;
+    const isReply = (message: FoldedMessage) => message.role === 'assistant' && message.runId === runId;
+    const held = this.folded(session);
+    const found = held.messages.findLast(isReply);
+    if (found !== undefined || held.firstHeld === 0) return found?.text;
+    return this.foldWhole(session).messages.findLast(isReply)?.text;
   }
 
   /** Writes the index now if it changed (call before exit). */
@@ -327,14 +372,42 @@ export class SessionStore {
       this.folds.set(session, fold); // most recently used last
       return fold.folder;
     }
-    if (fold === undefined || size < fold.end) fold = { folder: new TranscriptFolder(), end: 0 };
+    if (fold === undefined || size < fold.end) fold = { folder: new TranscriptFolder(), end: 0, heldAfterRelease: 0 };
     const tail = readTranscriptFrom(path, fold.end);
     for (const { record } of tail.records) fold.folder.apply(record);
     fold.end = tail.end;
+    this.release(fold);
     this.folds.delete(session);
     this.folds.set(session, fold);
     if (this.folds.size > MAX_FOLDED_SESSIONS) this.folds.delete(this.folds.keys().next().value!);
     return fold.folder;
+  }
+
+  /** The whole transcript folded afresh from the file, for the reads that reach past what a fold holds (not kept). */
+  private foldWhole(session: string): TranscriptFolder {
+    const folder = new TranscriptFolder();
+    for (const { record } of readTranscriptFrom(this.transcriptPath(session), 0).records) folder.apply(record);
+    return folder;
+  }
+
+  /**
+   * Lets a fold go of its oldest messages once it holds twice what it kept last
+   * time: it keeps the newest messages up to `retention.messages` and
+   * `retention.chars`.
+   */
+  private release(fold: HeldFold): void {
+    const { folder } = fold;
+    const { messages } = folder;
+    // Twice what the last release kept: the walk below runs now and then, not on every append.
+    if (messages.length <= 2 * Math.max(this.retention.messages, fold.heldAfterRelease)) return;
+    let kept = 0;
+    let chars = 0;
+    while (kept < messages.length && (kept < this.retention.messages || chars < this.retention.chars)) {
+      chars += contextCharsOf(messages[messages.length - 1 - kept]!);
+      kept++;
+    }
+    if (kept < messages.length) folder.releaseBefore(folder.total - kept);
+    fold.heldAfterRelease = folder.messages.length;
   }
 
   private append(session: string, record: TranscriptRecord): void {
@@ -343,6 +416,7 @@ export class SessionStore {
     if (fold !== undefined && exact && fold.end === sizeBefore) {
       fold.folder.apply(record); // our own record: no need to read it back
       fold.end += bytesWritten;
+      this.release(fold);
     }
     if (exact) for (const listener of this.appendListeners) listener(session, record, sizeBefore, bytesWritten - 1);
     const entry = this.entries.get(session);

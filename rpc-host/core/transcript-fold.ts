@@ -52,7 +52,16 @@ export interface FoldedMessage {
 
 /** A transcript as readers see it. */
 export interface FoldedTranscript {
+  /**
+   * The messages held, oldest first: all of them unless a store released the
+   * oldest (`TranscriptFolder.releaseBefore`); `messages[i]` is message
+   * `firstHeld + i`.
+   */
   messages: FoldedMessage[];
+  /** The index of `messages[0]`: 0 unless older messages were released. */
+  firstHeld: number;
+  /** How many messages the transcript has, held or released. */
+  total: number;
   /** The latest compaction: its summary and the index of the first message after it. */
   compaction: { summary: string; firstIndex: number } | undefined;
   /** Runs with pieces but no final reply record, and the index of their message. */
@@ -85,9 +94,15 @@ export function messageOf(record: MessageRecord): FoldedMessage {
 /**
  * A fold kept up to date one record at a time (records in file order), so a
  * reader that follows a growing file applies only what was appended.
+ *
+ * A long-lived reader may release the oldest messages (`releaseBefore`) to keep
+ * its memory flat as a session grows; indices stay absolute (`firstHeld`
+ * says where the held messages start), and what it released it reads again from
+ * the file when asked.
  */
 export class TranscriptFolder implements FoldedTranscript {
-  readonly messages: FoldedMessage[] = [];
+  messages: FoldedMessage[] = [];
+  firstHeld = 0;
   readonly openRuns = new Map<string, number>();
   compaction: FoldedTranscript['compaction'];
   toolChoice: string[] | undefined;
@@ -100,18 +115,39 @@ export class TranscriptFolder implements FoldedTranscript {
   /** Runs whose final reply is in: later pieces are dropped. */
   private readonly finished = new Set<string>();
 
+  get total(): number {
+    return this.firstHeld + this.messages.length;
+  }
+
+  /**
+   * Lets go of the messages before `index` (never of a reply still open: its
+   * pieces may still come). Its run ids stay known, so a late piece of a finished
+   * reply is still dropped.
+   */
+  releaseBefore(index: number): void {
+    let until = Math.min(index, this.total);
+    for (const at of this.openRuns.values()) until = Math.min(until, at);
+    const count = until - this.firstHeld;
+    if (count <= 0) return;
+    for (const message of this.messages.slice(0, count)) {
+      for (const call of message.toolCalls ?? []) this.toolCallsById.delete(call.callId);
+    }
+    this.messages = this.messages.slice(count);
+    this.firstHeld = until;
+  }
+
   /** Folds in the next record. */
   apply(record: TranscriptRecord): void {
-    const { messages, openRuns } = this;
+    const { messages, openRuns, firstHeld } = this;
     switch (record.type) {
       case 'message': {
         if (record.role === 'user' && record.tools !== undefined) this.toolChoice = record.tools;
         const at = record.role === 'assistant' ? openRuns.get(record.runId) : undefined;
         const message = messageOf(record);
         if (at !== undefined) {
-          const calls = messages[at]!.toolCalls;
+          const calls = messages[at - firstHeld]!.toolCalls;
           if (calls) message.toolCalls = calls;
-          messages[at] = message; // the whole reply replaces its pieces, in their place
+          messages[at - firstHeld] = message; // the whole reply replaces its pieces, in their place
           openRuns.delete(record.runId);
         } else {
           this.attachPendingCalls(message);
@@ -124,7 +160,7 @@ export class TranscriptFolder implements FoldedTranscript {
         const call: FoldedToolCall = { callId: record.callId, step: record.step, server: record.server, tool: record.tool, arguments: record.arguments };
         this.toolCallsById.set(record.callId, call);
         const at = openRuns.get(record.runId);
-        if (at !== undefined) (messages[at]!.toolCalls ??= []).push(call);
+        if (at !== undefined) (messages[at - firstHeld]!.toolCalls ??= []).push(call);
         else {
           let pending = this.pendingToolCalls.get(record.runId);
           if (!pending) this.pendingToolCalls.set(record.runId, (pending = []));
@@ -155,11 +191,11 @@ export class TranscriptFolder implements FoldedTranscript {
           if (record.idempotencyKey !== undefined) message.idempotencyKey = record.idempotencyKey;
           if (record.pid !== undefined) message.pid = record.pid;
           this.attachPendingCalls(message);
-          openRuns.set(record.runId, messages.length);
+          openRuns.set(record.runId, this.total);
           messages.push(message);
           return;
         }
-        const message = messages[at]!;
+        const message = messages[at - firstHeld]!;
         if (record.from !== message.text.length) {
           this.broken.add(record.runId);
           return;
@@ -169,7 +205,7 @@ export class TranscriptFolder implements FoldedTranscript {
         return;
       }
       case 'compaction':
-        this.compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, messages.length) };
+        this.compaction = { summary: record.summary, firstIndex: Math.min(record.upTo, this.total) };
         return;
       case 'delivery':
       case 'resume':

@@ -45,11 +45,12 @@ describe('the in-memory fold of a transcript', () => {
     expect(gateway.history('main').total).toBe(4);
   });
 
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    it(`equals a fresh read after every step of a random sequence (seed ${seed})`, () => {
+  // Seeds 9 and up keep only a few messages in memory, so the reads that reach past them (old pages, context, replies) go to the file.
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
+    it(`equals a fresh read after every step of a random sequence (seed ${seed}${seed > 8 ? ', little held' : ''})`, () => {
       const random = seededRandom(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-      const ours = new SessionStore(dataDir, 0);
+      const ours = seed > 8 ? new SessionStore(dataDir, 0, { messages: 2, chars: 30 }) : new SessionStore(dataDir, 0);
       const theirs = new SessionStore(dataDir, 0);
       const path = ours.transcriptPath('main');
       let ts = 1;
@@ -92,7 +93,18 @@ describe('the in-memory fold of a transcript', () => {
         const expected = fresh();
         expect(ours.history('main', { limit: 1000 }), `step ${step}`).toEqual(expected.history);
         expect(plainContext(ours.context('main')), `step ${step}`).toEqual(expected.context);
+        // Pages from the newest back, some of them older than what is held.
+        const reader = new SessionStore(dataDir, 0);
+        for (let before = expected.history.total; before > 0; before -= 3) {
+          expect(ours.history('main', { limit: 3, before }), `step ${step}, page before ${before}`).toEqual(reader.history('main', { limit: 3, before }));
+        }
+        const someRun = `r${1 + Math.floor(random() * run)}`;
+        expect(ours.replyText('main', someRun), `step ${step}, reply of ${someRun}`).toBe(reader.replyText('main', someRun));
       }
+      // The little-held stores did let messages go (else the reads past them went untested).
+      const held = (ours as unknown as { folds: Map<string, { folder: { firstHeld: number } }> }).folds.get('main')!.folder;
+      if (seed > 8) expect(held.firstHeld).toBeGreaterThan(0);
+      else expect(held.firstHeld).toBe(0);
     });
   }
 });
