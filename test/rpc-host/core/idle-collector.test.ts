@@ -67,4 +67,23 @@ describe('deferredFullCollection', () => {
     collect(); // the second call reuses what the first found
     expect(process.memoryUsage().heapUsed).toBeLessThan(before + 4_000_000);
   });
+
+  it('reaches for the collector once, and collects twice per call (the second gives the emptied pages back)', () => {
+    let reached = 0;
+    let collections = 0;
+    const collect = deferredFullCollection(() => {
+      reached++;
+      return () => collections++;
+    });
+    expect(reached).toBe(0); // nothing at start-up
+    collect();
+    collect();
+    expect(reached).toBe(1);
+    expect(collections).toBe(4);
+  });
+
+  it('does nothing where the runtime will not expose a collector', () => {
+    const collect = deferredFullCollection(() => undefined);
+    expect(() => collect()).not.toThrow();
+  });
 });
