@@ -51,11 +51,12 @@ async function wholeHistory(companion: ReturnType<typeof makeCompanion>['compani
  * while the gateway is SIGKILLed `kills` times; asserts that every send resolved
  * with its own echo and returns them with the data dir.
  */
-async function sendThroughKills(options: { sends: number; kills: number; fallback: boolean }): Promise<{ sent: Sent[]; dataDir: string; logger: RecordingLogger }> {
+async function sendThroughKills(options: { sends: number; kills: number; fallback: boolean; restartDelayMs?: number }): Promise<{ sent: Sent[]; dataDir: string; logger: RecordingLogger }> {
+  const restartDelayMs = options.restartDelayMs ?? 10;
   const { companion, dataDir, logger } = makeCompanion({
     // A few ms per streamed piece: a reply streams for tens of ms, so kills land mid-stream.
     extraEnv: { TETHER_ECHO_DELAY_MS: '3' },
-    restartPolicy: { initialDelayMs: 10, maxDelayMs: 50, maxCrashes: 1000, jitterRatio: 0 },
+    restartPolicy: { initialDelayMs: restartDelayMs, maxDelayMs: Math.max(50, restartDelayMs), maxCrashes: 1000, jitterRatio: 0 },
   });
   await companion.setFallback(options.fallback);
   await companion.start();
@@ -166,7 +167,9 @@ describe('sends with retry while the gateway is killed again and again', () => {
   });
 
   it('still exactly once with the fallback on, the one-shot CLI taking the resends while the gateway restarts', { timeout: 240_000 }, async () => {
-    const { sent, dataDir } = await sendThroughKills({ sends: 120, kills: 8, fallback: true });
+    // The gateway stays down a while after each kill: a cold start takes about 100 ms,
+    // and resends must meet it down (not already back) for the CLI to take them.
+    const { sent, dataDir } = await sendThroughKills({ sends: 120, kills: 8, fallback: true, restartDelayMs: 300 });
     expect(sent.some(({ result }) => result.via === 'cli')).toBe(true);
     await expectExactlyOnce(dataDir, sent);
   });
