@@ -9,7 +9,7 @@
  * glued to the torn piece; the reader recovers it, because every record starts
  * with `{"type":`, which cannot occur unescaped inside a JSON string.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writevSync } from 'node:fs';
 import { z } from 'zod';
 import { IdempotencyKeySchema, MessageSourceSchema, SendMetaSchema, ThinkingLevelSchema } from '../protocol/requests.js';
 
@@ -160,18 +160,23 @@ export interface AppendResult {
 
 const LF = 0x0a;
 
+const NEWLINE = Buffer.from('\n');
+
 /** Appends one record as one line. */
 export function appendRecord(path: string, record: TranscriptRecord): AppendResult {
-  const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+  // The record and its newline go out in one writev: one append, without copying
+  // a big record (a 1 MiB reply) into a second buffer just to add one byte.
+  const json = Buffer.from(JSON.stringify(record), 'utf8');
+  const length = json.length + 1;
   const fd = openSync(path, 'a');
   try {
     const sizeBefore = fstatSync(fd).size;
-    const written = writeSync(fd, line);
-    if (written !== line.length) {
+    const written = writevSync(fd, [json, NEWLINE]);
+    if (written !== length) {
       // A regular file only takes a short write when the disk is full; say so plainly.
-      throw new Error(`short write to ${path}: ${written} of ${line.length} bytes (is the disk full?)`);
+      throw new Error(`short write to ${path}: ${written} of ${length} bytes (is the disk full?)`);
     }
-    return { sizeBefore, bytesWritten: line.length, exact: fstatSync(fd).size === sizeBefore + line.length };
+    return { sizeBefore, bytesWritten: length, exact: fstatSync(fd).size === sizeBefore + length };
   } finally {
     closeSync(fd);
   }
