@@ -114,6 +114,7 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 42 });
   });
 
+  // Node 20 only: newer runtimes use Node's own cache (the test after these).
   it.runIf(!hasNodeCache)('on Node 20, never runs the code of an older build: a rebuilt bundle gets a new file and the old one goes', () => {
     const env = isolatedEnv('rebuilt');
     const dir = join(temp, 'rebuilt');
@@ -128,6 +129,7 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 2 });
   });
 
+  // Node 20 only: newer runtimes use Node's own cache (the test after these).
   it.runIf(!hasNodeCache)('on Node 20, keeps the caches of two copies of a bundle apart (an installed app and a checkout)', () => {
     const env = isolatedEnv('copies');
     const installed = writeBundle(join(temp, 'copies', 'installed'), 'function answer() { return 10; }');
@@ -139,6 +141,7 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(load(checkout, env)).toEqual({ cache: 'accepted', answer: 100 });
   });
 
+  // Node 20 only: newer runtimes use Node's own cache (the test after these).
   it.runIf(!hasNodeCache)('on Node 20, keeps one file per set of V8 flags, since V8 refuses code compiled under others', () => {
     const env = isolatedEnv('flags');
     const bundle = writeBundle(join(temp, 'flags'), 'function answer() { return 7; }');
@@ -149,6 +152,7 @@ describe('loading a bundle with the code compiled last time', () => {
     expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 7 });
   });
 
+  // Node 22.1 and newer only: Node 20 has no cache of its own (the tests before this one).
   it.runIf(hasNodeCache)(`on Node ${process.versions.node}, uses Node’s own compile cache`, () => {
     const env = isolatedEnv('native');
     const bundle = writeBundle(join(temp, 'native'), 'function answer() { return 5; }');
