@@ -45,6 +45,9 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = { messages: 200, chars: 64_000 };
 
+/** How long a whole fold read for older pages is kept after its last use. */
+const WHOLE_FOLD_KEEP_MS = 30_000;
+
 /** A session's fold kept in memory: how far into the file it has read, and how many messages it held after its last release. */
 interface HeldFold {
   folder: TranscriptFolder;
@@ -151,6 +154,12 @@ export class SessionStore {
   private readonly paths = new Map<string, string>();
   /** Folded transcripts of recently read sessions, and how far into each file they have read. */
   private readonly folds = new Map<string, HeldFold>();
+  /**
+   * The last whole fold read for a request past a session's held messages: someone
+   * scrolling back through a long session reads page after page of it, and each
+   * would otherwise read the whole file again. Kept a while, one session at a time.
+   */
+  private whole: { session: string; folder: TranscriptFolder; end: number; timer: NodeJS.Timeout } | undefined;
   private indexDirty = false;
   private indexTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
@@ -216,6 +225,7 @@ export class SessionStore {
     this.entries.delete(session);
     this.openReplies.delete(session);
     this.folds.delete(session);
+    if (this.whole?.session === session) this.dropWhole();
     this.markIndexDirty();
   }
 
@@ -385,9 +395,26 @@ export class SessionStore {
 
   /** The whole transcript folded afresh from the file, for the reads that reach past what a fold holds (not kept). */
   private foldWhole(session: string): TranscriptFolder {
+    const path = this.transcriptPath(session);
+    const kept = this.whole;
+    if (kept !== undefined && kept.session === session && fileSize(path) === kept.end) {
+      kept.timer.refresh();
+      return kept.folder;
+    }
+    this.dropWhole();
     const folder = new TranscriptFolder();
-    for (const { record } of readTranscriptFrom(this.transcriptPath(session), 0).records) folder.apply(record);
+    const tail = readTranscriptFrom(path, 0);
+    for (const { record } of tail.records) folder.apply(record);
+    const timer = setTimeout(() => this.dropWhole(), WHOLE_FOLD_KEEP_MS);
+    timer.unref();
+    this.whole = { session, folder, end: tail.end, timer };
     return folder;
+  }
+
+  private dropWhole(): void {
+    if (this.whole === undefined) return;
+    clearTimeout(this.whole.timer);
+    this.whole = undefined;
   }
 
   /**
