@@ -62,8 +62,9 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): boolea
 
 /**
  * How the bundle was compiled: with Node's cache (`node`), with ours and the code
- * it held (`accepted`), from scratch because ours was missing or V8 refused it
- * (`missing`, `rejected`: the code is then written at exit), or with caching off.
+ * it held (`accepted`), from scratch because ours was missing, or damaged or
+ * refused by V8 (`missing`, `rejected`: the code is then written at exit), or
+ * with caching off.
  */
 export type CodeCacheUse = 'node' | 'accepted' | 'missing' | 'rejected' | 'off';
 
@@ -100,18 +101,42 @@ function fnv1a(text: string): string {
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
-function readCache(file: string): Buffer | undefined {
+/**
+ * The code kept in `file`, when its checksum holds. V8 checks a code cache's
+ * version, flags and length, but trusts its contents: a file damaged on disk
+ * stopped every later run with a fatal error in V8's deserializer, until someone
+ * deleted it. So each file starts with a checksum of the code after it, and a
+ * file that fails it counts as damaged: the code is compiled afresh and written
+ * again at exit.
+ */
+function readCache(file: string): { code: Buffer | undefined; damaged: boolean } {
+  let bytes: Buffer;
   try {
-    return readFileSync(file);
+    bytes = readFileSync(file);
   } catch {
-    return undefined;
+    return { code: undefined, damaged: false };
   }
+  const code = bytes.subarray(CHECKSUM_BYTES);
+  const intact = bytes.length > CHECKSUM_BYTES && bytes.readUInt32LE(0) === checksum(code);
+  return intact ? { code, damaged: false } : { code: undefined, damaged: true };
+}
+
+const CHECKSUM_BYTES = 4;
+
+/** A 32-bit FNV-1a-style hash of `bytes`, a word at a time: it notices damage, nothing more (no `node:crypto` to load). */
+function checksum(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5 ^ bytes.length;
+  const wordCount = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, wordCount);
+  for (let index = 0; index < wordCount; index++) hash = Math.imul(hash ^ words[index]!, 0x01000193);
+  for (let index = wordCount * 4; index < bytes.length; index++) hash = Math.imul(hash ^ bytes[index]!, 0x01000193);
+  return hash >>> 0;
 }
 
 function loadWithCodeCache<T>(bundle: string, dir: string): LoadedBundle<T> {
   const tag = cachedDataVersionTag();
   const { file, prefix } = cacheFileFor(bundle, dir, tag);
-  const cachedData = readCache(file);
+  const { code: cachedData, damaged } = readCache(file);
   const source = readSource(bundle);
   // The wrapper Node gives every CommonJS module, on the bundle's first line, so
   // line numbers in stack traces stay right.
@@ -119,7 +144,7 @@ function loadWithCodeCache<T>(bundle: string, dir: string): LoadedBundle<T> {
     filename: bundle,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
-  const cache: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+  const cache: CodeCacheUse = damaged ? 'rejected' : cachedData === undefined ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
   const bundleModule = { exports: {} as unknown };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
   run(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle));
@@ -144,7 +169,10 @@ function writeCache(script: Script, dir: string, file: string, prefix: string): 
   try {
     mkdirSync(dir, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, script.createCachedData());
+    const code = script.createCachedData();
+    const header = Buffer.alloc(CHECKSUM_BYTES);
+    header.writeUInt32LE(checksum(code), 0);
+    writeFileSync(temp, Buffer.concat([header, code]));
     renameSync(temp, file);
     const stamp = basename(file).slice(prefix.length).replace(/-\d+\.bin$/u, '-');
     for (const name of readdirSync(dir)) {

@@ -130,6 +130,19 @@ describe('loading a bundle with the code compiled last time', () => {
   });
 
   // Node 20 only: newer runtimes use Node's own cache (the test after these).
+  it.runIf(!hasNodeCache)('on Node 20, refuses a cache file damaged on disk (V8 would stop the process reading it), compiles afresh and writes it again', () => {
+    const env = isolatedEnv('damaged');
+    const bundle = writeBundle(join(temp, 'damaged'), `function answer() { return 11; }\n${'function filler() { return [1, 2, 3].map((n) => n * 2); }\n'.repeat(50)}`);
+    load(bundle, env);
+    const file = join(codeCacheDir(env, 'linux'), cacheFiles(env)[0]!);
+    const bytes = readFileSync(file);
+    for (let index = 64; index < bytes.length; index += 97) bytes[index] = bytes[index]! ^ 0xff;
+    writeFileSync(file, bytes);
+    expect(load(bundle, env)).toEqual({ cache: 'rejected', answer: 11 });
+    expect(load(bundle, env)).toEqual({ cache: 'accepted', answer: 11 });
+  });
+
+  // Node 20 only: newer runtimes use Node's own cache (the test after these).
   it.runIf(!hasNodeCache)('on Node 20, keeps the caches of two copies of a bundle apart (an installed app and a checkout)', () => {
     const env = isolatedEnv('copies');
     const installed = writeBundle(join(temp, 'copies', 'installed'), 'function answer() { return 10; }');
