@@ -10,6 +10,6 @@
  * any schema is built. It is zod's global setting: the app's main process, which
  * loads the command line too, parses with the same interpreted parsers.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 z.config({ jitless: true });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/jsonl.js';
 import { describeIssues, errorMessage } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/requests.js';

@@ -8,7 +8,7 @@
  * entry, an API-key variable that is not set) by `resolveProviderSettings`, with
  * errors that name the key path and the fix.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './config-error.js';
 
 /** Entry names become the `provider` part of `provider/model`, so they are plain words. */

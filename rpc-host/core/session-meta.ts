@@ -10,7 +10,7 @@
  * other's rename for long.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How often reads look for a file another process wrote. */
 const RECHECK_MS = 1000;

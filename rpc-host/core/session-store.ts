@@ -15,7 +15,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/requests.js';
 import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type ToolCallRecord, type ToolResultRecord, type TranscriptRecord } from './transcript-file.js';

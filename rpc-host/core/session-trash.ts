@@ -9,7 +9,7 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProtocolError } from '../protocol/errors.js';
 import { SessionKeySchema } from '../protocol/requests.js';
 import type { SessionSummary } from '../protocol/schemas.js';

@@ -10,7 +10,7 @@
  * with `{"type":`, which cannot occur unescaped inside a JSON string.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writevSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdempotencyKeySchema, MessageSourceSchema, SendMetaSchema, ThinkingLevelSchema } from '../protocol/requests.js';
 
 /**

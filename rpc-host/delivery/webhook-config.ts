@@ -2,7 +2,7 @@
  * The config file's `delivery.webhook` section: where replies are POSTed, with
  * which headers, and how patiently.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimeoutSchema } from '../core/provider-config.js';
 
 /** The webhook delivery channel. */

@@ -14,7 +14,7 @@
  */
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALREADY_SERVING_EXIT_CODE } from '../exit-codes.js';
 import { runDir } from './socket-path.js';
 

@@ -16,7 +16,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage } from '../protocol/errors.js';
 import { hasEnvMarker, identityOf, isSameProcess, liveGroupMembers, type ProcessIdentity } from './process-identity.js';
 import { NODE_SYSTEM, signalTree, TREE_MARKER_ENV, type ProcessTree } from './process-tree.js';

@@ -5,7 +5,7 @@
  * clients in other languages can validate against it; a test regenerates it and
  * fails when the checked-in copy has drifted (`npm run schema` rewrites it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROTOCOL_VERSION, RequestSchema, RESULT_PAYLOAD_SCHEMAS, ErrorResponseSchema, EventSchema, ResultResponseSchema } from './schemas.js';
 
 /** Builds the protocol's JSON Schema document (deterministic: same schemas, same text). */

@@ -11,7 +11,7 @@
  * Unknown fields on requests are ignored (stripped), so newer clients can talk to
  * older hosts; every known field is checked strictly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The protocol version this host speaks; `hello` negotiates down to it. */
 export const PROTOCOL_VERSION = 1;

@@ -7,7 +7,7 @@
  * status`); requests.ts has what every command needs. Types are derived from
  * these schemas, and `docs/protocol.schema.json` is generated from them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ApprovalDecisionSchema,
   EpochMs,

@@ -9,7 +9,7 @@
  * secrets, as for providers. Everything is checked at start, with errors naming
  * the key and the fix.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../core/config-error.js';
 import { expandEnv } from '../core/secrets.js';
 import { ENTRY_NAME_PATTERN } from '../core/provider-config.js';
