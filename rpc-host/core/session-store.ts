@@ -55,9 +55,12 @@ interface HeldFold {
   heldAfterRelease: number;
 }
 
-
-/** The characters a message adds to a provider's context: as the OpenAI provider counts them (providers/openai.ts). */
-function contextCharsOf(message: FoldedMessage): number {
+/**
+ * The characters a message takes up in a provider's context budget: its text,
+ * and its tool calls' arguments and results. The OpenAI provider fills its budget
+ * by this count, and the store keeps characters enough by the same one.
+ */
+export function contextCharsOf(message: { text: string; toolCalls?: readonly { arguments: string; content?: string }[] | undefined }): number {
   let chars = message.text.length;
   for (const call of message.toolCalls ?? []) chars += call.arguments.length + (call.content?.length ?? 0);
   return chars;

@@ -13,7 +13,7 @@
  */
 import type { ResolvedOpenAiEntry } from '../core/config.js';
 import { redact } from '../core/secrets.js';
-import { listContext } from '../core/session-store.js';
+import { contextCharsOf, listContext } from '../core/session-store.js';
 import type { ThinkingLevel } from '../protocol/schemas.js';
 import { ProviderFailure, summaryPrompt, type Provider, type ProviderReply, type ProviderRequest, type ProviderUsage, type RequestedToolCall, type ToolFunction } from './provider.js';
 import { functionNameOf } from '../tools/tool-calls.js';
@@ -77,18 +77,11 @@ export function buildMessages(request: Pick<ProviderRequest, 'prompt' | 'loadCon
   const recent: ChatMessage[][] = [];
   let used = 0;
   for (const message of context.newestFirst()) {
-    used += contextChars(message);
+    used += contextCharsOf(message);
     if (used > budgetChars) break; // older messages than this do not fit
     recent.push(chatMessagesOf(message));
   }
   return [...head, ...recent.reverse().flat(), { role: 'user', content: request.prompt }];
-}
-
-/** The characters a context message takes up in the budget: its text, and its tool calls' arguments and results. */
-function contextChars(message: ContextMessage): number {
-  let chars = message.text.length;
-  for (const call of message.toolCalls ?? []) chars += call.arguments.length + call.content.length;
-  return chars;
 }
 
 /**
