@@ -69,7 +69,7 @@ describe('the command line bundle', () => {
 });
 
 describe('zod in the command line', () => {
-  it('compiles no parsers while a command runs (zod is told jitless before it builds a schema)', () => {
+  it('compiles no parsers while a one-shot command runs (zod is told jitless before it builds a schema), and keeps them for a gateway', () => {
     const counter = join(temp, 'count-functions.cjs');
     writeFileSync(
       counter,
@@ -82,6 +82,10 @@ describe('zod in the command line', () => {
     const run = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'agent', '-m', 'second', '--json'], { env, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('functions made: 0');
+    // A gateway validates in bulk for hours: it keeps them.
+    const gateway = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'rpc'], { env, encoding: 'utf8', input: '{"type":"status","id":1}\n' });
+    expect(gateway.status).toBe(0);
+    expect(gateway.stderr).toMatch(/functions made: [1-9]/u);
   });
 });
 
