@@ -477,7 +477,9 @@ export class SessionStore {
     const { records, bytes } = readTranscript(this.transcriptPath(session));
     const entry: IndexEntry = { updatedAt: 0, messageCount: 0, preview: '', thinking: null, bytes };
     const open = new Set<string>();
-    for (const record of records) countRecord(entry, open, record);
+    const latest = { text: '' };
+    for (const record of records) countRecord(entry, open, record, latest);
+    if (latest.text !== '') entry.preview = preview(latest.text);
     this.openReplies.set(session, open);
     if (bytes > 0) {
       this.entries.set(session, entry);
@@ -518,9 +520,11 @@ export class SessionStore {
  * Counts one record into an index entry, as `foldTranscript` counts messages: a
  * reply written in pieces is one message from its first piece (`open` holds such
  * runs until their final record, which then adds none). The preview is the last
- * whole message with text; pieces do not change it.
+ * whole message with text; pieces do not change it. `latest`, when given, takes
+ * that text instead of `entry.preview`, so a rebuild from a whole file makes one
+ * preview, not one per message.
  */
-function countRecord(entry: IndexEntry, open: Set<string>, record: TranscriptRecord): void {
+function countRecord(entry: IndexEntry, open: Set<string>, record: TranscriptRecord, latest?: { text: string }): void {
   if (record.type === 'checkpoint') {
     if (record.from !== 0 || open.has(record.runId)) return; // a later piece of a counted reply, or a lost first piece
     open.add(record.runId);
@@ -532,7 +536,10 @@ function countRecord(entry: IndexEntry, open: Set<string>, record: TranscriptRec
   const replacesPieces = record.role === 'assistant' && open.delete(record.runId);
   if (!replacesPieces) entry.messageCount++;
   entry.updatedAt = record.ts;
-  if (record.text !== '') entry.preview = preview(record.text);
+  if (record.text !== '') {
+    if (latest) latest.text = record.text;
+    else entry.preview = preview(record.text);
+  }
   if (record.thinking) entry.thinking = record.thinking;
 }
 
