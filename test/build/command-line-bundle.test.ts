@@ -82,8 +82,8 @@ describe('zod in the command line', () => {
     const run = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'agent', '-m', 'second', '--json'], { env, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('functions made: 0');
-    // A gateway validates in bulk for hours: it keeps them.
-    const gateway = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'rpc'], { env, encoding: 'utf8', input: '{"type":"status","id":1}\n' });
+    // A gateway validates in bulk for hours (here the transcript the one-shots wrote): it keeps them.
+    const gateway = spawnSync(process.execPath, ['-r', counter, join(ROOT, 'dist/rpc-host/cli.cjs'), 'rpc'], { env, encoding: 'utf8', input: '{"type":"history","id":1}\n' });
     expect(gateway.status).toBe(0);
     expect(gateway.stderr).toMatch(/functions made: [1-9]/u);
   });
