@@ -18,23 +18,12 @@ import { startTether } from './lib/children.js';
 import { check, expectResult } from './lib/line-client.js';
 import { formatInt, formatMs, isEntryPoint, printTable, runStandalone, type SummaryRow } from './lib/report.js';
 import { distribution, elapsedNs } from './lib/stats.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const SESSIONS = 1000;
 const MESSAGES_PER_SESSION = 100;
 const ROUNDS = 4;
 const TARGET_P50_MS = 300;
-
-/** A small deterministic generator (mulberry32), so every run searches the same text. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pronounceable made-up words; the first ones are drawn far more often (a Zipf-like mix). */
 function vocabulary(random: () => number): string[] {
@@ -51,7 +40,7 @@ function vocabulary(random: () => number): string[] {
 
 /** Writes the transcripts into `home/sessions`; returns the total bytes written. */
 export function writeCorpus(home: string): { bytes: number; words: string[] } {
-  const random = seeded(18);
+  const random = seededRandom(18); // every run searches the same text
   const words = vocabulary(random);
   const pick = () => words[Math.floor(words.length * random() ** 3)]!; // skewed toward the start
   const dir = join(home, 'sessions');

@@ -200,6 +200,7 @@ describe('permissions and paths', () => {
     expect(statSync(socket).mode & 0o777).toBe(0o600);
   });
 
+  // POSIX only: folder modes and Unix socket path limits; Windows uses named pipes.
   it.runIf(process.platform !== 'win32')('refuses a folder others can write, and a path too long, naming --listen PATH (exit 78: the configuration, not a crash)', async () => {
     const home = createTempHome();
     const open = join(home, 'open');
