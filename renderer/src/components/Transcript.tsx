@@ -7,7 +7,7 @@
  * reach the top, keeping the rows they were reading where they were.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { rowActions, type MessageAction } from '../model/message-actions.js';
 import { sendAgainRows, type TranscriptItem } from '../model/transcript.js';
 import { MessageView } from './MessageView.js';
@@ -41,50 +41,36 @@ const NEAR_TOP_PX = 400;
 /** The open session's rows, virtualised, following the newest while the reader is at the bottom. */
 export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty, footer }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const firstKey = useRef<string | undefined>(undefined);
-  const sizeBefore = useRef(0);
 
   // One "Send again" per failed send, on the row that tells the failure.
   const retryable = useMemo(() => sendAgainRows(items), [items]);
   const actions = useMemo(() => rowActions(items, busy), [items, busy]);
 
+  // Anchored to the end, as a chat is: older rows put in front keep the row being read
+  // where it was (in the same render, so no frame shows the wrong rows), and new rows
+  // or a growing reply are followed only while the reader is at the bottom.
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 96,
     overscan: 6,
     getItemKey: (index) => items[index]!.key,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: NEAR_BOTTOM_PX,
   });
 
-  // A new session starts at the bottom.
-  useEffect(() => {
-    atBottom.current = true;
-    firstKey.current = undefined;
-  }, [session]);
-
-  // Older rows were put in front: keep the reader's place by the height they added.
+  // A session opens at its newest message.
+  const opened = useRef<string | undefined>(undefined);
   useLayoutEffect(() => {
-    const el = scroller.current;
-    const first = items[0]?.key;
-    const total = virtualizer.getTotalSize();
-    if (el && firstKey.current !== undefined && first !== firstKey.current && !atBottom.current) {
-      el.scrollTop += total - sizeBefore.current;
-    }
-    firstKey.current = first;
-    sizeBefore.current = total;
-  });
-
-  // Follow new text while at the bottom.
-  const lastText = items.at(-1)?.text;
-  useLayoutEffect(() => {
-    if (atBottom.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
-  }, [items.length, lastText, virtualizer]);
+    if (items.length === 0 || opened.current === session) return;
+    opened.current = session;
+    virtualizer.scrollToEnd();
+  }, [session, items.length, virtualizer]);
 
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return; // unmounted
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
     if (el.scrollTop < NEAR_TOP_PX && hasMore && !loadingOlder) onLoadOlder();
   }, [hasMore, loadingOlder, onLoadOlder]);
 
