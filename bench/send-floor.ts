@@ -163,21 +163,23 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     const long: number[] = [];
     const shortTight: number[] = [];
     const longTight: number[] = [];
-    for (let block = 0; block < BLOCKS; block++) {
+    // Each kind of send runs in a block of its own, the short and long blocks of a kind
+    // back to back in alternating order: a tight send timed right after a default-budget
+    // send to the long session (48,000 characters out) would pay for that send's garbage,
+    // while one after a short session's default send would not.
+    const shortAndLongBlocks = async (block: number, shortInto: number[], longInto: number[], model?: string) => {
       const runShort = async () => {
-        for (let i = 0; i < SENDS_PER_BLOCK / 4; i++) {
-          short.push(await counted(`short-${(block * 5 + i) % SHORT_SESSIONS}`));
-          shortTight.push(await counted(`short-${(block * 5 + i + 1) % SHORT_SESSIONS}`, 'tight'));
-        }
+        for (let i = 0; i < SENDS_PER_BLOCK / 2; i++) shortInto.push(await counted(`short-${(block * 5 + i) % SHORT_SESSIONS}`, model));
       };
       const runLong = async () => {
-        for (let i = 0; i < SENDS_PER_BLOCK / 4; i++) {
-          long.push(await counted('long'));
-          longTight.push(await counted('long', 'tight'));
-        }
+        for (let i = 0; i < SENDS_PER_BLOCK / 2; i++) longInto.push(await counted('long', model));
       };
       if (block % 2 === 0) await runShort().then(runLong);
       else await runLong().then(runShort);
+    };
+    for (let block = 0; block < BLOCKS; block++) {
+      await shortAndLongBlocks(block, shortTight, longTight, 'tight');
+      await shortAndLongBlocks(block, short, long);
     }
     const rssAtEnd = await readRss(tether.pid);
     const longTurns = await turnsIn(tether, ++id, 'long');
