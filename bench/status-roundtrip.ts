@@ -14,8 +14,11 @@
  * CPU or the other one is worth tens of microseconds per trip, so the table shows
  * how many blocks ended with child and client on the same CPU (Linux).
  * Wall time on 2 vCPUs depends mostly on which CPU the child wakes on, so the
- * child's own CPU per request (user + system from /proc, over all measured
- * trips) is printed for both sides too.
+ * child's own CPU per request (user + system from /proc) is printed for both sides
+ * too. /proc counts CPU in 10 ms ticks, so it is measured in blocks long enough
+ * for a tick to be noise (CPU_TRIPS per block, about 40 ticks for the floor), in
+ * the order tether, floor, floor, tether: a block of 500 trips is one tick or two,
+ * and summing ten of those gave ratios anywhere from 2× to 3× for the same build.
  * Targets: p50 within 3× of the floor; CPU per request within 1.5× of the floor's.
  */
 import { cpuMs, lastCpu, startSideBySide, type BenchChild } from './lib/children.js';
@@ -26,6 +29,7 @@ import { distribution, elapsedNs } from './lib/stats.js';
 const WARMUP_TRIPS = 5000;
 const ROUNDS = 10;
 const TRIPS_PER_ROUND = 500;
+const CPU_TRIPS = 40_000;
 const TARGET_RATIO = 3;
 const TARGET_CPU_RATIO = 1.5;
 
@@ -64,25 +68,31 @@ export async function measureStatusRoundTrip(): Promise<SummaryRow[]> {
       { child: floor, verify: verifyEcho, samples: [] as number[], sameCpuBlocks: 0, cpuMs: 0 },
     ];
     for (const side of sides) await roundTrips(side.child, side.verify, 1, WARMUP_TRIPS);
+    let nextId = WARMUP_TRIPS + 1;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
-        const cpuBefore = cpuMs(side.child.pid) ?? 0;
-        side.samples.push(...(await roundTrips(side.child, side.verify, WARMUP_TRIPS + 1 + round * TRIPS_PER_ROUND, TRIPS_PER_ROUND)));
-        side.cpuMs += (cpuMs(side.child.pid) ?? 0) - cpuBefore;
+        side.samples.push(...(await roundTrips(side.child, side.verify, nextId, TRIPS_PER_ROUND)));
+        nextId += TRIPS_PER_ROUND;
         const cpu = lastCpu(side.child.pid);
         if (cpu !== undefined && cpu === lastCpu(process.pid)) side.sameCpuBlocks++;
       }
     }
+    for (const side of [sides[0]!, sides[1]!, sides[1]!, sides[0]!]) {
+      const cpuBefore = cpuMs(side.child.pid) ?? 0;
+      await roundTrips(side.child, side.verify, nextId, CPU_TRIPS / 2);
+      nextId += CPU_TRIPS / 2;
+      side.cpuMs += (cpuMs(side.child.pid) ?? 0) - cpuBefore;
+    }
     const [mine, base] = sides.map((side) => distribution(side.samples)) as [ReturnType<typeof distribution>, ReturnType<typeof distribution>];
     const ratio = mine.p50 / base.p50;
-    const cpuPerTrip = (side: (typeof sides)[number]) => (side.cpuMs * 1000) / side.samples.length; // µs
+    const cpuPerTrip = (side: (typeof sides)[number]) => (side.cpuMs * 1000) / CPU_TRIPS; // µs
     const [mineCpu, baseCpu] = [cpuPerTrip(sides[0]!), cpuPerTrip(sides[1]!)];
     const cpuRatio = mineCpu / baseCpu;
     const sameCpu = (blocks: number) => (lastCpu(process.pid) === undefined ? 'n/a' : `${blocks}/${ROUNDS}`);
     printTable(
       `status round trip: sequential, ${formatInt(mine.count)} per child after ${formatInt(WARMUP_TRIPS)} warm-up, alternating blocks of ${TRIPS_PER_ROUND}`,
-      ['child', 'trips', 'p50 µs', 'p99 µs', 'mean µs', 'min µs', 'max µs', 'child CPU µs/trip', 'blocks on client CPU'],
+      ['child', 'trips', 'p50 µs', 'p99 µs', 'mean µs', 'min µs', 'max µs', `child CPU µs/trip (${formatInt(CPU_TRIPS)} trips)`, 'blocks on client CPU'],
       [
         ['tether rpc', formatInt(mine.count), formatUs(mine.p50), formatUs(mine.p99), formatUs(mine.mean), formatUs(mine.min), formatUs(mine.max), mineCpu.toFixed(1), sameCpu(sides[0]!.sameCpuBlocks)],
         ['floor (echo-lines)', formatInt(base.count), formatUs(base.p50), formatUs(base.p99), formatUs(base.mean), formatUs(base.min), formatUs(base.max), baseCpu.toFixed(1), sameCpu(sides[1]!.sameCpuBlocks)],
