@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ProtocolError } from '../../../rpc-host/protocol/errors.js';
 import { parseRequestLine, validateRequest, type ParsedLine } from '../../../rpc-host/protocol/parse-request.js';
+import { REQUEST_SCHEMAS, type RequestType } from '../../../rpc-host/protocol/requests.js';
 
 const parse = (text: string, lineNumber?: number): ParsedLine => parseRequestLine(Buffer.from(text, 'utf8'), lineNumber);
 
@@ -169,5 +170,29 @@ describe('validateRequest', () => {
   it('validates already-parsed values the same way', () => {
     expect(validateRequest({ type: 'set-heartbeats', enabled: false })).toEqual({ ok: true, request: { type: 'set-heartbeats', enabled: false } });
     expect(rejection(validateRequest(undefined))).toMatchObject({ code: 'invalid_request', message: 'a request must be a JSON object, got undefined' });
+  });
+
+  // A request with nothing but its type (and id) is checked once per type and reused.
+  it.each(Object.keys(REQUEST_SCHEMAS) as RequestType[])('answers a bare %s request as its schema does, on every call', (type) => {
+    const bySchema = REQUEST_SCHEMAS[type].safeParse({ type, id: 7 });
+    for (const id of [7, 7, undefined]) {
+      const result = validateRequest(id === undefined ? { type } : { type, id });
+      if (bySchema.success) {
+        expect(result).toEqual({ ok: true, request: id === undefined ? { type } : bySchema.data });
+      } else {
+        const error = rejection(result);
+        expect(error).toMatchObject({ code: 'invalid_request', id });
+        expect(error.message).toMatch(new RegExp(`^invalid ${type} request: `));
+        expect(error.hasId).toBe(id !== undefined);
+      }
+    }
+  });
+
+  it('gives each bare request an object of its own', () => {
+    const first = validateRequest({ type: 'status', id: 1 });
+    const second = validateRequest({ type: 'status', id: 2 });
+    expect(first.ok && second.ok && first.request !== second.request).toBe(true);
+    if (first.ok) (first.request as { verbose?: boolean }).verbose = true;
+    expect(validateRequest({ type: 'status' })).toEqual({ ok: true, request: { type: 'status' } });
   });
 });
