@@ -52,6 +52,19 @@ export class RpcConnection {
   private seesAllApprovals: boolean;
   private closed = false;
 
+  /** `hello`'s choices for this connection (made once: a request's context carries them). */
+  private readonly selectEvents = (events: readonly EventName[]) => {
+    this.selectedEvents = new Set(events);
+  };
+
+  private readonly selectReplyText = (mode: 'full' | 'in-result') => {
+    this.replyTextInResult = mode === 'in-result';
+  };
+
+  private readonly selectApprovals = (mode: 'own' | 'all') => {
+    this.seesAllApprovals = mode === 'all';
+  };
+
   constructor(options: RpcConnectionOptions) {
     this.gateway = options.gateway;
     this.write = options.write;
@@ -78,25 +91,24 @@ export class RpcConnection {
     const request = parsed.request;
     const id = request.id;
     const slot = this.reserve(id);
-    this.pending++;
-    let answer: Promise<unknown>;
+    let answer: unknown;
     try {
-      answer = this.gateway.handle(request, {
-        ...(id === undefined ? {} : { requestId: id }),
+      answer = this.gateway.answer(request, {
+        requestId: id,
         connection: this,
-        selectEvents: (events) => {
-          this.selectedEvents = new Set(events);
-        },
-        selectReplyText: (mode) => {
-          this.replyTextInResult = mode === 'in-result';
-        },
-        selectApprovals: (mode) => {
-          this.seesAllApprovals = mode === 'all';
-        },
+        selectEvents: this.selectEvents,
+        selectReplyText: this.selectReplyText,
+        selectApprovals: this.selectApprovals,
       });
     } catch (error) {
-      answer = Promise.reject(error);
+      this.respond(slot, errorLine(this.toProtocolError(error, request.type), id));
+      return;
     }
+    if (!(answer instanceof Promise)) {
+      this.respond(slot, resultLine(answer as Record<string, unknown>, id)); // answered at once: no promise to wait for
+      return;
+    }
+    this.pending++;
     answer.then(
       (payload) => this.settle(slot, resultLine(payload as Record<string, unknown>, id)),
       (error: unknown) => this.settle(slot, errorLine(this.toProtocolError(error, request.type), id)),

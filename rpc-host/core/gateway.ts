@@ -200,17 +200,37 @@ export class Gateway {
     return () => this.listeners.delete(listener);
   }
 
-  /** Answers one validated request. Throws `ProtocolError` for expected failures. */
+  /** Answers one validated request. Rejects with `ProtocolError` for expected failures. */
   async handle<T extends RequestType>(request: RequestOf<T>, context: RequestContext = {}): Promise<ResultPayloadOf<T>> {
-    this.idleCollector?.noteActivity();
-    try {
-      return (await this.dispatch(request as RequestOf<RequestType>, context)) as ResultPayloadOf<T>;
-    } finally {
-      this.idleCollector?.noteActivity();
-    }
+    return (await this.answer(request, context)) as ResultPayloadOf<T>;
   }
 
-  private async dispatch(request: RequestOf<RequestType>, context: RequestContext): Promise<ResultPayloadOf<RequestType>> {
+  /**
+   * Answers one validated request: with the payload itself when nothing had to be
+   * waited for (`status`, `sessions`, `history`, …), else with a promise of it. A
+   * connection writes an immediate answer without a trip through the promise queue,
+   * which was a third of the CPU a `status` cost. Throws, or rejects with,
+   * `ProtocolError` for expected failures.
+   */
+  answer<T extends RequestType>(request: RequestOf<T>, context: RequestContext = {}): ResultPayloadOf<T> | Promise<ResultPayloadOf<T>> {
+    const idle = this.idleCollector;
+    idle?.noteActivity();
+    const answer = this.dispatch(request as RequestOf<RequestType>, context) as ResultPayloadOf<T> | Promise<ResultPayloadOf<T>>;
+    if (idle === undefined || !(answer instanceof Promise)) return answer;
+    // A long answer (a send) is activity until it ends: the quiet spell starts then.
+    return answer.then(
+      (payload) => {
+        idle.noteActivity();
+        return payload;
+      },
+      (error: unknown) => {
+        idle.noteActivity();
+        throw error;
+      },
+    );
+  }
+
+  private dispatch(request: RequestOf<RequestType>, context: RequestContext): ResultPayloadOf<RequestType> | Promise<ResultPayloadOf<RequestType>> {
     switch (request.type) {
       case 'status':
         return this.status(request.verbose === true);
