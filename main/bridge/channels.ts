@@ -32,6 +32,7 @@ export const IPC_REQUEST_CHANNELS = {
   'delete-session': 'tether:delete-session',
   'restore-session': 'tether:restore-session',
   'search-sessions': 'tether:search-sessions',
+  'list-approvals': 'tether:list-approvals',
   approve: 'tether:approve',
 } as const satisfies { [C in BridgeChannel]: `tether:${C}` };
 

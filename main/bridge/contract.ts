@@ -40,6 +40,7 @@ import {
 import type { AbortResult, CompanionState, CompanionStatus, SendResult } from '../core/companion.js';
 import type { CompanionErrorCode, CompanionErrorDetails } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
+import type { WaitingApproval } from '../core/waiting-approvals.js';
 
 // ---------------------------------------------------------------------------
 // Request channels
@@ -128,6 +129,11 @@ export const BRIDGE_REQUESTS = {
   'restore-session': channel<z.infer<typeof RestoreSessionPayloadSchema>>()(RestoreSessionRequestSchema.omit(WIRE_ONLY).strict()),
   /** Searches titles and message text across every session, one page at a time. */
   'search-sessions': channel<SearchPayload>()(SearchRequestSchema.omit(WIRE_ONLY).strict()),
+  /**
+   * The tool calls waiting for an answer now, in the order asked: a window that
+   * opens or reloads while calls wait missed their `approval.requested` events.
+   */
+  'list-approvals': channel<{ approvals: WaitingApproval[] }>()(NoArgs),
   /**
    * Answers an `approval.requested` gateway event: run the call once, run the tool
    * without asking for the rest of the session, or deny it. `not_found` (as a

@@ -162,6 +162,8 @@ export class BridgeService {
         const { query, ...page } = args as BridgeParsedArgs<'search-sessions'>;
         return (await this.companion.search(query, page)) as BridgeResult<C>;
       }
+      case 'list-approvals':
+        return { approvals: this.companion.waitingApprovals() } as BridgeResult<C>;
       case 'approve': {
         const { callId, decision } = args as BridgeParsedArgs<'approve'>;
         return (await this.companion.approve(callId, decision)) as BridgeResult<C>;

@@ -47,6 +47,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type RpcClient } from './rpc-client.js';
 import { Sender, type SendOptions, type SendResult } from './sender.js';
 import { defaultSettingsDir, SettingsStore, type Settings, type SettingsPatch } from './settings.js';
 import { Supervisor, type LaunchSpec, type SupervisorSnapshot } from './supervisor.js';
+import { WaitingApprovals, type WaitingApproval } from './waiting-approvals.js';
 import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
 
 export type { SendInput } from './cli-fallback.js';
@@ -131,6 +132,8 @@ export class Companion {
   private readonly stateChanges: Emitter<CompanionState>;
   private readonly events: Emitter<Event>;
   private readonly sender: Sender;
+  /** Tool calls waiting for the user's answer: a window that opens later shows them too. */
+  private readonly approvals = new WaitingApprovals();
   /** Watches the config file while the gateway is failed on it. */
   private configWatch: FileWatch | undefined;
   private closed = false;
@@ -166,9 +169,13 @@ export class Companion {
     });
     this.supervisor.onDidChangeState(({ snapshot }) => {
       this.followConfigFailure(snapshot);
+      if (snapshot.state !== 'running') this.approvals.clear(); // a stopped gateway takes its waiting calls along
       this.stateChanges.fire(this.state());
     });
-    this.supervisor.onDidReceiveEvent((event) => this.events.fire(event));
+    this.supervisor.onDidReceiveEvent((event) => {
+      this.approvals.note(event);
+      this.events.fire(event);
+    });
     this.settingsStore.onDidChange(({ changed }) => {
       if (changed.includes('heartbeatsEnabled') || changed.includes('cliFallbackEnabled')) this.stateChanges.fire(this.state());
     });
@@ -179,6 +186,14 @@ export class Companion {
 
   /** Fires for every gateway event (`reply.delta`, `reply`, `heartbeat`, `session.updated`), and a `reply` for each CLI send. */
   readonly onDidReceiveEvent = (listener: Listener<Event>): Unsubscribe => this.events.event(listener);
+
+  /**
+   * The tool calls waiting for an answer now, in the order asked: what a window that
+   * opened (or reloaded) after their `approval.requested` events shows as cards.
+   */
+  waitingApprovals(): WaitingApproval[] {
+    return this.approvals.list();
+  }
 
   /**
    * Launches the gateway; resolves when the first attempt settled (see `state()`).

@@ -26,7 +26,6 @@ import { QuickAskWindow } from './quick-ask-window.js';
 import { TrayController } from './tray.js';
 import { denyPermissions, guardWebContents } from './window-security.js';
 import { errorMessage, errorStack } from '../../rpc-host/protocol/errors.js';
-import { WaitingApprovals } from '../core/waiting-approvals.js';
 
 /** The app's name: the window and notification title, and its browser-data folder. */
 export const APP_NAME = 'Tether';
@@ -137,20 +136,15 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     logger.warn(shortcut.outcome.message);
     showAppNotice('Quick ask shortcut not available', shortcut.outcome.message, openChat);
   }
-  const waiting = new WaitingApprovals();
   // The user sees a reply in the chat window, or in the quick-ask window they asked it from.
   const notifier = new ReplyNotifier({ windowSeen: () => chat!.isSeen() || quickAsk.isSeen(), openChat: openChatOn });
   const stopReplyNotices = companion.onDidReceiveEvent((event) => {
     notifier.notify(event);
-    if (waiting.note(event)) tray.update(); // the badge follows the approvals waiting
-  });
-  const stopWaitingOnStop = companion.onDidChangeState((state) => {
-    if (state.gateway.state !== 'running' && waiting.clear()) tray.update(); // a stopped gateway takes its waiting calls along
+    if (event.event === 'approval.requested' || event.event === 'approval.resolved') tray.update(); // the badge follows the approvals waiting
   });
   const stopStateNotices = companion.onDidChangeState((state) => notifier.notifyState(state));
   const stopSendNotices = service.onDidFailSend(({ session, message }) => notifier.notifySendFailed(session, message));
   const stopNotices = () => {
-    stopWaitingOnStop();
     stopReplyNotices();
     stopStateNotices();
     stopSendNotices();
@@ -158,7 +152,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
 
   const tray: TrayController = new TrayController({
     companion,
-    approvalsWaiting: () => waiting.count,
+    approvalsWaiting: () => companion.waitingApprovals().length,
     iconDir: paths.trayIconDir,
     platform,
     logger,

@@ -121,3 +121,21 @@ test('Deny does not run the call, and the reply goes on', async ({ openApp }, te
   expect(model.requests[1]?.body.messages?.find((message) => message.role === 'tool')?.content).toMatch(/denied/u);
   await attachShots(page, testInfo, 'denied');
 });
+
+test('a window reloaded while a call waits shows its card again, and Allow still runs it', async ({ openApp }, testInfo) => {
+  model.next({ kind: 'toolCalls', calls: [call('fixture__write_note', { text: 'after reload' })] }, { kind: 'stream', pieces: ['Saved after the reload.'] });
+  const page = await openApp();
+  await send(page, 'note: after reload');
+  await expect(page.getByTestId('approval-card')).toBeVisible();
+
+  // The reloaded page missed the approval.requested event: main still knows the call waits.
+  await page.reload();
+  await expectGatewayState(page, 'running');
+  const card = page.getByTestId('approval-card');
+  await expect(card).toBeVisible();
+  await expect(card.getByTestId('approval-arguments')).toHaveText('{\n  "text": "after reload"\n}');
+  await card.getByRole('button', { name: 'Allow once' }).click();
+  await expect(page.getByTestId('approval-card')).toHaveCount(0);
+  await expect(page.locator('article.message-assistant').last().locator('.markdown')).toHaveText('Saved after the reload.');
+  expect(readFileSync(notesFile(testInfo.testId), 'utf8')).toContain('after reload');
+});

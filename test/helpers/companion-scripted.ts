@@ -14,7 +14,7 @@ import { createTempHome } from './rpc-child.js';
 const SCRIPTED_GATEWAY = fileURLToPath(new URL('../fixtures/scripted-gateway.mjs', import.meta.url));
 
 /** What a scripted send does; see the fixture. */
-export type ScriptedStep = 'answer' | 'die-after-event' | 'die-silent' | 'hang' | 'stream';
+export type ScriptedStep = 'answer' | 'die-after-event' | 'die-silent' | 'hang' | 'stream' | 'ask-approval';
 
 /** A `send` line the scripted child received. */
 export interface LoggedSend {

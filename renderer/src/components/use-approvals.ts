@@ -3,10 +3,12 @@
  * to answer one.
  *
  * Every session's approvals are kept (the app hears them all), so opening the
- * session of a waiting run shows its card. They are dropped when the gateway says
- * an approval ended, and all at once when the gateway stops (the calls went with it).
+ * session of a waiting run shows its card. A window that opens, or reloads, while
+ * calls wait asks main for them (it missed their events). They are dropped when
+ * the gateway says an approval ended, and all at once when the gateway stops (the
+ * calls went with it).
  */
-import { useCallback, useEffect, useReducer } from 'react';
+import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { BridgeClient } from '../bridge/bridge-client.js';
 import { approvalsReducer, type ApprovalDecision, type PendingApproval } from '../model/approvals.js';
 
@@ -22,19 +24,43 @@ const NONE: readonly PendingApproval[] = [];
 /** Waiting approvals of every session; `running` false (the gateway is down) clears them. */
 export function useApprovals(client: BridgeClient, running: boolean): Approvals {
   const [pending, dispatch] = useReducer(approvalsReducer, NONE);
+  /** Calls resolved while the list of waiting ones was on its way: that list may still name them. */
+  const resolvedMeanwhile = useRef<Set<string> | undefined>(undefined);
 
   useEffect(
     () =>
       client.on('gateway-event', (event) => {
         if (event.event === 'approval.requested') dispatch({ type: 'requested', approval: event.payload });
-        if (event.event === 'approval.resolved') dispatch({ type: 'resolved', callId: event.payload.callId });
+        if (event.event === 'approval.resolved') {
+          resolvedMeanwhile.current?.add(event.payload.callId);
+          dispatch({ type: 'resolved', callId: event.payload.callId });
+        }
       }),
     [client],
   );
 
   useEffect(() => {
-    if (!running) dispatch({ type: 'cleared' });
-  }, [running]);
+    if (!running) {
+      dispatch({ type: 'cleared' });
+      return;
+    }
+    // The calls that were already waiting when this window started listening.
+    let current = true;
+    const resolved = new Set<string>();
+    resolvedMeanwhile.current = resolved;
+    client.call('list-approvals', {}).then(
+      ({ approvals }) => {
+        if (!current) return;
+        for (const approval of approvals) if (!resolved.has(approval.callId)) dispatch({ type: 'requested', approval });
+        resolvedMeanwhile.current = undefined;
+      },
+      () => {}, // main could not say (the window is closing): the events that come still show new calls
+    );
+    return () => {
+      current = false;
+      if (resolvedMeanwhile.current === resolved) resolvedMeanwhile.current = undefined;
+    };
+  }, [client, running]);
 
   const answer = useCallback(
     async (callId: string, decision: ApprovalDecision) => {

@@ -9,7 +9,7 @@ import { BRIDGE_CHANNELS } from '../../../main/bridge/channels.js';
 import type { BridgeEventName } from '../../../main/bridge/contract.js';
 import { BridgeService, parseBridgeArgs } from '../../../main/bridge/service.js';
 import { isSafeExternalUrl } from '../../../main/core/external-url.js';
-import { cleanupCompanions, makeCompanion, recordingLogger, waitForRunning } from '../../helpers/companion.js';
+import { cleanupCompanions, makeCompanion, recordingLogger, waitForRunning, waitForState } from '../../helpers/companion.js';
 import { makeScriptedCompanion } from '../../helpers/companion-scripted.js';
 import { cleanupRpcChildren } from '../../helpers/rpc-child.js';
 
@@ -73,6 +73,25 @@ describe('BridgeService', () => {
     expect(sent).toMatchObject({ ok: true, value: { via: 'gateway', idempotencyKey: 'window-key-1', payload: { payloads: [{ text: 'echo: exactly once' }] } } });
     expect(sends().map(({ text, idempotencyKey }) => ({ text, idempotencyKey }))).toEqual(Array(2).fill({ text: 'exactly once', idempotencyKey: 'window-key-1' }));
     expect(companion.state().gateway.restarts).toBe(1);
+  });
+
+  it('lists the tool calls waiting for approval, and none once their gateway died', async () => {
+    const { companion, plan } = makeScriptedCompanion();
+    await companion.setFallback(false);
+    await companion.start();
+    await waitForRunning(companion);
+    plan(['ask-approval']);
+    const { service } = serviceFor(companion);
+    expect(await service.handle('list-approvals', {})).toEqual({ ok: true, value: { approvals: [] } });
+
+    const asked = new Promise<void>((resolve) => companion.onDidReceiveEvent((event) => event.event === 'approval.requested' && resolve()));
+    void service.handle('send', { text: 'write a note', session: 'ui' });
+    await asked;
+    expect(await service.handle('list-approvals', {})).toMatchObject({ ok: true, value: { approvals: [{ session: 'ui', callId: 'call-1', tool: 'write_note' }] } });
+
+    process.kill(companion.state().gateway.pid!, 'SIGKILL'); // the waiting call dies with its gateway
+    await waitForState(companion, (state) => state.gateway.state !== 'running');
+    expect(await service.handle('list-approvals', {})).toEqual({ ok: true, value: { approvals: [] } });
   });
 
   it('answers state, settings and toggles, and saves the toggles', async () => {

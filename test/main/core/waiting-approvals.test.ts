@@ -1,6 +1,7 @@
 /**
- * The tray's count of tool calls waiting for approval follows the gateway's
- * approval events, and a stopped gateway clears it.
+ * The tool calls waiting for approval (the tray's count, and the cards a window
+ * that opens late shows) follow the gateway's approval events, and a stopped
+ * gateway clears them.
  */
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../../rpc-host/protocol/index.js';
@@ -21,6 +22,14 @@ describe('WaitingApprovals', () => {
     expect(waiting.note(resolved('c1'))).toBe(false);
     expect(waiting.note({ type: 'event', event: 'heartbeat', payload: {} } as unknown as Event)).toBe(false);
     expect(waiting.count).toBe(1);
+    expect(waiting.list().map((call) => call.callId)).toEqual(['c2']);
+  });
+
+  it('keeps what each waiting call asked, in the order asked', () => {
+    const waiting = new WaitingApprovals();
+    waiting.note(requested('c2'));
+    waiting.note(requested('c1'));
+    expect(waiting.list()).toEqual([(requested('c2') as { payload: unknown }).payload, (requested('c1') as { payload: unknown }).payload]);
   });
 
   it('forgets every waiting call when the gateway stops', () => {
@@ -28,6 +37,7 @@ describe('WaitingApprovals', () => {
     waiting.note(requested('c1'));
     expect(waiting.clear()).toBe(true);
     expect(waiting.count).toBe(0);
+    expect(waiting.list()).toEqual([]);
     expect(waiting.clear()).toBe(false);
   });
 });

@@ -9,19 +9,27 @@ import { DEFAULT_SETTINGS, type Settings } from '../../../main/core/settings.js'
 import type { Event } from '../../../rpc-host/protocol/schemas.js';
 import { CompanionError } from '../../../main/core/errors.js';
 import { stateWith } from '../../helpers/companion-state.js';
+import { WaitingApprovals, type WaitingApproval } from '../../../main/core/waiting-approvals.js';
 
 export class FakeCompanion {
   current: CompanionState = stateWith({});
   stored: Settings = { ...DEFAULT_SETTINGS };
   readonly calls: string[] = [];
   readonly stateChanges = new Emitter<CompanionState>();
-  readonly events = new Emitter<Event>();
+  /** Kept from the events fired, as the real companion keeps them. */
+  private readonly approvals = new WaitingApprovals();
+  /** Gateway events; firing one also notes the approvals it asks or ends (no listener of its own: the tests count them). */
+  readonly events = new ApprovalNotingEmitter(this.approvals);
   /** Resolves the pending shutdown (tests hold it to see that quitting waits). */
   finishShutdown: (() => void) | undefined;
   failHeartbeats = false;
 
   readonly onDidChangeState = this.stateChanges.event;
   readonly onDidReceiveEvent = this.events.event;
+
+  waitingApprovals(): WaitingApproval[] {
+    return this.approvals.list();
+  }
 
   state(): CompanionState {
     return this.current;
@@ -75,5 +83,16 @@ export class FakeCompanion {
   /** This double where the adapter wants a `Companion`. */
   asCompanion(): Companion {
     return this as unknown as Companion;
+  }
+}
+
+class ApprovalNotingEmitter extends Emitter<Event> {
+  constructor(private readonly approvals: WaitingApprovals) {
+    super();
+  }
+
+  override fire(event: Event): void {
+    this.approvals.note(event);
+    super.fire(event);
   }
 }

@@ -61,6 +61,27 @@ describe('approvals in the chat window', () => {
     await waitFor(() => expect(screen.queryByTestId('approval-card')).toBeNull());
   });
 
+  it('shows the calls that were already waiting when the window opened (a reload missed their events)', async () => {
+    const client = fakeBridgeClient();
+    const waiting = { ...RUN, callId: 'c-7', server: 'notes', tool: 'write_note', arguments: '{"text":"from before"}', expiresAt: Date.now() + 300_000 };
+    client.answer('list-approvals', () => ({ approvals: [waiting] }));
+    render(<App client={client} />);
+    const card = await screen.findByTestId('approval-card');
+    expect(within(card).getByTestId('approval-arguments').textContent).toBe('{\n  "text": "from before"\n}');
+  });
+
+  it('leaves out a call that was resolved while the list of waiting calls was on its way', async () => {
+    const client = fakeBridgeClient();
+    const waiting = { ...RUN, callId: 'c-8', server: 'notes', tool: 'write_note', arguments: '{}', expiresAt: Date.now() + 300_000 };
+    let answerList: (value: { approvals: (typeof waiting)[] }) => void = () => {};
+    client.answer('list-approvals', () => new Promise((resolve) => (answerList = resolve)));
+    render(<App client={client} />);
+    await waitFor(() => expect(client.calls.some((call) => call.channel === 'list-approvals')).toBe(true));
+    act(() => client.emit('gateway-event', { type: 'event', event: 'approval.resolved', payload: { ...RUN, callId: 'c-8', decision: 'deny', by: 'timeout' } }));
+    await act(async () => answerList({ approvals: [waiting] }));
+    expect(screen.queryByTestId('approval-card')).toBeNull();
+  });
+
   it("marks the waiting call in the run's reply until the approval ends", async () => {
     const client = await openWindow();
     act(() => client.emit('gateway-event', { type: 'event', event: 'tool.call', payload: { ...RUN, callId: 'c-2', step: 1, server: 'notes', tool: 'write_note', arguments: '{}' } }));

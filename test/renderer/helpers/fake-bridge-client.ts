@@ -32,6 +32,7 @@ export function fakeBridgeClient(): FakeBridgeClient {
     'get-status': () => ({ via: 'supervisor', state: stateWith({}), gateway: null }),
     'get-stderr-tail': () => ({ lines: [] }),
     'list-sessions': () => ({ sessions: [] }),
+    'list-approvals': () => ({ approvals: [] }),
     'get-history': (args) => ({ session: args.session, messages: [], total: 0, hasMore: false }),
   };
   return {
