@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } from '../protocol/schemas.js';
 import { ThinkingLevelSchema } from '../protocol/requests.js';
-import { appendRecord, readTranscript, readTranscriptFrom, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type ToolCallRecord, type ToolResultRecord, type TranscriptRecord } from './transcript-file.js';
+import { appendRecord, forEachRecordFrom, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type ToolCallRecord, type ToolResultRecord, type TranscriptRecord } from './transcript-file.js';
 import { TranscriptFolder, type FoldedMessage } from './transcript-fold.js';
 import { isOtherLiveProcess } from './owner-process.js';
 import { SessionMetaFile, type SessionMeta, type SessionMetaPatch } from './session-meta.js';
@@ -386,10 +386,14 @@ export class SessionStore {
       return fold.folder;
     }
     if (fold === undefined || size < fold.end) fold = { folder: new TranscriptFolder(), end: 0, heldAfterRelease: 0 };
-    const tail = readTranscriptFrom(path, fold.end);
-    for (const { record } of tail.records) fold.folder.apply(record);
+    const held = fold;
+    // Folded as read, letting go of old messages as it goes: the first read of a long
+    // session keeps a window of it alive, not every record of the file at once.
+    const tail = forEachRecordFrom(path, fold.end, (record) => {
+      held.folder.apply(record);
+      this.release(held);
+    });
     fold.end = tail.end;
-    this.release(fold);
     this.folds.delete(session);
     this.folds.set(session, fold);
     if (this.folds.size > MAX_FOLDED_SESSIONS) this.folds.delete(this.folds.keys().next().value!);
@@ -406,8 +410,7 @@ export class SessionStore {
     }
     this.dropWhole();
     const folder = new TranscriptFolder();
-    const tail = readTranscriptFrom(path, 0);
-    for (const { record } of tail.records) folder.apply(record);
+    const tail = forEachRecordFrom(path, 0, (record) => folder.apply(record));
     const timer = setTimeout(() => this.dropWhole(), WHOLE_FOLD_KEEP_MS);
     timer.unref();
     this.whole = { session, folder, end: tail.end, timer };

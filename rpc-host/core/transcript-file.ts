@@ -241,38 +241,51 @@ export interface TranscriptTail {
  * torn-line recovery then finds the record glued after it.
  */
 export function readTranscriptFrom(path: string, from: number): TranscriptTail {
+  const records: LocatedRecord[] = [];
+  const { end, size } = forEachRecordFrom(path, from, (record, at, bytes) => records.push({ record, at, bytes }));
+  return { records, end, size };
+}
+
+/**
+ * Hands each record of the whole lines from byte `from` on to `visit`, in file
+ * order, as `readTranscriptFrom` reads them, without collecting them first: a
+ * reader that folds as it goes (a 100,000-message session) keeps only what it
+ * folded alive, not every record of the file at once.
+ */
+export function forEachRecordFrom(path: string, from: number, visit: (record: TranscriptRecord, at: number, bytes: number) => void): { end: number; size: number } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], end: 0, size: 0 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { end: 0, size: 0 };
     throw error;
   }
+  let data: Buffer;
+  let read = 0;
+  let size: number;
   try {
-    const size = fstatSync(fd).size;
-    if (size <= from) return { records: [], end: Math.min(from, size), size };
-    const data = Buffer.allocUnsafe(size - from);
-    let read = 0;
+    size = fstatSync(fd).size;
+    if (size <= from) return { end: Math.min(from, size), size };
+    data = Buffer.allocUnsafe(size - from);
     while (read < data.length) {
       const n = readSync(fd, data, read, data.length - read, from + read);
       if (n === 0) break; // truncated meanwhile: read what is there
       read += n;
     }
-    const records: LocatedRecord[] = [];
-    let start = 0;
-    while (start < read) {
-      const end = data.indexOf(LF, start);
-      if (end === -1 || end >= read) break; // a torn or unfinished last line: left for the next read
-      if (end > start) {
-        const record = parseRecord(data.toString('utf8', start, end));
-        if (record) records.push({ record, at: from + start, bytes: end - start });
-      }
-      start = end + 1;
-    }
-    return { records, end: from + start, size };
   } finally {
     closeSync(fd);
   }
+  let start = 0;
+  while (start < read) {
+    const end = data.indexOf(LF, start);
+    if (end === -1 || end >= read) break; // a torn or unfinished last line: left for the next read
+    if (end > start) {
+      const record = parseRecord(data.toString('utf8', start, end));
+      if (record) visit(record, from + start, end - start);
+    }
+    start = end + 1;
+  }
+  return { end: from + start, size };
 }
 
 /** Reads the one record whose line is at `at` (`bytes` long), as `readTranscriptFrom` located it. */

@@ -13,9 +13,9 @@ vi.mock('../../../rpc-host/core/transcript-file.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../rpc-host/core/transcript-file.js')>();
   return {
     ...actual,
-    readTranscriptFrom: (path: string, from: number) => {
-      if (from === 0) reads.fromStart++;
-      return actual.readTranscriptFrom(path, from);
+    forEachRecordFrom: (...args: Parameters<typeof actual.forEachRecordFrom>) => {
+      if (args[1] === 0) reads.fromStart++;
+      return actual.forEachRecordFrom(...args);
     },
   };
 });
