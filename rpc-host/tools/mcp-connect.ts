@@ -4,6 +4,10 @@
  * streamable HTTP. The protocol (initialize, tools/list, tools/call,
  * cancellation) is entirely the SDK's.
  *
+ * A server that says its tools changed (`notifications/tools/list_changed`) is
+ * listed again, every page, and the session offers the new list from then on:
+ * a tool it added can be called, one it removed is no longer offered.
+ *
  * The SDK is loaded here, with dynamic imports, the first time a server is used:
  * the command line bundle keeps it external, and a gateway or a one-shot that uses
  * no tools never parses it.
@@ -25,7 +29,35 @@ export function sdkConnector(name: string, entry: ResolvedMcpServer, options: { 
 
 async function connect(name: string, entry: ResolvedMcpServer, options: { records: TreeRecords | undefined; startTimeoutMs: number }, hooks: ConnectHooks): Promise<ServerSession> {
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const client = new Client({ name: 'tether', version: TETHER_VERSION });
+  let tools: McpTool[] = [];
+  // Changes come debounced by the SDK; one listing at a time, and one more if the list changed during it.
+  let listing: Promise<void> | undefined;
+  let changedAgain = false;
+  const listAgain = (): void => {
+    if (listing !== undefined) {
+      changedAgain = true;
+      return;
+    }
+    listing = listAllTools(client, options.startTimeoutMs)
+      .then(
+        (listed) => {
+          tools = listed;
+          hooks.onToolsChanged?.(listed.length);
+        },
+        (error: unknown) => hooks.onToolsChanged?.(tools.length, error),
+      )
+      .finally(() => {
+        listing = undefined;
+        if (changedAgain) {
+          changedAgain = false;
+          listAgain();
+        }
+      });
+  };
+  const client = new Client(
+    { name: 'tether', version: TETHER_VERSION },
+    { listChanged: { tools: { autoRefresh: false, onChanged: () => listAgain() } } }, // our own listing reads every page
+  );
   let pid: () => number | undefined = () => undefined;
   let transport;
   if (entry.transport === 'stdio') {
@@ -57,9 +89,11 @@ async function connect(name: string, entry: ResolvedMcpServer, options: { record
   client.onerror = () => {}; // a stray line or a failed background stream: the calls that it breaks report it
   try {
     await client.connect(transport, { timeout: options.startTimeoutMs });
-    const tools = await listAllTools(client, options.startTimeoutMs);
+    tools = await listAllTools(client, options.startTimeoutMs);
     return {
-      tools,
+      get tools() {
+        return tools;
+      },
       get pid() {
         return pid();
       },

@@ -44,6 +44,8 @@ export interface ServerSession {
 export interface ConnectHooks {
   onStderr(text: string): void;
   onUnexpectedClose(): void;
+  /** The server said its tools changed, and they were listed again (`error`: listing them failed; the old list stays). */
+  onToolsChanged?(count: number, error?: unknown): void;
 }
 
 /** Starts (or connects to) the server and lists its tools. */
@@ -170,6 +172,10 @@ export class ToolServer {
       },
       onUnexpectedClose: () => {
         if (session !== undefined) this.crashed(session);
+      },
+      onToolsChanged: (count, error) => {
+        if (error === undefined) this.onLog('info', `${this.describe()} changed its tools: it has ${count} tool(s) now`);
+        else this.onLog('warn', `${this.describe()} changed its tools, but listing them again failed (${errorMessage(error)}); it keeps offering the ${count} it had`);
       },
     }).then(
       (started) => {

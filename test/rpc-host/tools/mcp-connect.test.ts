@@ -20,9 +20,9 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 const signal = () => new AbortController().signal;
 
-function stdioSession(hooks: { closed?: () => void; stderr?: (text: string) => void } = {}): Promise<ServerSession> {
-  const connect = sdkConnector('fixture', { transport: 'stdio', command: process.execPath, args: [FIXTURE], env: { FIXTURE_SECRET: 'hush-1234' }, cwd: undefined }, { records: undefined, startTimeoutMs: 20_000 });
-  return connect({ onStderr: hooks.stderr ?? (() => {}), onUnexpectedClose: hooks.closed ?? (() => {}) });
+function stdioSession(hooks: { closed?: () => void; stderr?: (text: string) => void; toolsChanged?: (count: number) => void } = {}, env: Record<string, string> = {}): Promise<ServerSession> {
+  const connect = sdkConnector('fixture', { transport: 'stdio', command: process.execPath, args: [FIXTURE], env: { FIXTURE_SECRET: 'hush-1234', ...env }, cwd: undefined }, { records: undefined, startTimeoutMs: 20_000 });
+  return connect({ onStderr: hooks.stderr ?? (() => {}), onUnexpectedClose: hooks.closed ?? (() => {}), onToolsChanged: hooks.toolsChanged });
 }
 
 describe('an MCP server over stdio', () => {
@@ -46,6 +46,23 @@ describe('an MCP server over stdio', () => {
     const marker = readMarker(pid);
     await session.close();
     expect(await settleCount(() => processesWithEnv(TREE_MARKER_ENV, marker).length, 0, 5000)).toBe(0);
+  });
+
+  it('lists the tools again when the server says they changed: an added tool can be called, a removed one is gone', async () => {
+    const changes: number[] = [];
+    const session = await stdioSession({ toolsChanged: (count) => changes.push(count) }, { FIXTURE_DYNAMIC: '1' });
+    try {
+      const names = () => session.tools.map((tool) => tool.name);
+      expect(names()).not.toContain('shout');
+      expect(await session.call('add_tool', { name: 'shout' }, signal(), 10_000)).toEqual({ ok: true, text: 'added shout' });
+      await expect.poll(names, { timeout: 10_000 }).toContain('shout');
+      expect(await session.call('shout', { text: 'hi' }, signal(), 10_000)).toEqual({ ok: true, text: 'shout: hi' });
+      await session.call('remove_tool', { name: 'shout' }, signal(), 10_000);
+      await expect.poll(names, { timeout: 10_000 }).not.toContain('shout');
+      expect(changes.at(-1)).toBe(names().length);
+    } finally {
+      await session.close();
+    }
   });
 
   it('hears a crash as an unexpected close, with the stderr of the server', async () => {
