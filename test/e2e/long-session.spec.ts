@@ -35,3 +35,26 @@ test('a 10,000-message session opens at the end, virtualised, and pages in older
   await expect(first).toContainText('Question 0:');
   expect(await page.locator('.transcript-row').count()).toBeLessThan(60);
 });
+
+test('a search hit deep in a 10,000-message session opens there, loaded back to it and marked', async ({ app, openApp, shot }) => {
+  writeLongSession(app.dataDir, 'long', 10_000);
+  const page = await openApp();
+  await expectGatewayState(page, 'running');
+  await page.keyboard.press('Control+k');
+  const dialog = page.getByRole('dialog', { name: 'Search all sessions' });
+  await dialog.getByRole('searchbox').fill('value101'); // in the code block of reply 101 only
+  await expect(dialog.getByRole('option')).toHaveCount(1);
+  await expect(dialog.getByRole('option')).toContainText('value101');
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+
+  const marked = page.locator('.transcript-row-focused article.message');
+  await expect(marked).toContainText('answer 101.');
+  await expect(marked).toContainText('const value101 = compute(101);');
+  await expect(marked).toBeInViewport();
+  expect(await page.locator('.transcript-row').count()).toBeLessThan(60); // still virtualised
+  await shot('09-search-hit');
+  // The newest message is still there below it: the transcript is one stretch.
+  await page.getByTestId('transcript').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(page.locator('article.message').last()).toContainText('answer 9999');
+});

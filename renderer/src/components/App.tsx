@@ -34,7 +34,7 @@ import { useDrawers } from './use-drawers.js';
 import { useModels } from './use-models.js';
 import { SessionList } from './SessionList.js';
 import { StatusPanel } from './StatusPanel.js';
-import { Transcript } from './Transcript.js';
+import { Transcript, type MessageFocus } from './Transcript.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { useApprovals } from './use-approvals.js';
 import { approvalsOf } from '../model/approvals.js';
@@ -46,6 +46,10 @@ type CompanionStatus = BridgeResult<'get-status'>;
 
 const FIRST_PAGE = 200;
 const OLDER_PAGE = 500;
+/** The most messages one `history` page may carry (the protocol's limit). */
+const MAX_HISTORY_PAGE = 1000;
+/** Older messages loaded beyond a search hit, so it does not sit at the very top. */
+const FOCUS_CONTEXT = 20;
 const SEEN_KEY = 'tether.seen';
 
 /** A problem shown at the top of the transcript until dismissed. */
@@ -103,6 +107,9 @@ export function App({ client }: { client: BridgeClient }) {
   const [openSession, setOpenSession] = useState(loadOpenSession);
   const [transcript, dispatch] = useReducer(transcriptReducer, openSession, emptyTranscript);
   const [searching, setSearching] = useState(false);
+  /** A message to bring into view and mark (a search hit), in its session. */
+  const [focus, setFocus] = useState<(MessageFocus & { session: string }) | null>(null);
+  const focusCount = useRef(0);
   const transcriptRef = useRef(transcript);
   transcriptRef.current = transcript;
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -294,6 +301,7 @@ export function App({ client }: { client: BridgeClient }) {
 
   const openSessionByKey = (key: string) => {
     if (drawers.open === 'sessions') drawers.close(); // the narrow layout: show the session picked
+    setFocus(null); // a search hit sets its own after this
     if (key === openSession) return; // already open
     // What the transcript showed counts as seen, even if the list hears of it only later.
     setSeen((current) => seenOnLeave(current, openSession, openCount, shownMessageCount(transcriptRef.current)));
@@ -319,12 +327,12 @@ export function App({ client }: { client: BridgeClient }) {
     onError: (what, error) => setNotice(noticeFor(what, error)),
   });
 
-  const loadOlder = useCallback(async () => {
+  const loadOlder = useCallback(async (limit: number = OLDER_PAGE) => {
     if (loadingOlder || !transcript.hasMore) return; // one page at a time
     setLoadingOlder(true);
     const session = transcript.session;
     try {
-      const page = await client.call('get-history', { session, limit: OLDER_PAGE, before: transcript.firstIndex });
+      const page = await client.call('get-history', { session, limit, before: transcript.firstIndex });
       dispatch({ type: 'page', session, page, mode: 'prepend' });
     } catch (error) {
       setNotice(noticeFor('Could not load older messages', error));
@@ -332,6 +340,13 @@ export function App({ client }: { client: BridgeClient }) {
       setLoadingOlder(false);
     }
   }, [client, loadingOlder, transcript.hasMore, transcript.session, transcript.firstIndex]);
+
+  // A search hit older than what is loaded: load back to it (the pages between too,
+  // so the transcript stays one stretch up to the newest message).
+  useEffect(() => {
+    if (focus === null || focus.session !== transcript.session || transcript.items.length === 0) return;
+    if (transcript.firstIndex > focus.index && transcript.hasMore) void loadOlder(Math.min(MAX_HISTORY_PAGE, transcript.firstIndex - focus.index + FOCUS_CONTEXT));
+  }, [focus, transcript.session, transcript.items.length, transcript.firstIndex, transcript.hasMore, loadOlder]);
 
   /**
    * Sends a message, or sends a failed one again under its key (`again`): the row made
@@ -479,6 +494,7 @@ export function App({ client }: { client: BridgeClient }) {
           hasMore={transcript.hasMore}
           loadingOlder={loadingOlder}
           onLoadOlder={loadOlder}
+          focus={focus !== null && focus.session === openSession ? focus : undefined}
           onOpenLink={openLink}
           onRetry={retry}
           now={now}
@@ -515,6 +531,7 @@ export function App({ client }: { client: BridgeClient }) {
           onOpen={(hit) => {
             setSearching(false);
             openSessionByKey(hit.session);
+            if (hit.kind === 'message' && hit.index !== undefined) setFocus({ session: hit.session, index: hit.index, token: ++focusCount.current });
           }}
         />
       )}

@@ -12,6 +12,12 @@ import { rowActions, type MessageAction } from '../model/message-actions.js';
 import { sendAgainRows, type TranscriptItem } from '../model/transcript.js';
 import { MessageView } from './MessageView.js';
 
+/** A message to bring into view and mark (a search hit): its transcript index, and a new token for each time it is asked for. */
+export interface MessageFocus {
+  index: number;
+  token: number;
+}
+
 /** What the list shows and what its rows call back. */
 export interface TranscriptProps {
   session: string;
@@ -33,13 +39,15 @@ export interface TranscriptProps {
   empty?: ReactNode;
   /** Shown after the last row, in the scrolling list (the approval cards of the session's waiting runs). */
   footer?: ReactNode;
+  /** Scrolled to and marked once its row is loaded. */
+  focus?: MessageFocus | undefined;
 }
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 
 /** The open session's rows, virtualised, following the newest while the reader is at the bottom. */
-export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty, footer }: TranscriptProps) {
+export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder, onOpenLink, onRetry, now, busy = false, blockedReason = null, onAction, empty, footer, focus }: TranscriptProps) {
   const scroller = useRef<HTMLDivElement>(null);
 
   // One "Send again" per failed send, on the row that tells the failure.
@@ -68,6 +76,15 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
     virtualizer.scrollToEnd();
   }, [session, items.length, virtualizer]);
 
+  // A focused message comes into view once its row is loaded, once per token.
+  const focusedRow = focus === undefined ? -1 : items.findIndex((item) => item.index === focus.index);
+  const scrolledTo = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (focus === undefined || focusedRow < 0 || scrolledTo.current === focus.token) return;
+    scrolledTo.current = focus.token;
+    virtualizer.scrollToIndex(focusedRow, { align: 'center' });
+  }, [focus, focusedRow, virtualizer]);
+
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return; // unmounted
@@ -82,7 +99,7 @@ export function Transcript({ session, items, hasMore, loadingOlder, onLoadOlder,
         {virtualizer.getVirtualItems().map((row) => {
           const item = items[row.index]!;
           return (
-            <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="transcript-row" style={{ transform: `translateY(${row.start}px)` }}>
+            <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className={row.index === focusedRow ? 'transcript-row transcript-row-focused' : 'transcript-row'} style={{ transform: `translateY(${row.start}px)` }}>
               <MessageView item={item} now={now} canRetry={retryable.has(item.key)} onOpenLink={onOpenLink} onRetry={onRetry} actions={actions.get(item.key)} blockedReason={blockedReason} onAction={onAction} />
             </div>
           );

@@ -5,7 +5,7 @@
  * across reloads, rename, pin, delete with Undo, a session deleted elsewhere, a
  * session written by the CLI appearing live, search from Ctrl+K, and export.
  */
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeResult } from '../../../main/bridge/contract.js';
@@ -164,5 +164,46 @@ describe('sessions', () => {
     await user.keyboard('{Enter}');
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('work');
+  });
+
+  it('opens a message hit older than the first page there: loaded back to it, in one stretch, and marked', async () => {
+    const client = fakeBridgeClient();
+    const TOTAL = 3000;
+    client.answer('list-sessions', () => ({ sessions: [summary('main', 2), summary('work', TOTAL)] }));
+    client.answer('get-history', (args) => {
+      if (args.session !== 'work') return { session: args.session, messages: [], total: 0, hasMore: false };
+      const end = args.before ?? TOTAL;
+      const start = Math.max(0, end - (args.limit ?? 100));
+      const messages = Array.from({ length: end - start }, (_, offset) => ({ index: start + offset, role: 'user' as const, text: `message ${start + offset}`, ts: T0 + start + offset, runId: `r${start + offset}`, source: 'rpc' as const }));
+      return { session: 'work', messages, total: TOTAL, hasMore: start > 0 };
+    });
+    client.answer('search-sessions', (args) => ({
+      query: args.query,
+      total: 1,
+      hits: [{ kind: 'message', session: 'work', index: 42, role: 'user', ts: T0, snippet: 'message 42', matches: [{ start: 8, end: 10 }] }],
+    }));
+    const { user } = await renderApp(client);
+    await user.keyboard('{Control>}k{/Control}');
+    const dialog = await screen.findByRole('dialog', { name: 'Search all sessions' });
+    await user.type(within(dialog).getByRole('searchbox'), '42');
+    await within(dialog).findByRole('option');
+    await user.keyboard('{Enter}');
+
+    const log = screen.getByRole('log', { name: 'Messages in work' });
+    const marked = await waitFor(() => {
+      fireEvent.scroll(log); // what a browser sends after the list scrolled itself to the hit
+      const row = document.querySelector('.transcript-row-focused');
+      expect(row?.textContent).toContain('message 42');
+      return row!;
+    });
+    expect(marked.querySelector('article')).not.toBeNull();
+    // Every page between the hit and the newest message was loaded: no gap.
+    const pages = client.calls.filter((call) => call.channel === 'get-history' && (call.args as { session: string }).session === 'work').map((call) => call.args as { before?: number; limit?: number });
+    let loadedFrom = TOTAL;
+    for (const page of pages) {
+      expect(page.before ?? TOTAL).toBe(loadedFrom);
+      loadedFrom = Math.max(0, (page.before ?? TOTAL) - (page.limit ?? 100));
+    }
+    expect(loadedFrom).toBeLessThanOrEqual(42);
   });
 });
