@@ -20,6 +20,7 @@ import type { EventPayloadOf, HistoryMessage, SessionSummary, ThinkingLevel } fr
 import { ThinkingLevelSchema } from '../protocol/requests.js';
 import { appendRecord, forEachRecordFrom, readTranscript, type CheckpointRecord, type DeliveryRecord, type MessageRecord, type ResumeRecord, type ToolCallRecord, type ToolResultRecord, type TranscriptRecord } from './transcript-file.js';
 import { TranscriptFolder, type FoldedMessage } from './transcript-fold.js';
+import { FoldAnchors, runBegun, standsAlone } from './transcript-window.js';
 import { isOtherLiveProcess } from './owner-process.js';
 import { SessionMetaFile, type SessionMeta, type SessionMetaPatch } from './session-meta.js';
 
@@ -48,11 +49,16 @@ export const DEFAULT_RETENTION: Retention = { messages: 200, chars: 64_000 };
 /** How long a whole fold read for older pages is kept after its last use. */
 const WHOLE_FOLD_KEEP_MS = 30_000;
 
+/** Transcripts at least this long are first folded from their index entry's anchor (`foldFromTail`); shorter ones fold whole in a few milliseconds. */
+export const FOLD_FROM_TAIL_BYTES = 1 << 20;
+
 /** A session's fold kept in memory: how far into the file it has read, and how many messages it held after its last release. */
 interface HeldFold {
   folder: TranscriptFolder;
   end: number;
   heldAfterRelease: number;
+  /** Where a later reader can fold the file from (the index entry keeps the oldest). */
+  anchors: FoldAnchors;
 }
 
 /**
@@ -72,6 +78,20 @@ const IndexEntrySchema = z.object({
   preview: z.string(),
   thinking: ThinkingLevelSchema.nullable(),
   bytes: z.number().int(),
+  /**
+   * Where a fold of this session can start short of the file's start (see
+   * transcript-window.ts): kept by the fold that last let messages go, so the next
+   * gateway reads a long session from near its end.
+   */
+  tail: z
+    .object({
+      at: z.number().int().nonnegative(),
+      runId: z.string(),
+      before: z.number().int().nonnegative(),
+      compaction: z.object({ summary: z.string(), firstIndex: z.number().int().nonnegative() }).nullable(),
+      toolChoice: z.array(z.string()).nullable(),
+    })
+    .optional(),
 });
 type IndexEntry = z.infer<typeof IndexEntrySchema>;
 
@@ -173,6 +193,8 @@ export class SessionStore {
     private readonly indexDelayMs = 100,
     /** How much of each session stays in memory (see `Retention`). */
     private readonly retention: Retention = DEFAULT_RETENTION,
+    /** Transcripts at least this long are first folded from their anchor (tests lower it). */
+    private readonly foldFromTailBytes: number = FOLD_FROM_TAIL_BYTES,
   ) {
     this.dir = join(dataDir, 'sessions');
     this.indexPath = join(this.dir, 'index.json');
@@ -385,19 +407,62 @@ export class SessionStore {
       this.folds.set(session, fold); // most recently used last
       return fold.folder;
     }
-    if (fold === undefined || size < fold.end) fold = { folder: new TranscriptFolder(), end: 0, heldAfterRelease: 0 };
+    if (fold === undefined || size < fold.end) fold = this.foldFromTail(session, path, size) ?? { folder: new TranscriptFolder(), end: 0, heldAfterRelease: 0, anchors: new FoldAnchors() };
     const held = fold;
     // Folded as read, letting go of old messages as it goes: the first read of a long
     // session keeps a window of it alive, not every record of the file at once.
-    const tail = forEachRecordFrom(path, fold.end, (record) => {
+    const tail = forEachRecordFrom(path, fold.end, (record, at) => {
+      held.anchors.note(record, at, held.folder);
       held.folder.apply(record);
       this.release(held);
     });
     fold.end = tail.end;
+    this.keepAnchor(session, fold);
     this.folds.delete(session);
     this.folds.set(session, fold);
     if (this.folds.size > MAX_FOLDED_SESSIONS) this.folds.delete(this.folds.keys().next().value!);
     return fold.folder;
+  }
+
+  /**
+   * A long session's fold read from the anchor its index entry keeps instead of
+   * from the file's start: the records from a run's first record on, given what a
+   * fold knew just before it (see transcript-window.ts). It holds what the fold
+   * that kept the anchor held. Undefined (fold the whole file) when there is no
+   * anchor, or the file there is not what the anchor says.
+   */
+  private foldFromTail(session: string, path: string, size: number): HeldFold | undefined {
+    if (size < this.foldFromTailBytes) return undefined;
+    const anchor = this.entries.get(session)?.tail;
+    if (anchor === undefined || anchor.at >= size) return undefined;
+    const records: TranscriptRecord[] = [];
+    const offsets: number[] = [];
+    const read = forEachRecordFrom(path, anchor.at, (record, at) => {
+      records.push(record);
+      offsets.push(at);
+    });
+    if (offsets[0] !== anchor.at || runBegun(records[0]!) !== anchor.runId || !standsAlone(records)) return undefined; // replaced, or written by another hand since
+    const folder = new TranscriptFolder();
+    folder.firstHeld = anchor.before;
+    if (anchor.compaction !== null) folder.compaction = { ...anchor.compaction };
+    if (anchor.toolChoice !== null) folder.toolChoice = [...anchor.toolChoice];
+    const fold: HeldFold = { folder, end: read.end, heldAfterRelease: 0, anchors: new FoldAnchors() };
+    records.forEach((record, i) => {
+      fold.anchors.note(record, offsets[i]!, folder);
+      folder.apply(record);
+      this.release(fold);
+    });
+    return fold;
+  }
+
+  /** Keeps a fold's oldest anchor in the session's index entry, when it changed and the entry describes the same file. */
+  private keepAnchor(session: string, fold: HeldFold): void {
+    const entry = this.entries.get(session);
+    const anchor = fold.anchors.oldest;
+    if (entry === undefined || entry.bytes !== fold.end || entry.tail?.at === anchor?.at) return;
+    if (anchor === undefined) delete entry.tail;
+    else entry.tail = anchor;
+    this.markIndexDirty();
   }
 
   /** The whole transcript folded afresh from the file, for the reads that reach past what a fold holds (not kept). */
@@ -441,12 +506,14 @@ export class SessionStore {
     }
     if (kept < messages.length) folder.releaseBefore(folder.total - kept);
     fold.heldAfterRelease = folder.messages.length;
+    fold.anchors.trim(folder.firstHeld);
   }
 
   private append(session: string, record: TranscriptRecord): void {
     const { sizeBefore, bytesWritten, exact } = appendRecord(this.transcriptPath(session), record);
     const fold = this.folds.get(session);
     if (fold !== undefined && exact && fold.end === sizeBefore) {
+      fold.anchors.note(record, sizeBefore, fold.folder);
       fold.folder.apply(record); // our own record: no need to read it back
       fold.end += bytesWritten;
       this.release(fold);
@@ -460,6 +527,7 @@ export class SessionStore {
       this.countAppended(session, entry, record);
     }
     this.markIndexDirty();
+    if (fold !== undefined) this.keepAnchor(session, fold);
   }
 
   /** Keeps an entry exact after our own append, as a rebuild from the whole file would make it. */
@@ -479,6 +547,9 @@ export class SessionStore {
   private refresh(session: string): IndexEntry {
     const { records, bytes } = readTranscript(this.transcriptPath(session));
     const entry: IndexEntry = { updatedAt: 0, messageCount: 0, preview: '', thinking: null, bytes };
+    // The file was appended to, not rewritten: an anchor into it still stands (it is checked when used).
+    const anchor = this.entries.get(session)?.tail;
+    if (anchor !== undefined && anchor.at < bytes) entry.tail = anchor;
     const open = new Set<string>();
     const latest = { text: '' };
     for (const record of records) countRecord(entry, open, record, latest);
