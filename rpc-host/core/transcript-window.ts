@@ -26,6 +26,14 @@ export interface FoldAnchor {
   toolChoice: string[] | null;
 }
 
+/**
+ * Anchors a fold keeps at most. Past this, every other one is let go and from then
+ * on only every second run (then fourth, …) gets one, so they stay evenly spread:
+ * a fold of thousands of runs keeps a few dozen, and the one it offers lies a few
+ * runs before its first held message instead of exactly at it.
+ */
+const MAX_ANCHORS = 32;
+
 /** The run a record begins, if it begins one. */
 export function runBegun(record: TranscriptRecord): string | undefined {
   if (record.type === 'resume' || (record.type === 'message' && record.role === 'user')) return record.runId;
@@ -71,14 +79,23 @@ export class FoldAnchors {
   private anchors: FoldAnchor[] = [];
   /** Where each run begun since the oldest anchor began. */
   private readonly startOf = new Map<string, number>();
+  /** One anchor per this many runs begun. */
+  private stride = 1;
+  private runsSinceAnchor = 0;
 
   /** Notes a record about to be folded at byte `at`, with what the fold knows just before it. */
   note(record: TranscriptRecord, at: number, fold: { total: number; compaction: { summary: string; firstIndex: number } | undefined; toolChoice: string[] | undefined }): void {
     const begun = runBegun(record);
     if (begun !== undefined) {
+      this.startOf.set(begun, at);
+      if (this.anchors.length > 0 && ++this.runsSinceAnchor < this.stride) return;
+      this.runsSinceAnchor = 0;
       const { compaction, toolChoice } = fold;
       this.anchors.push({ at, runId: begun, before: fold.total, compaction: compaction === undefined ? null : { ...compaction }, toolChoice: toolChoice === undefined ? null : [...toolChoice] });
-      this.startOf.set(begun, at);
+      if (this.anchors.length > MAX_ANCHORS) {
+        this.anchors = this.anchors.filter((_, i) => i % 2 === 0);
+        this.stride *= 2;
+      }
       return;
     }
     const run = runContinued(record);
@@ -88,6 +105,7 @@ export class FoldAnchors {
       // A run begun before every anchor, or never: none of them can fold this record.
       this.anchors = [];
       this.startOf.clear();
+      this.stride = 1;
       return;
     }
     while (this.anchors.length > 0 && this.anchors.at(-1)!.at > start) this.anchors.pop();
@@ -99,6 +117,7 @@ export class FoldAnchors {
     while (drop + 1 < this.anchors.length && this.anchors[drop + 1]!.before <= firstHeld) drop++;
     if (drop === 0) return;
     this.anchors = this.anchors.slice(drop);
+    if (this.anchors.length <= MAX_ANCHORS / 4 && this.stride > 1) this.stride /= 2; // few left: space the next ones closer
     const oldest = this.anchors[0]!.at;
     for (const [run, at] of this.startOf) if (at < oldest) this.startOf.delete(run);
   }

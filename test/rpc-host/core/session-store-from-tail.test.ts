@@ -166,6 +166,17 @@ describe('FoldAnchors', () => {
     expect(anchors.oldest).toMatchObject({ at: 200, runId: 'r2', before: 4 });
   });
 
+  it('keeps a few dozen anchors over thousands of runs, the oldest still among them', () => {
+    const anchors = new FoldAnchors();
+    for (let run = 0; run < 5000; run++) anchors.note(user(`r${run}`), run * 100, fold(run));
+    const kept = (anchors as unknown as { anchors: unknown[] }).anchors;
+    expect(kept.length).toBeLessThanOrEqual(33);
+    expect(anchors.oldest).toMatchObject({ runId: 'r0' });
+    anchors.trim(4000);
+    expect(anchors.oldest!.before).toBeLessThanOrEqual(4000);
+    expect(anchors.oldest!.before).toBeGreaterThan(3500);
+  });
+
   it('drops the anchors a record of an earlier run makes useless', () => {
     const anchors = new FoldAnchors();
     anchors.note(user('a'), 0, fold(0));
