@@ -20,7 +20,7 @@ import { functionNameOf } from '../tools/tool-calls.js';
 import type { ContextMessage } from '../core/session-store.js';
 import { SseReader } from './sse.js';
 import type { IncomingMessage } from 'node:http';
-import { postStreaming, readText, type StreamedResponse } from './http-post.js';
+import { PostCancel, postStreaming, readText, type StreamedResponse } from './http-post.js';
 import { errorMessage } from '../protocol/errors.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -189,15 +189,15 @@ async function completeOnce(
   const effort = reasoningEffortFor(entry, request.model, request.thinking);
   if (effort !== undefined) body.reasoning_effort = effort;
 
-  const http = new AbortController();
+  const http = new PostCancel();
   let stopReason: 'timeout' | 'idle' | undefined;
-  const onAbort = () => http.abort();
+  const onAbort = () => http.cancel();
   request.signal.addEventListener('abort', onAbort, { once: true });
   const timeoutMs = entry.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const idleMs = entry.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined = setTimeout(() => {
     stopReason = 'timeout';
-    http.abort();
+    http.cancel();
   }, timeoutMs);
   let idleArmed = false;
   const armIdle = () => {
@@ -209,7 +209,7 @@ async function completeOnce(
     clearTimeout(timer);
     timer = setTimeout(() => {
       stopReason = 'idle';
-      http.abort();
+      http.cancel();
     }, idleMs);
   };
 
@@ -233,7 +233,7 @@ async function completeOnce(
           ...(entry.apiKey ? { authorization: `Bearer ${entry.apiKey}` } : {}),
         },
         JSON.stringify(body),
-        http.signal,
+        http,
       );
     } catch (error) {
       if (request.signal.aborted) return answer();
@@ -343,6 +343,12 @@ function readStream(body: IncomingMessage, onChunk: (chunk: Uint8Array) => boole
     const onData = (chunk: Buffer) => {
       if (!onChunk(chunk)) return;
       stop();
+      if (body.complete) {
+        // Every byte of the response is in: the rest only needs reading out.
+        body.resume();
+        resolve();
+        return;
+      }
       const drop = setTimeout(() => body.destroy(), DRAIN_AFTER_DONE_MS);
       drop.unref();
       body.once('end', () => clearTimeout(drop));

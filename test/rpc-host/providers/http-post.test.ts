@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postStreaming, readText } from '../../../rpc-host/providers/http-post.js';
+import { PostCancel, postStreaming, readText } from '../../../rpc-host/providers/http-post.js';
 import { closedPort } from '../../helpers/webhook-receiver.js';
 
 const OK = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok';
@@ -47,22 +47,40 @@ async function startResettingServer(): Promise<{ url: URL; connections: () => nu
 describe('postStreaming', () => {
   it('sends a request again on a new connection when the kept-alive one was reset under it', async () => {
     const fake = await startResettingServer();
-    const signal = new AbortController().signal;
-    const first = await postStreaming(fake.url, {}, '{}', signal);
+    const first = await postStreaming(fake.url, {}, '{}', new PostCancel());
     expect(await readText(first.body)).toBe('ok');
-    const second = await postStreaming(fake.url, {}, '{}', signal);
+    const second = await postStreaming(fake.url, {}, '{}', new PostCancel());
     expect(second.status).toBe(200);
     expect(await readText(second.body)).toBe('ok');
     expect(fake.connections()).toBe(2);
     expect(fake.requests()).toBe(3); // the reset one, then its retry
   });
 
-  it('rejects with the socket error when nothing listens, and with an AbortError when aborted', async () => {
-    const refused = await postStreaming(new URL(`http://127.0.0.1:${await closedPort()}/`), {}, '{}', new AbortController().signal).catch((error: unknown) => error);
+  it('rejects with the socket error when nothing listens, and with an AbortError when cancelled', async () => {
+    const refused = await postStreaming(new URL(`http://127.0.0.1:${await closedPort()}/`), {}, '{}', new PostCancel()).catch((error: unknown) => error);
     expect(String((refused as Error).message)).toMatch(/connect ECONNREFUSED 127\.0\.0\.1:\d+/);
     const fake = await startResettingServer();
-    const controller = new AbortController();
-    controller.abort();
-    await expect(postStreaming(fake.url, {}, '{}', controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    const early = new PostCancel();
+    early.cancel();
+    await expect(postStreaming(fake.url, {}, '{}', early)).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    const inFlight = new PostCancel();
+    const pending = postStreaming(fake.url, {}, '{}', inFlight);
+    inFlight.cancel();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('a cancel after the headers destroys the body, so its reader fails instead of waiting', async () => {
+    // Headers and the first part of a body, then nothing: a stalled stream.
+    server = createServer((socket: Socket) => {
+      sockets.add(socket);
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 10\r\n\r\nhalf'));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const cancel = new PostCancel();
+    const response = await postStreaming(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`), {}, '{}', cancel);
+    const reading = readText(response.body);
+    cancel.cancel();
+    await expect(reading).rejects.toThrow();
+    expect(response.body.destroyed).toBe(true);
   });
 });
