@@ -11,6 +11,10 @@
  * get an answer from that server. The ratio is what the gateway adds: framing,
  * validation, the session's context, two transcript appends, events, and its own
  * HTTP client.
+ * A second floor is printed beside it, for scale: a bare Node child that relays
+ * each `send` line to the same server and writes a result line
+ * (bench/fixtures/relay-openai.mjs), the least any gateway in a process of its own
+ * pays, since each send then crosses two pipes and wakes a second process.
  *
  * Then the session grows: one session is filled to 10,000 turns, and sends to it
  * are timed in alternating blocks against sends to sessions of about 10 turns.
@@ -34,7 +38,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, cpuMs, startTether, vmRss, type BenchChild } from './lib/children.js';
+import { ROOT, cpuMs, startNodeScript, startTether, vmRss, type BenchChild } from './lib/children.js';
 import { check, expectResult, replyText } from './lib/line-client.js';
 import { formatInt, formatMs, formatRatio, isEntryPoint, printTable, runStandalone, type SummaryRow } from './lib/report.js';
 import { distribution, elapsedNs } from './lib/stats.js';
@@ -122,6 +126,7 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     providers: { instant: { type: 'openai', baseUrl, model: 'instant' }, tight: { type: 'openai', baseUrl, model: 'instant', contextChars: 200 } },
   };
   const tether = await startTether([], config);
+  const relay = startNodeScript('relay child (relay-openai)', join(ROOT, 'bench', 'fixtures', 'relay-openai.mjs'), [`${baseUrl}/chat/completions`]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const floorBody = JSON.stringify({ model: 'instant', stream: true, messages: [{ role: 'user', content: 'message' }] });
   let id = 0;
@@ -137,10 +142,12 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     for (let i = 0; i < WARMUP_SENDS; i++) {
       await counted('warmup');
       await floorCall(agent, server.port, floorBody);
+      await send(relay, ++id, 'warmup');
     }
-    // Send → answer against the floor, in alternating blocks.
+    // Send → answer against the floor and the relay child, in blocks whose order alternates.
     const mine: number[] = [];
     const floor: number[] = [];
+    const relayed: number[] = [];
     for (let block = 0; block < BLOCKS; block++) {
       const runTether = async () => {
         for (let i = 0; i < SENDS_PER_BLOCK; i++) mine.push(await counted(`floor-${block}`));
@@ -148,13 +155,20 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
       const runFloor = async () => {
         for (let i = 0; i < SENDS_PER_BLOCK; i++) floor.push(await floorCall(agent, server.port, floorBody));
       };
-      if (block % 2 === 0) await runTether().then(runFloor);
-      else await runFloor().then(runTether);
+      const runRelay = async () => {
+        for (let i = 0; i < SENDS_PER_BLOCK; i++) relayed.push(await send(relay, ++id, 'relay'));
+      };
+      const order = block % 2 === 0 ? [runTether, runFloor, runRelay] : [runRelay, runFloor, runTether];
+      for (const run of order) await run();
     }
     const cpuBefore = cpuMs(tether.pid);
     for (let i = 0; i < CPU_SENDS; i++) await counted(`cpu-${i % 20}`);
     const cpuAfter = cpuMs(tether.pid);
     const cpuPerSend = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / CPU_SENDS;
+    const relayBefore = cpuMs(relay.pid);
+    for (let i = 0; i < CPU_SENDS; i++) await send(relay, ++id, 'relay');
+    const relayAfter = cpuMs(relay.pid);
+    const relayCpuPerSend = relayBefore === undefined || relayAfter === undefined ? undefined : (relayAfter - relayBefore) / CPU_SENDS;
 
     // Flat with session length: fill one session, keep the short ones short.
     for (let s = 0; s < SHORT_SESSIONS; s++) for (let i = 0; i < SHORT_TURNS; i++) await counted(`short-${s}`);
@@ -185,7 +199,7 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     const longTurns = await turnsIn(tether, ++id, 'long');
 
     type D = ReturnType<typeof distribution>;
-    const [m, f, s, l, st, lt] = [mine, floor, short, long, shortTight, longTight].map(distribution) as [D, D, D, D, D, D];
+    const [m, f, r, s, l, st, lt] = [mine, floor, relayed, short, long, shortTight, longTight].map(distribution) as [D, D, D, D, D, D, D];
     const floorRatio = m.p50 / f.p50;
     const flatRatio = lt.p50 / st.p50;
     printTable(
@@ -195,6 +209,9 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
         ['tether rpc send', formatInt(m.count), formatMs(m.p50), formatMs(m.p99), formatMs(m.mean), formatMs(m.min)],
         ['floor (harness → server, keep-alive)', formatInt(f.count), formatMs(f.p50), formatMs(f.p99), formatMs(f.mean), formatMs(f.min)],
         ['tether / floor', '', formatRatio(floorRatio), formatRatio(m.p99 / f.p99), formatRatio(m.mean / f.mean), ''],
+        ['relay child (stdin → server → stdout, nothing else)', formatInt(r.count), formatMs(r.p50), formatMs(r.p99), formatMs(r.mean), formatMs(r.min)],
+        ['relay child / floor', '', formatRatio(r.p50 / f.p50), formatRatio(r.p99 / f.p99), formatRatio(r.mean / f.mean), ''],
+        ['tether / relay child', '', formatRatio(m.p50 / r.p50), formatRatio(m.p99 / r.p99), formatRatio(m.mean / r.mean), ''],
         [`~${SHORT_TURNS} turns, contextChars 200`, formatInt(st.count), formatMs(st.p50), formatMs(st.p99), formatMs(st.mean), formatMs(st.min)],
         [`${formatInt(longTurns)} turns, contextChars 200`, formatInt(lt.count), formatMs(lt.p50), formatMs(lt.p99), formatMs(lt.mean), formatMs(lt.min)],
         ['long / short (same request size)', '', formatRatio(flatRatio), formatRatio(lt.p99 / st.p99), formatRatio(lt.mean / st.mean), ''],
@@ -205,6 +222,7 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     );
     printTable('the gateway child over the run', ['figure', 'value'], [
       [`CPU per send (user + system, over ${formatInt(CPU_SENDS)} sends)`, cpuPerSend === undefined ? 'n/a' : `${cpuPerSend.toFixed(3)} ms`],
+      ['the relay child\'s CPU per send, for scale', relayCpuPerSend === undefined ? 'n/a' : `${relayCpuPerSend.toFixed(3)} ms`],
       ['RSS after 1,000 sends: busy, settled', `${mb(rssAt1k?.busy)}, ${mb(rssAt1k?.settled)} MB`],
       [`RSS after ${formatInt(sends)} sends: busy, settled`, `${mb(rssAtEnd.busy)}, ${mb(rssAtEnd.settled)} MB`],
     ]);
@@ -224,7 +242,7 @@ export async function measureSendFloor(): Promise<SummaryRow[]> {
     ];
   } finally {
     agent.destroy();
-    await tether.close();
+    await Promise.all([tether.close(), relay.close()]);
     server.close();
   }
 }
