@@ -92,6 +92,16 @@ export function messageOf(record: MessageRecord): FoldedMessage {
 }
 
 /**
+ * How many finished runs a fold remembers, to drop a piece of one written after
+ * its final record. Tether's writers never write such a piece; a stray one could
+ * only come from a writer racing its own final append, a few records on. Keeping
+ * every finished run instead made a long-lived fold grow by a run id a turn for
+ * as long as its session grew (about 600 KB over 10,000 turns), and a first read
+ * of a 100,000-message session hold 50,000 of them.
+ */
+export const MAX_FINISHED_RUNS = 4096;
+
+/**
  * A fold kept up to date one record at a time (records in file order), so a
  * reader that follows a growing file applies only what was appended.
  *
@@ -112,7 +122,7 @@ export class TranscriptFolder implements FoldedTranscript {
   private readonly toolCallsById = new Map<string, FoldedToolCall>();
   /** Runs whose pieces stopped at a gap: later pieces are dropped. */
   private readonly broken = new Set<string>();
-  /** Runs whose final reply is in: later pieces are dropped. */
+  /** Runs whose final reply is in, the latest `MAX_FINISHED_RUNS` of them, oldest first: later pieces are dropped. */
   private readonly finished = new Set<string>();
 
   get total(): number {
@@ -121,8 +131,8 @@ export class TranscriptFolder implements FoldedTranscript {
 
   /**
    * Lets go of the messages before `index` (never of a reply still open: its
-   * pieces may still come). Its run ids stay known, so a late piece of a finished
-   * reply is still dropped.
+   * pieces may still come). The latest finished run ids stay known, so a late
+   * piece of a finished reply is still dropped.
    */
   releaseBefore(index: number): void {
     let until = Math.min(index, this.total);
@@ -153,7 +163,7 @@ export class TranscriptFolder implements FoldedTranscript {
           this.attachPendingCalls(message);
           messages.push(message);
         }
-        if (record.role === 'assistant') this.finished.add(record.runId);
+        if (record.role === 'assistant') this.noteFinished(record.runId);
         return;
       }
       case 'tool-call': {
@@ -214,6 +224,13 @@ export class TranscriptFolder implements FoldedTranscript {
   }
 
   /** A run's reply message takes the tool calls its run made before it existed. */
+  private noteFinished(runId: string): void {
+    const { finished } = this;
+    finished.delete(runId); // a run finished again (a replayed final record) moves to the newest end
+    finished.add(runId);
+    if (finished.size > MAX_FINISHED_RUNS) finished.delete(finished.values().next().value!);
+  }
+
   private attachPendingCalls(message: FoldedMessage): void {
     if (message.role !== 'assistant') return; // calls belong to replies
     const pending = this.pendingToolCalls.get(message.runId);

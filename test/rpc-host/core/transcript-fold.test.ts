@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CheckpointRecord, MessageRecord, TranscriptRecord } from '../../../rpc-host/core/transcript-file.js';
-import { foldTranscript, replyStateOf } from '../../../rpc-host/core/transcript-fold.js';
+import { MAX_FINISHED_RUNS, TranscriptFolder, foldTranscript, replyStateOf } from '../../../rpc-host/core/transcript-fold.js';
 
 let clock = 1_700_000_000_000;
 
@@ -59,6 +59,23 @@ describe('foldTranscript pieces', () => {
 
   it('ignores pieces that come after the run\'s final record', () => {
     expect(shown([user('q', 'r1'), piece('r1', 0, 'ab', 0), reply('abc', 'r1'), piece('r1', 2, 'c', 1)])).toEqual(['user:q', 'assistant:abc:complete']);
+  });
+
+  it('remembers the latest MAX_FINISHED_RUNS finished runs, so a long-lived fold does not grow by a run id a turn', () => {
+    const runs = MAX_FINISHED_RUNS + 10;
+    const folder = new TranscriptFolder();
+    for (let i = 0; i < runs; i++) {
+      folder.apply(user(`q${i}`, `r${i}`));
+      folder.apply(reply(`a${i}`, `r${i}`));
+      folder.releaseBefore(folder.total - 4); // a store keeps a window, as a gateway does
+    }
+    // A stray first piece of a recent run is still dropped …
+    folder.apply(piece(`r${runs - MAX_FINISHED_RUNS}`, 0, 'late', 0));
+    expect(folder.total).toBe(2 * runs);
+    // … while one of a run finished more than MAX_FINISHED_RUNS runs ago is no longer known.
+    folder.apply(piece('r0', 0, 'very late', 0));
+    expect(folder.total).toBe(2 * runs + 1);
+    expect(folder.messages.at(-1)).toMatchObject({ runId: 'r0', text: 'very late', state: 'interrupted' });
   });
 
   it('stops a run\'s fold at a gap: the text before it stays, later pieces are dropped', () => {
