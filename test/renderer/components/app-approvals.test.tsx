@@ -5,22 +5,14 @@
  * gateway says the approval ended; tool calls and their output show under the reply
  * as plain text, never as the assistant's markdown.
  */
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App.js';
 import { fakeBridgeClient, type FakeBridgeClient } from '../helpers/fake-bridge-client.js';
-import { installTranscriptLayout } from './fake-layout.js';
+import { setUpAppTests } from './app-test-setup.js';
 
-let removeLayout: () => void = () => {};
-beforeEach(() => {
-  localStorage.clear();
-  removeLayout = installTranscriptLayout();
-});
-afterEach(() => {
-  cleanup();
-  removeLayout();
-});
+setUpAppTests();
 
 const RUN = { session: 'main', runId: 'r-1' };
 

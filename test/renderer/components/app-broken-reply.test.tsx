@@ -7,21 +7,13 @@
  * ended instead of showing it streaming for ever (the e2e test "a reply that
  * breaks off in another window" failed about half the time before).
  */
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App.js';
 import { fakeBridgeClient } from '../helpers/fake-bridge-client.js';
-import { installTranscriptLayout } from './fake-layout.js';
+import { setUpAppTests } from './app-test-setup.js';
 
-let removeLayout: () => void = () => {};
-beforeEach(() => {
-  localStorage.clear();
-  removeLayout = installTranscriptLayout();
-});
-afterEach(() => {
-  cleanup();
-  removeLayout();
-});
+setUpAppTests();
 
 describe('a broken-off reply from another window', () => {
   it('reads history when the stored failure comes in the same burst as its deltas', async () => {

@@ -4,22 +4,14 @@
  * is unknown instead of showing the last values (a green "Running, pid …" for a
  * server that may be gone), and the banner says what to do for why it is down.
  */
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/src/components/App.js';
 import type { DisconnectReason } from '../../../renderer/src/bridge/web-bridge.js';
 import { fakeBridgeClient } from '../helpers/fake-bridge-client.js';
-import { installTranscriptLayout } from './fake-layout.js';
+import { setUpAppTests } from './app-test-setup.js';
 
-let removeLayout: () => void = () => {};
-beforeEach(() => {
-  localStorage.clear();
-  removeLayout = installTranscriptLayout();
-});
-afterEach(() => {
-  cleanup();
-  removeLayout();
-});
+setUpAppTests();
 
 describe('a disconnected window', () => {
   it('shows the gateway as unknown, with no pid, while the bridge is down, and the real state once it is back', async () => {

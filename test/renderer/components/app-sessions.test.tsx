@@ -7,26 +7,18 @@
  */
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BridgeResult } from '../../../main/bridge/contract.js';
 import { App } from '../../../renderer/src/components/App.js';
 import { fakeBridgeClient, type FakeBridgeClient } from '../helpers/fake-bridge-client.js';
-import { installTranscriptLayout } from './fake-layout.js';
+import { setUpAppTests } from './app-test-setup.js';
 
 type Summary = BridgeResult<'list-sessions'>['sessions'][number];
 
 const T0 = 1_800_000_000_000;
 const summary = (key: string, messageCount: number, extra: Partial<Summary> = {}): Summary => ({ key, updatedAt: T0 - messageCount, messageCount, preview: `${key} preview`, thinking: null, ...extra });
 
-let removeLayout: () => void = () => {};
-beforeEach(() => {
-  localStorage.clear();
-  removeLayout = installTranscriptLayout();
-});
-afterEach(() => {
-  cleanup();
-  removeLayout();
-});
+setUpAppTests();
 
 async function renderApp(client: FakeBridgeClient) {
   const user = userEvent.setup();
