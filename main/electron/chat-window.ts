@@ -6,7 +6,8 @@
  * (`restoreWindowBounds`) and saved when it moves, resizes or closes. The page is
  * always the built renderer on `app://tether/`, never a remote URL.
  */
-import { BrowserWindow, screen, type WebContents } from 'electron';
+import { BrowserWindow, screen } from 'electron';
+import { OwnedWindow } from './owned-window.js';
 import type { Logger } from '../../rpc-host/shared.js';
 import { APP_START_URL } from '../core/app-protocol.js';
 import { boundsToSave, MIN_WINDOW_SIZE, restoreWindowBounds, type Rect } from './window-bounds.js';
@@ -27,14 +28,15 @@ export interface ChatWindowOptions {
 }
 
 /** Owns the one chat window: lazily created, hidden on close, destroyed on quit. */
-export class ChatWindow {
-  private window: BrowserWindow | undefined;
+export class ChatWindow extends OwnedWindow {
   private closing = false;
   /** The page to load: the chat, on a session when one was asked for. */
   private startUrl = APP_START_URL;
   private saveTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ChatWindowOptions) {}
+  constructor(private readonly options: ChatWindowOptions) {
+    super();
+  }
 
   /** Shows the window (creating it if needed), restores it if minimised, and focuses it. */
   show(): void {
@@ -74,17 +76,6 @@ export class ChatWindow {
     return window !== undefined && window.isVisible() && !window.isMinimized();
   }
 
-  /** The window's web contents, if it exists. */
-  contents(): WebContents | undefined {
-    return this.live()?.webContents;
-  }
-
-  /** True when `contents` belongs to the chat window. */
-  owns(contents: WebContents): boolean {
-    const own = this.contents();
-    return own !== undefined && own === contents;
-  }
-
   /** Lets the window really close (on quit) instead of hiding; saves its bounds. */
   close(): void {
     this.closing = true;
@@ -94,10 +85,6 @@ export class ChatWindow {
     this.saveNow(window);
     window.destroy();
     this.window = undefined;
-  }
-
-  private live(): BrowserWindow | undefined {
-    return this.window && !this.window.isDestroyed() ? this.window : undefined;
   }
 
   private create(): BrowserWindow {

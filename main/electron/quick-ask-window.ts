@@ -7,7 +7,8 @@
  * It hides when it loses focus or is closed, like a launcher, and is destroyed
  * only on quit. The page is the built renderer on `app://tether/quick`.
  */
-import { BrowserWindow, screen, type WebContents } from 'electron';
+import { BrowserWindow, screen } from 'electron';
+import { OwnedWindow } from './owned-window.js';
 import type { Logger } from '../../rpc-host/shared.js';
 import { QUICK_ASK_URL } from '../core/app-protocol.js';
 import { errorMessage } from '../../rpc-host/protocol/errors.js';
@@ -21,11 +22,12 @@ export interface QuickAskWindowOptions {
 }
 
 /** Owns the one quick-ask window. */
-export class QuickAskWindow {
-  private window: BrowserWindow | undefined;
+export class QuickAskWindow extends OwnedWindow {
   private closing = false;
 
-  constructor(private readonly options: QuickAskWindowOptions) {}
+  constructor(private readonly options: QuickAskWindowOptions) {
+    super();
+  }
 
   /** Creates the window hidden and loads its page, so the first shortcut press is quick. */
   prepare(): void {
@@ -56,26 +58,11 @@ export class QuickAskWindow {
     this.live()?.hide();
   }
 
-  /** The window's web contents, if it exists. */
-  contents(): WebContents | undefined {
-    return this.live()?.webContents;
-  }
-
-  /** True when `contents` belongs to the quick-ask window. */
-  owns(contents: WebContents): boolean {
-    const own = this.contents();
-    return own !== undefined && own === contents;
-  }
-
   /** Lets the window really close (on quit). */
   close(): void {
     this.closing = true;
     this.live()?.destroy();
     this.window = undefined;
-  }
-
-  private live(): BrowserWindow | undefined {
-    return this.window && !this.window.isDestroyed() ? this.window : undefined;
   }
 
   private create(): BrowserWindow {
