@@ -79,6 +79,8 @@ describe.skipIf(process.platform !== 'linux')('command provider processes after 
     const pid = (await waitForRunning(companion)).gateway.pid!;
     companion.send({ text: 'hi' }).catch(() => {}); // fails when the gateway dies
     await waitForCount(orphansOf(probe), 3);
+    // As above: the reap works from the tree's record, so kill once it is written.
+    await waitForCount(() => recordFiles(root), 1);
     process.kill(pid, 'SIGKILL');
     await waitForState(companion, (state) => state.gateway.state === 'restarting');
     expect(await settleCount(orphansOf(probe), 0, 5000)).toBe(0);
