@@ -465,7 +465,7 @@ export function App({ client }: { client: BridgeClient }) {
       />
       <main className="chat" aria-label={`Session ${openSession}`}>
         <header className="chat-header">
-          <DrawerToggles open={drawers.open} state={state} now={now} onToggle={drawers.toggle} />
+          <DrawerToggles open={drawers.open} state={state} connection={connection} now={now} onToggle={drawers.toggle} />
           <h1 title={openSession}>{displayName(listed.find((s) => s.key === openSession) ?? { key: openSession })}</h1>
           {openCount !== undefined && openCount > 0 && <span className="chat-count">{plural(openCount, 'message')}</span>}
         </header>

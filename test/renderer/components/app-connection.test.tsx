@@ -26,9 +26,14 @@ describe('a disconnected window', () => {
     expect(within(down).getByTestId('gateway-state').textContent).toBe('Unknown, reconnecting');
     expect(down.textContent).not.toContain('4242');
     expect(down.textContent).not.toContain('Running');
+    // The header's status button (what a narrow window shows of the panel) says the same.
+    const toggle = () => screen.getByRole('button', { name: /^Gateway status:/u });
+    expect(toggle().textContent).toBe('Reconnecting');
+    expect(toggle().getAttribute('aria-label')).toBe('Gateway status: unknown, reconnecting');
 
     act(() => client.setConnection('open'));
     await waitFor(() => expect(within(screen.getByRole('complementary', { name: 'Gateway status' })).getByTestId('gateway-state').textContent).toBe('Running'));
+    expect(toggle().textContent).toBe('Running');
   });
 
   it.each<[DisconnectReason, RegExp]>([
