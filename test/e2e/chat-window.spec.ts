@@ -6,22 +6,12 @@
  * banner on a small screen, and the markdown polish. Every state is a screenshot
  * attached to the report.
  */
-import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, expectGatewayState, SCREENSHOT_DIR, test } from './fixtures.js';
+import { expect, expectGatewayState, shotsLightDark, test } from './fixtures.js';
 
 const SMALL = { width: 420, height: 800 };
 
-/** Saves a screenshot in light and dark under test-results/screenshots/, attached to the report. */
-async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const path = join(SCREENSHOT_DIR, 'chat-window', `${name}-${colorScheme}.png`);
-    await page.screenshot({ path });
-    await testInfo.attach(`${name}-${colorScheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shots = (page: Page, testInfo: TestInfo, name: string) => shotsLightDark(page, testInfo, 'chat-window', name);
 
 // A provider that always fails, to be skipped by the fallback chain; echo streams slowly enough to abort.
 const FAILING = { type: 'command', argv: ['sh', '-c', 'echo "not logged in" >&2; exit 3'], model: 'opus' };

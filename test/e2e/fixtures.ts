@@ -6,13 +6,29 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import WebSocket from 'ws';
 import type { BridgeArgs, BridgeChannel, BridgeReply, BridgeResult } from '../../main/bridge/contract.js';
 import type { WebServerFrame } from '../../main/web/frames.js';
 import { launchWebApp, REPO_ROOT, type WebApp, type WebAppLaunch } from './web-app.js';
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'screenshots');
+
+/**
+ * Saves a screenshot of the page in light and in dark, under `folder`, and attaches
+ * both to the report. Transitions are finished first (`animations: 'disabled'`):
+ * after a resize the side panels are still sliding into drawers, and a shot taken
+ * then shows both drawers peeking in at the edges.
+ */
+export async function shotsLightDark(page: Page, testInfo: TestInfo, folder: string, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const path = join(SCREENSHOT_DIR, folder, `${name}-${colorScheme}.png`);
+    await page.screenshot({ path, animations: 'disabled' });
+    await testInfo.attach(`${name}-${colorScheme}`, { path, contentType: 'image/png' });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
 
 /** A test's own connection to the bridge, as a browser page would have. */
 export interface TestBridge {
@@ -85,7 +101,7 @@ export const test = base.extend<Fixtures>({
     await use(async (name, options = {}) => {
       const path = join(SCREENSHOT_DIR, `${name}${options.dark ? '-dark' : ''}.png`);
       if (options.dark) await page.emulateMedia({ colorScheme: 'dark' });
-      await page.screenshot({ path });
+      await page.screenshot({ path, animations: 'disabled' });
       if (options.dark) await page.emulateMedia({ colorScheme: 'light' });
       return path;
     });

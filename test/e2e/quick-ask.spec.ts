@@ -4,20 +4,10 @@
  * reply and "Open in Chat", which opens the chat on the session asked in. Every
  * state is a screenshot attached to the report.
  */
-import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, SCREENSHOT_DIR, test } from './fixtures.js';
+import { expect, shotsLightDark, test } from './fixtures.js';
 
-/** Saves a screenshot in light and dark, attached to the report. */
-async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const path = join(SCREENSHOT_DIR, 'quick-ask', `${name}-${colorScheme}.png`);
-    await page.screenshot({ path });
-    await testInfo.attach(`${name}-${colorScheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shots = (page: Page, testInfo: TestInfo, name: string) => shotsLightDark(page, testInfo, 'quick-ask', name);
 
 /** The quick-ask page's address: the app's URL (token included) on `/quick`. */
 function quickUrl(appUrl: string): string {
