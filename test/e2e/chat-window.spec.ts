@@ -129,8 +129,11 @@ test('keyboard: ? opens the shortcut sheet, Escape closes it, Ctrl+Alt+N starts 
 });
 
 test('markdown polish: quotes, code with a Copy header, raw HTML as text', async ({ openApp, page }, testInfo) => {
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await openApp();
+  // Granted for the app's own origin once it is open, as chat.spec.ts does: without the
+  // grant taking, headless Chromium may leave writeText pending for ever, and the button
+  // reads "Copy" throughout (it failed so once in CI, granted before the page opened).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
   await expectGatewayState(page, 'running');
   const composer = page.getByLabel('Message to main');
   await composer.fill('Here:\n\n> a quote\n\n```sh\nnpm test\n```\n\n<b>not bold</b> <script>alert(1)</script>');
@@ -148,6 +151,7 @@ test('markdown polish: quotes, code with a Copy header, raw HTML as text', async
   await page.bringToFront(); // the clipboard refuses a page without focus
   await reply.getByRole('button', { name: 'Copy code' }).click();
   await expect(reply.locator('.code-copy')).toHaveText('Copied');
+  expect((await page.evaluate(() => navigator.clipboard.readText())).trimEnd()).toBe('npm test');
   await shots(page, testInfo, 'desktop-markdown');
   const favicon = await page.request.get(new URL('/favicon.ico', page.url()).toString());
   expect(favicon.status()).toBe(200);
